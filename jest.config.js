@@ -5,7 +5,10 @@
  * and @middy, which ships ESM only, is transpiled to CommonJS with it.
  */
 const transform = {
-  '^.+\\.[tj]s$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', moduleResolution: 'node10', isolatedModules: true } }],
+  '^.+\\.[tj]s$': [
+    'ts-jest',
+    { tsconfig: { allowJs: true, module: 'commonjs', moduleResolution: 'node10', isolatedModules: true } },
+  ],
 };
 const common = {
   transform,

@@ -2,3 +2,5 @@
 process.env.AWS_ACCESS_KEY_ID ??= 'test';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
 process.env.AWS_REGION ??= 'us-east-1';
+// Handlers log JSON through Powertools; keep test output readable unless asked.
+process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';

@@ -1,0 +1,10 @@
+/** DELETE /task-definitions/{family}/{revision}: deregister (the revision becomes INACTIVE). */
+import { ecsClient } from '../lib/clients/ecs';
+import { httpApi, ok } from '../lib/http';
+import { deregisterTaskDefinition } from '../lib/task-definitions';
+
+const deps = { ecs: ecsClient() };
+
+export const handler = httpApi(async ({ path }) =>
+  ok(await deregisterTaskDefinition(deps, path.family, path.revision)),
+);

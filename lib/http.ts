@@ -1,0 +1,163 @@
+/**
+ * The one middy stack every API handler uses: structured logs with the request id, JSON body
+ * parsing with its limits, and error mapping to RFC 9457 problem+json. Handlers return a Reply
+ * and throw HttpErrors; they never build API Gateway results or catch errors themselves.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import {
+  HttpError,
+  MalformedRequestError,
+  PayloadTooLargeError,
+  ServiceUnavailableError,
+  UnsupportedMediaTypeError,
+} from './errors';
+
+export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'berth' });
+
+/** Request bodies above this are refused with 413 before they are parsed. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export interface ApiRequest {
+  /** The parsed JSON body (undefined when the request has none). */
+  body: unknown;
+  path: Record<string, string>;
+  query: Record<string, string>;
+  /** Header names in lower case. */
+  headers: Record<string, string>;
+  requestId: string;
+}
+
+export interface Reply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export const ok = (body: unknown): Reply => ({ status: 200, body });
+export const created = (body: unknown, location: string): Reply => ({
+  status: 201,
+  body,
+  headers: { Location: location },
+});
+export const accepted = (body: unknown, location: string): Reply => ({
+  status: 202,
+  body,
+  headers: { Location: location },
+});
+
+type Event = APIGatewayProxyEvent;
+type Result = APIGatewayProxyResult;
+
+function lowerCaseHeaders(event: Event): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(event.headers ?? {})) if (v !== undefined) out[k.toLowerCase()] = v;
+  return out;
+}
+
+function compact(record: Record<string, string | undefined> | null | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(record ?? {})) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+/** Reads the body: 413 over MAX_BODY_BYTES, 415 when it is not JSON, 400 when it does not parse. */
+export function parseJsonBody(event: Event, headers: Record<string, string>): unknown {
+  if (event.body === null || event.body === undefined || event.body === '') return undefined;
+  const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+  if (raw.byteLength > MAX_BODY_BYTES) {
+    throw new PayloadTooLargeError(
+      `The body is ${raw.byteLength} bytes; the limit is ${MAX_BODY_BYTES} bytes (64 KiB).`,
+    );
+  }
+  const mediaType = (headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  if (mediaType !== 'application/json' && !/^application\/[a-z0-9.+-]+\+json$/.test(mediaType)) {
+    throw new UnsupportedMediaTypeError(
+      `Content-Type must be application/json${mediaType ? `, not ${mediaType}` : ' (the header is missing)'}.`,
+    );
+  }
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch (err) {
+    throw new MalformedRequestError(`The body is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+const json = (status: number, body: unknown, contentType: string, headers: Record<string, string> = {}): Result => ({
+  statusCode: status,
+  headers: { 'Content-Type': contentType, ...headers },
+  body: body === undefined ? '' : JSON.stringify(body),
+});
+
+const THROTTLING = new Set(['ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded']);
+
+/** An AWS SDK error that means "try again shortly" rather than "Berth is broken". */
+function asRetryableAwsError(err: unknown): HttpError | undefined {
+  const e = err as { name?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
+  if (typeof e?.name === 'string' && (THROTTLING.has(e.name) || e.$retryable !== undefined)) {
+    return new ServiceUnavailableError('AWS is throttling or briefly unavailable; retry the request.');
+  }
+  return undefined;
+}
+
+export function toProblem(err: unknown, event: Event): Result {
+  const known = err instanceof HttpError ? err : asRetryableAwsError(err);
+  if (known === undefined) {
+    logger.error('Unhandled error', err as Error);
+    return json(
+      500,
+      {
+        type: 'urn:berth:problem:internal-error',
+        title: 'Internal error',
+        status: 500,
+        detail: 'Something went wrong on our side; the request id identifies it in the logs.',
+        instance: event.path,
+        requestId: event.requestContext?.requestId,
+      },
+      'application/problem+json',
+    );
+  }
+  if (known !== err) logger.warn('AWS call failed, answered as retryable', err as Error);
+  else logger.info('Request refused', { status: known.statusCode, detail: known.message });
+  return json(
+    known.statusCode,
+    {
+      type: `urn:berth:problem:${known.problemType}`,
+      title: known.title,
+      status: known.statusCode,
+      detail: known.message,
+      instance: event.path,
+      requestId: event.requestContext?.requestId,
+      ...known.extensions(),
+    },
+    'application/problem+json',
+    known.headers(),
+  );
+}
+
+const problemJson = (): MiddlewareObj<Event, Result> => ({
+  name: 'problemJson',
+  onError: (request) => {
+    request.response = toProblem(request.error, request.event);
+  },
+});
+
+/** Wraps a use-case function as an API Gateway (REST, proxy integration) handler. */
+export function httpApi(fn: (req: ApiRequest) => Promise<Reply>) {
+  return middy<Event, Result>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(problemJson())
+    .handler(async (event) => {
+      const headers = lowerCaseHeaders(event);
+      const reply = await fn({
+        body: parseJsonBody(event, headers),
+        path: compact(event.pathParameters),
+        query: compact(event.queryStringParameters),
+        headers,
+        requestId: event.requestContext?.requestId ?? '',
+      });
+      return json(reply.status, reply.body, 'application/json', reply.headers);
+    });
+}

@@ -1,0 +1,151 @@
+/**
+ * Shapes shared by the placement engine and its two callers: the local ECS emulator's RunTask and
+ * the run workflow's Check Capacity Lambda. Plain structural types (no SDK imports), so each
+ * caller maps its own objects onto them.
+ */
+
+/** What the cluster query language reads from a container instance. */
+export interface ClusterQueryTarget {
+  ec2InstanceId?: string;
+  agentConnected: boolean;
+  agentVersion?: string;
+  /**
+   * Instance attributes by name. An attribute can exist without a value (ECS's `value` is
+   * optional, e.g. `ecs.capability.task-eni`): give the key with `undefined`.
+   */
+  attributes: Readonly<Record<string, string | undefined>>;
+  runningTasksCount: number;
+  /** A Date, an ISO-8601 string or epoch milliseconds. */
+  registeredAt?: Date | string | number;
+  /**
+   * The task group of each task on the instance, one entry per task (repeat a group for each of
+   * its tasks): `spread` counts them; `distinctInstance` and `task:group` test membership.
+   */
+  taskGroups: readonly string[];
+}
+
+export interface InstanceResources {
+  /** CPU units still free (ECS `remainingResources` CPU). */
+  cpu: number;
+  /** MiB still free (ECS `remainingResources` MEMORY). */
+  memory: number;
+  /** TCP host ports already reserved (ECS `remainingResources` PORTS). */
+  ports: readonly number[];
+  /** UDP host ports already reserved (ECS `remainingResources` PORTS_UDP). */
+  portsUdp: readonly number[];
+}
+
+export interface PlacementInstance extends ClusterQueryTarget {
+  /** Container instance ARN: what `failures[].arn` names. */
+  arn: string;
+  /** Only `ACTIVE` instances are considered; `DRAINING`, `INACTIVE`, ... are ignored entirely. */
+  status: string;
+  remaining: InstanceResources;
+}
+
+/** What one copy of the task reserves on the instance it is placed on. */
+export interface TaskNeeds {
+  cpu: number;
+  memory: number;
+  /** Static TCP host ports (dynamic bridge ports and awsvpc ports reserve nothing on the instance). */
+  tcpPorts: readonly number[];
+  udpPorts: readonly number[];
+  /** The task group (RunTask `group`; ECS's default is `family:<family>`). */
+  group?: string;
+  /** The task definition's `requiresAttributes`: an instance without one fails with `ATTRIBUTE`. */
+  requiredAttributes?: readonly RequiredAttribute[];
+}
+
+export interface RequiredAttribute {
+  name: string;
+  /** When set, the instance's attribute must have exactly this value. */
+  value?: string;
+}
+
+/** ECS `PlacementConstraint` (loose, so the SDK's type and parsed JSON both fit). */
+export interface PlacementConstraintInput {
+  type?: string;
+  expression?: string;
+}
+
+/** ECS `PlacementStrategy` (loose, so the SDK's type and parsed JSON both fit). */
+export interface PlacementStrategyInput {
+  type?: string;
+  field?: string;
+}
+
+export interface PlacementRequest {
+  instances: readonly PlacementInstance[];
+  needs: TaskNeeds;
+  /** Copies to place, 1..10 as in RunTask. */
+  count: number;
+  /** RunTask's constraints followed by the task definition's (ECS allows 10 in all). */
+  placementConstraints?: readonly PlacementConstraintInput[];
+  /** Applied in order, each breaking the ties of the ones before it (at most 5). */
+  placementStrategy?: readonly PlacementStrategyInput[];
+  /** Uniform in [0, 1); defaults to Math.random. Inject one for deterministic tests. */
+  random?: () => number;
+}
+
+/** The `failures[].reason` values ECS uses for EC2 placement. */
+export const FailureReason = {
+  Agent: 'AGENT',
+  Attribute: 'ATTRIBUTE',
+  Cpu: 'RESOURCE:CPU',
+  Memory: 'RESOURCE:MEMORY',
+  Ports: 'RESOURCE:PORTS',
+  DistinctInstance: 'DistinctInstance placement constraint unsatisfied.',
+  MemberOf: 'MemberOf placement constraint unsatisfied.',
+} as const;
+export type FailureReason = (typeof FailureReason)[keyof typeof FailureReason];
+
+export interface Placement {
+  instanceArn: string;
+  /** Index of the instance in `request.instances`, so a caller can find its own object again. */
+  instanceIndex: number;
+}
+
+/** An entry of RunTask's `failures[]`. */
+export interface PlacementFailure {
+  /** Container instance ARN. */
+  arn: string;
+  reason: FailureReason;
+}
+
+export interface Shortfall {
+  /** Copies that could not be placed (`count - placedCount`). */
+  tasks: number;
+  /**
+   * CPU units the unplaced copies would reserve (`tasks * needs.cpu`), i.e. the room that would
+   * have to be added on instances that satisfy the constraints. Present when `tasks > 0`.
+   */
+  cpu?: number;
+  /** MiB the unplaced copies would reserve (`tasks * needs.memory`). Present when `tasks > 0`. */
+  memory?: number;
+  /**
+   * Why the first unplaced copy found no instance: the reason of the filter that eliminated the
+   * last candidates (ECS's "closest matching container instance"). Absent when `tasks` is 0 or the
+   * request had no ACTIVE instance at all.
+   */
+  reason?: FailureReason;
+}
+
+export interface PlacementResult {
+  /** One per placed copy, in placement order. */
+  placements: Placement[];
+  /**
+   * RunTask's `failures[]`: empty when every copy was placed; otherwise one entry per ACTIVE
+   * instance, in input order, with the reason that instance refused the first unplaced copy.
+   */
+  failures: PlacementFailure[];
+  placedCount: number;
+  /** `placedCount === count`. */
+  fits: boolean;
+  shortfall: Shortfall;
+  /** Instances given. */
+  instanceCount: number;
+  /** Instances with status ACTIVE. ECS refuses a RunTask with none ("No Container Instances were found in your cluster."). */
+  activeCount: number;
+  /** ACTIVE instances with a connected agent: the ones that can take a task at all. */
+  candidateCount: number;
+}

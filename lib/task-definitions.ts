@@ -1,0 +1,222 @@
+/**
+ * Task definition use cases. Each takes its dependencies first ({ ecs, config }) so tests pass
+ * a mocked client and local mode changes only the endpoint the client talks to.
+ */
+import {
+  DeregisterTaskDefinitionCommand,
+  DescribeTaskDefinitionCommand,
+  type ECSClient,
+  ListTaskDefinitionFamiliesCommand,
+  ListTaskDefinitionsCommand,
+  RegisterTaskDefinitionCommand,
+  type Tag,
+  type TaskDefinition,
+} from '@aws-sdk/client-ecs';
+import type { Config } from './config';
+import { NotFoundError, PolicyError, ValidationError } from './errors';
+import { checkGuardrails } from './guardrails';
+import { type Violation, validateTaskDefinition } from './task-definition/validate';
+
+export interface TaskDefinitionDeps {
+  ecs: ECSClient;
+  config: Config;
+}
+
+/** What the API returns for one revision: ECS's own description, plus its tags when it has any. */
+export type TaskDefinitionView = TaskDefinition & { tags?: Tag[] };
+
+export interface FamilySummary {
+  family: string;
+  latestRevision: number;
+  taskDefinitionArn: string;
+  status: string;
+}
+
+const FAMILY = /^[A-Za-z0-9_-]{1,255}$/;
+const FAMILY_RULE = 'must be 1 to 255 letters, numbers, hyphens and underscores';
+
+function view(td: TaskDefinition | undefined, tags: Tag[] | undefined): TaskDefinitionView {
+  if (td === undefined) throw new Error('ECS answered without a task definition');
+  return tags && tags.length > 0 ? { ...td, tags } : td;
+}
+
+export function locationOf(td: Pick<TaskDefinition, 'family' | 'revision'>): string {
+  return `/task-definitions/${td.family}/${td.revision}`;
+}
+
+/**
+ * Registers a new revision of a family.
+ * 1. Validate against ECS's rules (every violation at once: 400).
+ * 2. Check the stage's guardrails (403 naming the rule).
+ * 3. Register the normalised definition with ECS.
+ */
+export async function registerTaskDefinition({ ecs, config }: TaskDefinitionDeps, body: unknown) {
+  const result = validateTaskDefinition(body);
+  if (!result.ok) throw new ValidationError(result.violations);
+  const refused = checkGuardrails(result.value, config.guardrails);
+  if (refused.length > 0) throw new PolicyError(refused);
+  const out = await ecs.send(new RegisterTaskDefinitionCommand(result.value));
+  return view(out.taskDefinition, out.tags);
+}
+
+function checkFamily(family: string | undefined, path: string, violations: Violation[]): string {
+  if (family === undefined || !FAMILY.test(family)) violations.push({ path, message: `Family ${FAMILY_RULE}.` });
+  return family ?? '';
+}
+
+function checkRevision(revision: string | undefined, violations: Violation[]): number {
+  if (revision === undefined || !/^[1-9][0-9]{0,9}$/.test(revision)) {
+    violations.push({ path: '$.revision', message: 'Revision must be a positive integer.' });
+    return 0;
+  }
+  return Number(revision);
+}
+
+function throwIfAny(violations: Violation[]) {
+  if (violations.length > 0) throw new ValidationError(violations);
+}
+
+/** ECS's answer to a describe of something that does not exist. */
+function isUnknownTaskDefinition(err: unknown): boolean {
+  const e = err as { name?: string; message?: string };
+  return e?.name === 'ClientException' && /unable to describe task definition/i.test(e.message ?? '');
+}
+
+async function describe(ecs: ECSClient, taskDefinition: string, notFound: string): Promise<TaskDefinitionView> {
+  try {
+    const out = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition, include: ['TAGS'] }));
+    return view(out.taskDefinition, out.tags);
+  } catch (err) {
+    if (isUnknownTaskDefinition(err)) throw new NotFoundError(notFound);
+    throw err;
+  }
+}
+
+/** The latest ACTIVE revision of a family (404 when it has none). */
+export async function getLatestTaskDefinition({ ecs }: Pick<TaskDefinitionDeps, 'ecs'>, family: string | undefined) {
+  const violations: Violation[] = [];
+  const name = checkFamily(family, '$.family', violations);
+  throwIfAny(violations);
+  return describe(ecs, name, `Task definition family ${name} has no ACTIVE revision.`);
+}
+
+/** One revision, ACTIVE or INACTIVE (404 when it was never registered or has been deleted). */
+export async function getTaskDefinition(
+  { ecs }: Pick<TaskDefinitionDeps, 'ecs'>,
+  family: string | undefined,
+  revision: string | undefined,
+) {
+  const violations: Violation[] = [];
+  const name = checkFamily(family, '$.family', violations);
+  const number = checkRevision(revision, violations);
+  throwIfAny(violations);
+  return describe(ecs, `${name}:${number}`, `Task definition ${name}:${number} does not exist.`);
+}
+
+/**
+ * Deregisters one revision (it becomes INACTIVE: running tasks keep running, no new ones start).
+ * 1. Describe it first, so an unknown revision is a 404 rather than whatever ECS says to a deregister.
+ * 2. Deregister it.
+ */
+export async function deregisterTaskDefinition(
+  deps: Pick<TaskDefinitionDeps, 'ecs'>,
+  family: string | undefined,
+  revision: string | undefined,
+) {
+  const current = await getTaskDefinition(deps, family, revision);
+  const out = await deps.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: current.taskDefinitionArn }));
+  return view(out.taskDefinition, current.tags);
+}
+
+const STATUSES = ['ACTIVE', 'INACTIVE', 'ALL'] as const;
+type FamilyStatus = (typeof STATUSES)[number];
+
+export interface ListFamiliesQuery {
+  familyPrefix?: string;
+  status?: string;
+  limit?: string;
+  nextToken?: string;
+}
+
+/** Latest revision of a family among those with the given status. */
+async function latestOf(ecs: ECSClient, family: string, status: FamilyStatus): Promise<FamilySummary | undefined> {
+  if (status === 'ACTIVE') {
+    const td = await describe(ecs, family, '').catch((err) => {
+      if (err instanceof NotFoundError) return undefined; // deregistered between the two calls
+      throw err;
+    });
+    return (
+      td && {
+        family,
+        latestRevision: td.revision ?? 0,
+        taskDefinitionArn: td.taskDefinitionArn ?? '',
+        status: 'ACTIVE',
+      }
+    );
+  }
+  // ListTaskDefinitions matches by prefix, newest first: skip other families that share the prefix.
+  let nextToken: string | undefined;
+  do {
+    const page = await ecs.send(
+      new ListTaskDefinitionsCommand({
+        familyPrefix: family,
+        sort: 'DESC',
+        nextToken,
+        ...(status === 'ALL' ? {} : { status }),
+      }),
+    );
+    const arn = page.taskDefinitionArns?.find((a) => a.split('/').pop()?.replace(/:\d+$/, '') === family);
+    if (arn !== undefined) {
+      const revision = Number(arn.split(':').pop());
+      const td = status === 'ALL' ? await describe(ecs, arn, '') : undefined;
+      return { family, latestRevision: revision, taskDefinitionArn: arn, status: td?.status ?? status };
+    }
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return undefined;
+}
+
+/** Maps with at most `limit` calls in flight, keeping order (ECS rate-limits describe calls). */
+async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/** Families with their latest revision, one page at a time (the page token is ECS's own). */
+export async function listTaskDefinitionFamilies({ ecs }: Pick<TaskDefinitionDeps, 'ecs'>, query: ListFamiliesQuery) {
+  const violations: Violation[] = [];
+  if (query.familyPrefix !== undefined) checkFamily(query.familyPrefix, '$.familyPrefix', violations);
+  const status = (query.status ?? 'ACTIVE').toUpperCase() as FamilyStatus;
+  if (!STATUSES.includes(status)) {
+    violations.push({ path: '$.status', message: `Status must be one of ${STATUSES.join(', ')}.` });
+  }
+  const limit = query.limit === undefined ? 20 : Number(query.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+    violations.push({ path: '$.limit', message: 'Limit must be an integer from 1 to 100.' });
+  }
+  if (query.nextToken !== undefined && (query.nextToken.length === 0 || query.nextToken.length > 4096)) {
+    violations.push({ path: '$.nextToken', message: 'nextToken must be the token a previous page returned.' });
+  }
+  throwIfAny(violations);
+  const page = await ecs.send(
+    new ListTaskDefinitionFamiliesCommand({
+      familyPrefix: query.familyPrefix,
+      status,
+      maxResults: limit,
+      nextToken: query.nextToken,
+    }),
+  );
+  const families = await mapLimited(page.families ?? [], 5, (family) => latestOf(ecs, family, status));
+  return {
+    items: families.filter((f): f is FamilySummary => f !== undefined),
+    ...(page.nextToken ? { nextToken: page.nextToken } : {}),
+  };
+}
