@@ -50,7 +50,10 @@ export interface TaskNeeds {
   /** Static TCP host ports (dynamic bridge ports and awsvpc ports reserve nothing on the instance). */
   tcpPorts: readonly number[];
   udpPorts: readonly number[];
-  /** The task group (RunTask `group`; ECS's default is `family:<family>`). */
+  /**
+   * The task group (RunTask `group`; ECS's default is `family:<family>`). Without one,
+   * `distinctInstance` and `spread` only count the copies placed by the same call.
+   */
   group?: string;
   /** The task definition's `requiresAttributes`: an instance without one fails with `ATTRIBUTE`. */
   requiredAttributes?: readonly RequiredAttribute[];

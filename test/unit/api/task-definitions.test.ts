@@ -19,7 +19,7 @@ import { apiEvent, context, postJson } from './event';
 const ecs = mockClient(ECSClient);
 const arn = (family: string, revision: number) =>
   `arn:aws:ecs:us-east-1:123456789012:task-definition/${family}:${revision}`;
-const registered = (family: string, revision: number, status = 'ACTIVE') => ({
+const registered = (family: string, revision: number, status: 'ACTIVE' | 'INACTIVE' = 'ACTIVE') => ({
   taskDefinitionArn: arn(family, revision),
   family,
   revision,
