@@ -1,0 +1,319 @@
+/**
+ * A small durable key-value store for the local emulators' state (task definitions now; clusters, tasks and
+ * Step Functions executions later). The contract: once a write's promise resolves, a kill -9 loses nothing.
+ *
+ * On disk a store is one append-only JSON-lines journal, `<dir>/<name>.jsonl`, one record a line:
+ *   {"put":"<key>","value":<json>}   or   {"delete":"<key>"}
+ * - Every write is appended and fdatasync'ed before its promise resolves. Writes made while the previous
+ *   batch is on its way to disk (or in the same event-loop turn) share one write and one fdatasync (group
+ *   commit), so a busy endpoint pays one fsync per batch, not per request.
+ * - Opening replays the journal into memory. A crash can tear only the last line (the end of the last
+ *   append); that line is dropped. A bad line anywhere else is corruption, and opening fails loudly.
+ * - Then it compacts: the live entries go to a temp file, which is fsynced and renamed over the journal,
+ *   and the directory is fsynced, so the journal never holds more than one restart's worth of history.
+ * - `<dir>/<name>.lock` holds the owner's pid: a second process on the same state fails to open instead
+ *   of interleaving its appends. A lock left by a dead process (kill -9) is taken over.
+ *
+ * Reads are served from memory. Values are kept by reference: treat a value as immutable once it is put
+ * (replace it with a new object to change it). After a failed write the store refuses further writes,
+ * since memory would no longer match the disk.
+ */
+import { randomUUID } from 'node:crypto';
+import { promises as fs, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+type JournalRecord = { put: string; value: unknown } | { delete: string };
+
+interface Batch {
+  chunks: string[];
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const resolved = Promise.resolve();
+
+/** Paths of journals open in this process: a second open of one would corrupt it just like another process. */
+const openJournals = new Set<string>();
+
+function newBatch(): Batch {
+  let resolve!: () => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // Every caller awaits its own write; this keeps a write nobody awaits from becoming an unhandled rejection.
+  promise.catch(() => {});
+  return { chunks: [], promise, resolve, reject };
+}
+
+async function fsyncDirectory(dir: string): Promise<void> {
+  const handle = await fs.open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function writeFully(handle: fs.FileHandle, data: Buffer): Promise<void> {
+  let offset = 0;
+  while (offset < data.length) {
+    const { bytesWritten } = await handle.write(data, offset, data.length - offset);
+    offset += bytesWritten;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // A killed process nobody has reaped yet (common in containers, where pid 1 may not reap) is a zombie:
+  // it still answers signal 0 but holds nothing.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no procfs (macOS): trust the signal
+  }
+}
+
+async function acquireLock(lockFile: string): Promise<void> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await fs.writeFile(lockFile, `${process.pid}\n`, { flag: 'wx' });
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const owner = Number.parseInt(await fs.readFile(lockFile, 'utf8').catch(() => ''), 10);
+    if (Number.isInteger(owner) && owner !== process.pid && isAlive(owner)) {
+      throw new Error(`${lockFile} is held by process ${owner}: another Berth endpoint is using this state directory`);
+    }
+    await fs.rm(lockFile, { force: true }); // left by a process that is gone (or by this one, before a crash)
+  }
+  throw new Error(`could not take ${lockFile}`);
+}
+
+/** Replays journal text into `into`; returns the number of records read and whether the last line was torn. */
+export function replayJournal(text: string, into: Map<string, unknown>, file = 'journal') {
+  const lines = text.split('\n');
+  let records = 0;
+  let torn = false;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line === '') continue;
+    let record: JournalRecord;
+    try {
+      record = JSON.parse(line) as JournalRecord;
+      if (typeof record !== 'object' || record === null) throw new Error('not a record');
+    } catch {
+      // Only the end of the last append can be torn: it is the one segment no newline follows.
+      if (i === lines.length - 1) {
+        torn = true;
+        break;
+      }
+      throw new Error(`${file} is corrupt at line ${i + 1}: not a JSON record`);
+    }
+    if ('put' in record && typeof record.put === 'string') into.set(record.put, record.value);
+    else if ('delete' in record && typeof record.delete === 'string') into.delete(record.delete);
+    else throw new Error(`${file} is corrupt at line ${i + 1}: neither a put nor a delete`);
+    records++;
+  }
+  return { records, torn };
+}
+
+function putLine(key: string, value: unknown): string {
+  return `${JSON.stringify({ put: key, value })}\n`;
+}
+
+export class DurableStore<V = unknown> {
+  private readonly data: Map<string, V>;
+  /** Writes not yet handed to the disk. */
+  private pending: Batch | undefined;
+  /** The batch being written and fsynced. */
+  private inFlight: Batch | undefined;
+  private failure: Error | undefined;
+  private closed = false;
+  private syncs = 0;
+
+  private constructor(
+    readonly file: string,
+    private readonly lockFile: string,
+    private readonly handle: fs.FileHandle,
+    data: Map<string, V>,
+  ) {
+    this.data = data;
+  }
+
+  /**
+   * Opens (creating if need be) the store `name` in `dir`: replays and compacts its journal, then takes it
+   * for appending. Fails if another live process, or this one, has it open.
+   */
+  static async open<V = unknown>(dir: string, name: string): Promise<DurableStore<V>> {
+    if (!NAME.test(name)) throw new Error(`store name must be letters, digits, '.', '_' or '-', got "${name}"`);
+    await fs.mkdir(dir, { recursive: true });
+    const file = path.resolve(dir, `${name}.jsonl`);
+    if (openJournals.has(file)) throw new Error(`${file} is already open in this process`);
+    openJournals.add(file);
+    const lockFile = path.resolve(dir, `${name}.lock`);
+    let locked = false;
+    try {
+      await acquireLock(lockFile);
+      locked = true;
+      const data = new Map<string, unknown>();
+      const text = await fs.readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return '';
+        throw err;
+      });
+      replayJournal(text, data, file);
+      await DurableStore.compact(dir, file, data);
+      const handle = await fs.open(file, 'a');
+      return new DurableStore<V>(file, lockFile, handle, data as Map<string, V>);
+    } catch (err) {
+      openJournals.delete(file);
+      if (locked) await fs.rm(lockFile, { force: true });
+      throw err;
+    }
+  }
+
+  /** Writes the live entries to a temp file, makes it durable, and renames it over the journal. */
+  private static async compact(dir: string, file: string, data: Map<string, unknown>): Promise<void> {
+    const temp = `${file}.${randomUUID()}.tmp`;
+    const handle = await fs.open(temp, 'w');
+    try {
+      const chunks: string[] = [];
+      let size = 0;
+      for (const [key, value] of data) {
+        const line = putLine(key, value);
+        chunks.push(line);
+        size += line.length;
+        if (size >= 1 << 20) {
+          await writeFully(handle, Buffer.from(chunks.join('')));
+          chunks.length = 0;
+          size = 0;
+        }
+      }
+      if (chunks.length > 0) await writeFully(handle, Buffer.from(chunks.join('')));
+      await handle.sync();
+    } catch (err) {
+      await handle.close();
+      await fs.rm(temp, { force: true });
+      throw err;
+    }
+    await handle.close();
+    await fs.rename(temp, file);
+    await fsyncDirectory(dir);
+    // Temp files of compactions a crash interrupted.
+    const base = path.basename(file);
+    for (const entry of await fs.readdir(dir)) {
+      if (entry.startsWith(`${base}.`) && entry.endsWith('.tmp')) await fs.rm(path.join(dir, entry), { force: true });
+    }
+  }
+
+  get size(): number {
+    return this.data.size;
+  }
+
+  /** How many fdatasyncs the journal has had since opening (group commit makes it fewer than writes). */
+  get syncCount(): number {
+    return this.syncs;
+  }
+
+  get(key: string): V | undefined {
+    return this.data.get(key);
+  }
+
+  has(key: string): boolean {
+    return this.data.has(key);
+  }
+
+  /**
+   * Every entry whose key starts with `prefix`, in insertion order. This walks the whole store: it is for
+   * loading state at startup; serve requests from indexes built then.
+   */
+  *entries(prefix = ''): IterableIterator<[string, V]> {
+    for (const entry of this.data) {
+      if (entry[0].startsWith(prefix)) yield entry;
+    }
+  }
+
+  *values(prefix = ''): IterableIterator<V> {
+    for (const [, value] of this.entries(prefix)) yield value;
+  }
+
+  /** Sets `key` now (reads see it at once); resolves once the write is on disk. */
+  put(key: string, value: V): Promise<void> {
+    this.checkWritable();
+    const line = putLine(key, value); // before the set: a value JSON cannot hold must not reach memory
+    this.data.set(key, value);
+    return this.append(line);
+  }
+
+  /** Removes `key` now; resolves once the removal is on disk. */
+  delete(key: string): Promise<void> {
+    this.checkWritable();
+    if (!this.data.delete(key)) return this.durable();
+    return this.append(`${JSON.stringify({ delete: key })}\n`);
+  }
+
+  /**
+   * Resolves when every write made so far is on disk. A read that may have seen a write still in flight
+   * awaits this before answering, so no response reveals state a crash could take back.
+   */
+  durable(): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    return (this.pending ?? this.inFlight)?.promise ?? resolved;
+  }
+
+  /** Waits for pending writes, then releases the journal and its lock. Later writes throw. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.durable().catch(() => {});
+    await this.handle.close();
+    await fs.rm(this.lockFile, { force: true });
+    openJournals.delete(this.file);
+  }
+
+  private checkWritable() {
+    if (this.closed) throw new Error(`${this.file} is closed`);
+    if (this.failure) throw this.failure;
+  }
+
+  private append(line: string): Promise<void> {
+    if (this.pending === undefined) {
+      this.pending = newBatch();
+      // The batch takes everything written until the disk is free: this turn's writes at least.
+      if (this.inFlight === undefined) setImmediate(() => void this.flush());
+    }
+    this.pending.chunks.push(line);
+    return this.pending.promise;
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.pending;
+    if (batch === undefined || this.inFlight !== undefined) return;
+    this.pending = undefined;
+    this.inFlight = batch;
+    try {
+      await writeFully(this.handle, Buffer.from(batch.chunks.join('')));
+      await this.handle.datasync();
+      this.syncs++;
+      batch.resolve();
+    } catch (err) {
+      this.failure = new Error(`writing ${this.file} failed; the store refuses further writes`, { cause: err });
+      batch.reject(this.failure);
+      // Written meanwhile, while the await above ran: they fail with the batch before them.
+      (this.pending as Batch | undefined)?.reject(this.failure);
+      this.pending = undefined;
+    } finally {
+      this.inFlight = undefined;
+    }
+    if (this.pending !== undefined) void this.flush();
+  }
+}

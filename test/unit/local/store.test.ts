@@ -1,0 +1,94 @@
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DurableStore, replayJournal } from '../../../local/store';
+
+const tempDir = () => mkdtempSync(path.join(os.tmpdir(), 'berth-store-'));
+
+describe('replayJournal', () => {
+  it.each([
+    ['puts and deletes in order', '{"put":"a","value":1}\n{"put":"b","value":2}\n{"delete":"a"}\n', { b: 2 }, false],
+    ['a later put replaces', '{"put":"a","value":1}\n{"put":"a","value":{"x":[1]}}\n', { a: { x: [1] } }, false],
+    ['a torn last line is dropped', '{"put":"a","value":1}\n{"put":"b","val', { a: 1 }, true],
+    ['an empty journal', '', {}, false],
+  ])('%s', (_name, text, expected, torn) => {
+    const into = new Map<string, unknown>();
+    expect(replayJournal(text, into).torn).toBe(torn);
+    expect(Object.fromEntries(into)).toEqual(expected);
+  });
+
+  it.each([
+    [
+      'a bad line before the last',
+      '{"put":"a","value":1}\nnot json\n{"put":"b","value":2}\n',
+      /line 2: not a JSON record/,
+    ],
+    ['a record that is neither put nor delete', '{"get":"a"}\n', /line 1: neither a put nor a delete/],
+  ])('refuses %s', (_name, text, message) => {
+    expect(() => replayJournal(text, new Map())).toThrow(message);
+  });
+});
+
+describe('DurableStore', () => {
+  it('reopens with what was written, drops a torn tail and compacts the journal', async () => {
+    const dir = tempDir();
+    const store = await DurableStore.open<number>(dir, 'state');
+    await Promise.all([store.put('a', 1), store.put('b', 2), store.put('a', 3)]);
+    await store.delete('b');
+    await store.close();
+    appendFileSync(path.join(dir, 'state.jsonl'), '{"put":"c","va'); // a crash in the middle of an append
+
+    const again = await DurableStore.open<number>(dir, 'state');
+    expect([...again.entries()]).toEqual([['a', 3]]);
+    expect(readFileSync(path.join(dir, 'state.jsonl'), 'utf8')).toBe('{"put":"a","value":3}\n');
+    await again.close();
+    expect(readdirSync(dir).sort()).toEqual(['state.jsonl']);
+  });
+
+  it('refuses to open a corrupt journal', async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'state.jsonl'), 'garbage\n{"put":"a","value":1}\n');
+    await expect(DurableStore.open(dir, 'state')).rejects.toThrow(/corrupt at line 1/);
+  });
+
+  it('shares one fsync among the writes of one turn (group commit)', async () => {
+    const store = await DurableStore.open<number>(tempDir(), 'state');
+    await Promise.all(Array.from({ length: 50 }, (_, i) => store.put(`k${i}`, i)));
+    expect(store.syncCount).toBe(1);
+    expect(store.size).toBe(50);
+    await store.close();
+  });
+
+  it('refuses a second open in this process and a state directory a live process holds', async () => {
+    const dir = tempDir();
+    const store = await DurableStore.open(dir, 'state');
+    await expect(DurableStore.open(dir, 'state')).rejects.toThrow(/already open in this process/);
+    await store.close();
+
+    writeFileSync(path.join(dir, 'state.lock'), `${process.ppid}\n`); // alive, and not this process
+    await expect(DurableStore.open(dir, 'state')).rejects.toThrow(/held by process/);
+  });
+
+  it('takes over the lock of a process that is gone', async () => {
+    const dir = tempDir();
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+    writeFileSync(path.join(dir, 'state.lock'), `${gone}\n`);
+    const store = await DurableStore.open(dir, 'state');
+    expect(readFileSync(path.join(dir, 'state.lock'), 'utf8')).toBe(`${process.pid}\n`);
+    await store.close();
+  });
+
+  it('refuses names that are not plain file names', async () => {
+    await expect(DurableStore.open(tempDir(), '../escape')).rejects.toThrow(/store name/);
+  });
+
+  it('never lets a value JSON cannot hold into memory', async () => {
+    const store = await DurableStore.open<unknown>(tempDir(), 'state');
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(() => store.put('x', cyclic)).toThrow();
+    expect(store.has('x')).toBe(false);
+    await store.close();
+  });
+});
