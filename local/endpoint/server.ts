@@ -1,0 +1,220 @@
+/**
+ * Berth's local AWS endpoint: one HTTP server speaking the AWS JSON protocols, so unmodified SDKs and the
+ * AWS CLI work against it (`--endpoint-url`, or AWS_ENDPOINT_URL).
+ * https://smithy.io/2.0/aws/protocols/aws-json-1_1-protocol.html
+ * A request is `POST /` with `X-Amz-Target: <prefix>.<Operation>`; the prefix picks the service (see
+ * services.ts), the operation one of its functions. Deliberate deviations from AWS:
+ * - SigV4 signatures are accepted without being checked, and any credentials will do.
+ * - An operation a service does not implement answers UnknownOperationException (400) naming it, so a
+ *   missing feature fails loudly instead of answering `{}`.
+ */
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  AwsError,
+  MethodNotAllowedException,
+  RequestEntityTooLargeException,
+  SerializationException,
+  UnknownOperationException,
+} from './errors';
+import type { AwsJsonService, JsonObject, ServiceFactory } from './service';
+import { DEFAULT_SERVICES } from './services';
+
+export interface AwsEndpointOptions {
+  host: string;
+  /** 0 picks a free port; `url` says which. */
+  port: number;
+  region: string;
+  accountId: string;
+  /** Where services keep their state, one journal each (see local/store.ts). */
+  stateDir: string;
+  /** Defaults to every service Berth emulates. */
+  services?: readonly ServiceFactory[];
+}
+
+export interface AwsEndpoint {
+  /** `http://host:port`, for `endpoint`, `--endpoint-url` or AWS_ENDPOINT_URL. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Far above any request the emulated APIs accept; only there to bound memory. */
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+interface Reply {
+  status: number;
+  body: string;
+  contentType: string;
+  errorType?: string;
+}
+
+function errorReply(error: AwsError, contentType: string): Reply {
+  return {
+    status: error.statusCode,
+    body: JSON.stringify({ __type: error.code, message: error.message }),
+    contentType,
+    errorType: error.code,
+  };
+}
+
+function contentTypeOf(service: AwsJsonService | undefined): string {
+  return `application/x-amz-json-${service?.jsonVersion ?? '1.1'}`;
+}
+
+function parseInput(body: string): JsonObject {
+  if (body.trim() === '') return {};
+  let input: unknown;
+  try {
+    input = JSON.parse(body);
+  } catch {
+    throw new SerializationException('The request body is not valid JSON.');
+  }
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new SerializationException('The request body must be a JSON object.');
+  }
+  return input as JsonObject;
+}
+
+export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<AwsEndpoint> {
+  const context = { region: options.region, accountId: options.accountId, stateDir: options.stateDir };
+  const services: AwsJsonService[] = [];
+  try {
+    for (const factory of options.services ?? DEFAULT_SERVICES) services.push(await factory(context));
+  } catch (err) {
+    await Promise.allSettled(services.map((s) => s.close()));
+    throw err;
+  }
+  const byPrefix = new Map(services.map((s) => [s.targetPrefix, s]));
+  const served = services.map((s) => `${s.targetPrefix} (${s.name})`).join(', ');
+
+  async function dispatch(target: string | undefined, body: string, requestId: string): Promise<Reply> {
+    if (target === undefined) {
+      throw new UnknownOperationException(
+        `Missing X-Amz-Target header. Berth's local endpoint speaks the AWS JSON protocols: POST / with X-Amz-Target: <service>.<Operation>, for ${served}.`,
+      );
+    }
+    const dot = target.indexOf('.');
+    const prefix = dot < 0 ? target : target.slice(0, dot);
+    const operationName = dot < 0 ? '' : target.slice(dot + 1);
+    const service = byPrefix.get(prefix);
+    if (service === undefined) {
+      throw new UnknownOperationException(
+        `Berth's local endpoint does not serve X-Amz-Target "${target}": it serves ${served}.`,
+      );
+    }
+    const contentType = contentTypeOf(service);
+    const operation = service.operations.get(operationName);
+    if (operation === undefined) {
+      return errorReply(
+        new UnknownOperationException(
+          `Berth's local endpoint does not implement ${service.name} operation ${operationName || '(none)'}.`,
+        ),
+        contentType,
+      );
+    }
+    try {
+      const output = await operation(parseInput(body), { requestId });
+      return { status: 200, body: JSON.stringify(output ?? {}), contentType };
+    } catch (err) {
+      if (err instanceof AwsError) return errorReply(err, contentType);
+      console.error(`[berth] ${service.name} ${operationName} failed (request ${requestId}):`, err);
+      return errorReply(
+        new AwsError(service.internalErrorCode, "An internal error occurred in Berth's local endpoint.", 500),
+        contentType,
+      );
+    }
+  }
+
+  function send(res: http.ServerResponse, requestId: string, reply: Reply) {
+    const headers: http.OutgoingHttpHeaders = {
+      'content-type': reply.contentType,
+      'content-length': Buffer.byteLength(reply.body),
+      'x-amzn-RequestId': requestId,
+    };
+    if (reply.errorType !== undefined) headers['x-amzn-errortype'] = reply.errorType;
+    res.writeHead(reply.status, headers);
+    res.end(reply.body);
+  }
+
+  function fail(res: http.ServerResponse, requestId: string, err: unknown) {
+    if (err instanceof AwsError) {
+      send(res, requestId, errorReply(err, contentTypeOf(undefined)));
+      return;
+    }
+    console.error(`[berth] request ${requestId} failed:`, err);
+    send(
+      res,
+      requestId,
+      errorReply(
+        new AwsError('InternalFailure', "An internal error occurred in Berth's local endpoint.", 500),
+        contentTypeOf(undefined),
+      ),
+    );
+  }
+
+  const server = http.createServer((req, res) => {
+    const requestId = randomUUID();
+    if (req.method !== 'POST') {
+      req.resume();
+      fail(
+        res,
+        requestId,
+        new MethodNotAllowedException(`Berth's local endpoint takes POST / with X-Amz-Target, for ${served}.`),
+      );
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (tooLarge) {
+        fail(res, requestId, new RequestEntityTooLargeException(`The request body is over ${MAX_BODY_BYTES} bytes.`));
+        return;
+      }
+      const body = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+      const target = req.headers['x-amz-target'];
+      dispatch(Array.isArray(target) ? target[0] : target, body, requestId).then(
+        (reply) => send(res, requestId, reply),
+        (err) => fail(res, requestId, err),
+      );
+    });
+    req.on('error', () => res.destroy());
+  });
+  server.keepAliveTimeout = 65_000; // longer than the SDK's idle sockets, so it never reuses one being closed
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    await Promise.allSettled(services.map((s) => s.close()));
+    throw err;
+  }
+  const { address, port } = server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${port}`,
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await Promise.all(services.map((s) => s.close()));
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,8 @@
+/**
+ * The services the local AWS endpoint serves. A new service is a module that exports a ServiceFactory
+ * (see service.ts and local/ecs/service.ts) and one line here.
+ */
+import { ecsService } from '../ecs/service';
+import type { ServiceFactory } from './service';
+
+export const DEFAULT_SERVICES: readonly ServiceFactory[] = [ecsService];
