@@ -1,0 +1,43 @@
+/**
+ * Settings of the local stack, from the environment (all optional):
+ *   BERTH_HOST        interface to bind (default 127.0.0.1)
+ *   BERTH_API_PORT    REST API port (default 3000)
+ *   BERTH_AWS_PORT    local AWS endpoint port: ECS, Step Functions (default 4566)
+ *   BERTH_LAMBDA_PORT serverless-offline's Lambda invoke port (default 3002)
+ *   BERTH_REGION      region in ARNs and for the handlers (default AWS_REGION, else us-east-1)
+ *   BERTH_ACCOUNT_ID  account id in ARNs (default 000000000000)
+ *   BERTH_STATE_DIR   where the endpoint keeps its state (default .berth/state, git-ignored)
+ */
+import path from 'node:path';
+
+export interface LocalSettings {
+  host: string;
+  apiPort: number;
+  awsPort: number;
+  lambdaPort: number;
+  region: string;
+  accountId: string;
+  stateDir: string;
+}
+
+function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be a port number, got "${raw}"`);
+  return n;
+}
+
+export function localSettings(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): LocalSettings {
+  const accountId = env.BERTH_ACCOUNT_ID ?? '000000000000';
+  if (!/^[0-9]{12}$/.test(accountId)) throw new Error(`BERTH_ACCOUNT_ID must be 12 digits, got "${accountId}"`);
+  return {
+    host: env.BERTH_HOST ?? '127.0.0.1',
+    apiPort: port(env, 'BERTH_API_PORT', 3000),
+    awsPort: port(env, 'BERTH_AWS_PORT', 4566),
+    lambdaPort: port(env, 'BERTH_LAMBDA_PORT', 3002),
+    region: env.BERTH_REGION ?? env.AWS_REGION ?? 'us-east-1',
+    accountId,
+    stateDir: path.resolve(cwd, env.BERTH_STATE_DIR ?? '.berth/state'),
+  };
+}

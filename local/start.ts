@@ -1,0 +1,85 @@
+/**
+ * `npm start`: the whole stack on this machine.
+ * 1. Start Berth's local AWS endpoint (ECS, Step Functions wire protocols) in this process.
+ * 2. Run serverless-offline as a child serving the real handlers, pointed at that endpoint
+ *    through AWS_ENDPOINT_URL, with dummy credentials so nothing can reach a real account.
+ * 3. On Ctrl-C (or SIGTERM) stop the child, then close the endpoint; if the child dies, stop too.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { startAwsEndpoint } from './endpoint/server';
+import { localSettings } from './settings';
+
+// The stack runs on the developer's Node (20 is supported; Lambda runs 22+): the SDK's notice about
+// Node 20 support says nothing about Berth, here or in the handlers.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+async function main() {
+  const settings = localSettings();
+  const endpoint = await startAwsEndpoint({
+    host: settings.host,
+    port: settings.awsPort,
+    region: settings.region,
+    accountId: settings.accountId,
+    stateDir: settings.stateDir,
+  });
+  log(`AWS endpoint (ECS, Step Functions) on ${endpoint.url}, state in ${settings.stateDir}`);
+
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    AWS_ENDPOINT_URL: endpoint.url,
+    AWS_REGION: settings.region,
+    AWS_DEFAULT_REGION: settings.region,
+    AWS_ACCESS_KEY_ID: 'berth-local',
+    AWS_SECRET_ACCESS_KEY: 'berth-local',
+    BERTH_HOST: settings.host,
+    BERTH_API_PORT: String(settings.apiPort),
+    BERTH_LAMBDA_PORT: String(settings.lambdaPort),
+  };
+  for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_CONTAINER_CREDENTIALS_FULL_URI']) delete env[name];
+
+  const serverless = path.join(path.dirname(require.resolve('serverless/package.json')), 'bin', 'serverless.js');
+  const child: ChildProcess = spawn(process.execPath, [serverless, 'offline', 'start', '--region', settings.region], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  child.stdout?.on('data', (chunk: Buffer) => {
+    process.stdout.write(chunk);
+    if (chunk.toString().includes('Server ready')) {
+      log(`API on http://${settings.host}:${settings.apiPort} (Ctrl-C stops everything)`);
+    }
+  });
+
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => child.kill('SIGKILL'), 5000);
+        child.once('exit', () => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
+    }
+    await endpoint.close();
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+  child.on('exit', (code, signal) => {
+    if (!stopping) log(`serverless-offline exited (${signal ?? code}); stopping`);
+    void stop(code ?? 1);
+  });
+}
+
+function log(message: string) {
+  process.stdout.write(`[berth] ${message}\n`);
+}
+
+main().catch((err) => {
+  console.error('[berth] failed to start:', err);
+  process.exit(1);
+});
