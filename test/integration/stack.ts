@@ -1,0 +1,98 @@
+/**
+ * Boots the real local stack (`npm start`'s launcher) on free loopback ports with its own state
+ * directory, for tests that talk HTTP to it. `kill()` is a kill -9 of the launcher and its children.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+const root = path.resolve(__dirname, '..', '..');
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Stack {
+  api: string;
+  aws: string;
+  stateDir: string;
+  output: () => string;
+  /** SIGINT, as Ctrl-C sends it; resolves with the exit code. */
+  stop: () => Promise<number | null>;
+  /** kill -9 of the whole process group. */
+  kill: () => Promise<void>;
+}
+
+export interface StackOptions {
+  stateDir?: string;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const stateDir = options.stateDir ?? mkdtempSync(path.join(os.tmpdir(), 'berth-it-'));
+  const [apiPort, awsPort, lambdaPort] = [await freePort(), await freePort(), await freePort()];
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
+    cwd: root,
+    detached: true, // its own process group, so kill -9 reaches serverless-offline too
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      BERTH_API_PORT: String(apiPort),
+      BERTH_AWS_PORT: String(awsPort),
+      BERTH_LAMBDA_PORT: String(lambdaPort),
+      BERTH_STATE_DIR: stateDir,
+      ...options.env,
+    },
+  });
+  let output = '';
+  child.stdout?.on('data', (b: Buffer) => {
+    output += b.toString();
+  });
+  child.stderr?.on('data', (b: Buffer) => {
+    output += b.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const api = `http://127.0.0.1:${apiPort}`;
+  const deadline = Date.now() + (options.timeoutMs ?? 90_000);
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the stack exited (${child.exitCode}) while starting:\n${output}`);
+    if (Date.now() > deadline) {
+      process.kill(-child.pid!, 'SIGKILL');
+      throw new Error(`the stack did not come up in time:\n${output}`);
+    }
+    const up = await fetch(`${api}/task-definitions?limit=1`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (up) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return {
+    api,
+    aws: `http://127.0.0.1:${awsPort}`,
+    stateDir,
+    output: () => output,
+    stop: async () => {
+      child.kill('SIGINT');
+      return exited;
+    },
+    kill: async () => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      await exited;
+    },
+  };
+}
