@@ -184,6 +184,12 @@ export interface ExecutionInput {
   /** Per attempt. */
   timeoutSeconds?: number;
   capacity: RunCapacity;
+  /**
+   * Set when POST /runs got an `Idempotency-Key`: the run id is derived from the key, and a repeat
+   * with the same key is compared with this hash of the validated request (same: the same run;
+   * another: 409). The workflow ignores it.
+   */
+  idempotency?: { key: string; requestHash: string };
 }
 
 // ---------------------------------------------------------------------------------------------
