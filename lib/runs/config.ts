@@ -1,0 +1,84 @@
+/**
+ * Stage configuration of the /runs functions, read once at cold start from the environment that
+ * serverless.yml sets from its stage params (on AWS and under `npm start` alike). A missing or
+ * malformed value fails the cold start loudly instead of being guessed at.
+ *
+ * Finding the state machine without an `if (local)` branch: serverless-offline does not resolve
+ * CloudFormation intrinsics in environment values (a `Ref` or `Fn::Sub` reaches the handler as
+ * "[object Object]"), and on AWS the ARN's account is only known to CloudFormation. So the ARN is a
+ * stage param, `runTaskStateMachineArn`: its default in serverless.yml is an `Fn::Join` that
+ * CloudFormation resolves on deploy, and `npm start` passes the local state machine's ARN with
+ * `--param`, which serverless gives precedence over the file's params. Either way the handler reads
+ * one plain string, BERTH_RUN_STATE_MACHINE_ARN, and calls no STS.
+ */
+import type { Config } from '../config';
+import { loadConfig } from '../config';
+import type { NetworkConfigurationRequest, RunCapacity } from './types';
+
+export interface RunsConfig extends Config {
+  /** The run-task state machine: executions are started under it and named by run id. */
+  stateMachineArn: string;
+  /** The cluster a request without `cluster` runs on. */
+  defaultCluster: string;
+  /** For tasks in awsvpc mode when the request has no networkConfiguration; undefined when the stage has no subnets. */
+  defaultNetwork?: NetworkConfigurationRequest;
+  capacity: RunCapacity;
+}
+
+type Env = Record<string, string | undefined>;
+
+const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:[0-9]{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/;
+
+function required(env: Env, name: string): string {
+  const value = env[name]?.trim();
+  if (value === undefined || value === '') throw new Error(`${name} is not set`);
+  return value;
+}
+
+function list(env: Env, name: string): string[] {
+  return (env[name] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+function wholeNumber(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!/^[0-9]+$/.test(raw) || n < min || n > max) {
+    throw new Error(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return n;
+}
+
+export function loadRunsConfig(env: Env = process.env): RunsConfig {
+  const stateMachineArn = required(env, 'BERTH_RUN_STATE_MACHINE_ARN');
+  if (!STATE_MACHINE_ARN.test(stateMachineArn)) {
+    throw new Error(`BERTH_RUN_STATE_MACHINE_ARN must be a state machine ARN, got "${stateMachineArn}"`);
+  }
+  const subnets = list(env, 'BERTH_SUBNETS');
+  const securityGroups = list(env, 'BERTH_SECURITY_GROUPS');
+  const assignPublicIp = (env.BERTH_ASSIGN_PUBLIC_IP?.trim() || 'DISABLED').toUpperCase();
+  if (assignPublicIp !== 'ENABLED' && assignPublicIp !== 'DISABLED') {
+    throw new Error(`BERTH_ASSIGN_PUBLIC_IP must be ENABLED or DISABLED, got "${env.BERTH_ASSIGN_PUBLIC_IP}"`);
+  }
+  return {
+    ...loadConfig(env),
+    stateMachineArn,
+    defaultCluster: env.BERTH_CLUSTER?.trim() || 'default',
+    ...(subnets.length > 0 && {
+      defaultNetwork: {
+        awsvpcConfiguration: {
+          subnets,
+          ...(securityGroups.length > 0 && { securityGroups }),
+          assignPublicIp,
+        },
+      },
+    }),
+    capacity: {
+      waitSeconds: wholeNumber(env, 'BERTH_CAPACITY_WAIT_SECONDS', 600, 0, 604_800),
+      checkIntervalSeconds: wholeNumber(env, 'BERTH_CAPACITY_CHECK_INTERVAL_SECONDS', 30, 1, 3_600),
+    },
+  };
+}
