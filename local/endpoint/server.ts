@@ -77,7 +77,11 @@ function parseInput(body: string): JsonObject {
 }
 
 export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<AwsEndpoint> {
-  const context = { region: options.region, accountId: options.accountId, stateDir: options.stateDir };
+  let listening!: (url: string) => void;
+  const endpointUrl = new Promise<string>((resolve) => {
+    listening = resolve;
+  });
+  const context = { region: options.region, accountId: options.accountId, stateDir: options.stateDir, endpointUrl };
   const services: AwsJsonService[] = [];
   try {
     for (const factory of options.services ?? DEFAULT_SERVICES) services.push(await factory(context));
@@ -202,6 +206,7 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Aws
   }
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
+  listening(`http://${host}:${port}`);
 
   let closing: Promise<void> | undefined;
   return {

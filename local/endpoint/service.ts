@@ -35,6 +35,11 @@ export interface ServiceContext {
   region: string;
   accountId: string;
   stateDir: string;
+  /**
+   * The endpoint's own URL, once it listens (a service that calls another through the wire, as Step
+   * Functions calls ECS, needs it; with port 0 it is known only then).
+   */
+  endpointUrl: Promise<string>;
 }
 
 export type ServiceFactory = (context: ServiceContext) => Promise<AwsJsonService>;
