@@ -14,6 +14,15 @@ import { localSettings } from './settings';
 // Node 20 support says nothing about Berth, here or in the handlers.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+/** serverless.yml's default stage: the names below (custom.runTaskStateMachineName) depend on it. */
+const LOCAL_STAGE = 'dev';
+const LOCAL_SUBNET = 'subnet-00000000000000000';
+
+/** The ARN of the run-task state machine as the local endpoint names it (serverless.yml custom.runTaskStateMachineName). */
+function runTaskStateMachineArn(settings: { region: string; accountId: string }): string {
+  return `arn:aws:states:${settings.region}:${settings.accountId}:stateMachine:berth-${LOCAL_STAGE}-run-task`;
+}
+
 async function main() {
   const settings = localSettings();
   const endpoint = await startAwsEndpoint({
@@ -38,8 +47,16 @@ async function main() {
   };
   for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_CONTAINER_CREDENTIALS_FULL_URI']) delete env[name];
 
+  // serverless-offline does not resolve the CloudFormation intrinsics serverless.yml builds these from
+  // on AWS, so the local values are passed as params (a --param wins over the file's params).
+  const params = [
+    `runTaskStateMachineArn=${runTaskStateMachineArn(settings)}`,
+    // The local cluster takes any subnet id: awsvpc tasks (the example) run with no networkConfiguration.
+    `subnets=${process.env.BERTH_SUBNETS || LOCAL_SUBNET}`,
+  ].map((param) => `--param=${param}`);
   const serverless = path.join(path.dirname(require.resolve('serverless/package.json')), 'bin', 'serverless.js');
-  const child: ChildProcess = spawn(process.execPath, [serverless, 'offline', 'start', '--region', settings.region], {
+  const args = [serverless, 'offline', 'start', '--region', settings.region, '--stage', LOCAL_STAGE, ...params];
+  const child: ChildProcess = spawn(process.execPath, args, {
     env,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
