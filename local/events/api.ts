@@ -1,0 +1,332 @@
+/**
+ * EventBridge's operations on the wire (awsJson1_1, `X-Amz-Target: AWSEvents.<Operation>`): read each request's
+ * members, call the model, shape the response as EventBridge does. Follows the operation pages under
+ * https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_Operations.html
+ * (PutEvents, PutRule, DescribeRule, ListRules, DeleteRule, TestEventPattern), plus one of Berth's own,
+ * ListRecordedEvents, which reads back what PutEvents recorded (there is no BerthLocal admin service yet).
+ * Constraint violations answer ValidationException in AWS's "1 validation error detected: ..." form; members of
+ * the wrong JSON type answer SerializationException, as the protocol does. Deliberate deviations:
+ * - PutEvents' EndpointId and entries' TraceHeader are accepted and ignored (no global endpoints, no X-Ray).
+ * - Rules take no ScheduleExpression (refused: nothing here would run it) and no Tags.
+ */
+import { compileEventPattern, InvalidEventPatternError, matchesEventPattern } from '../../lib/events/pattern';
+import { SerializationException } from '../endpoint/errors';
+import type { JsonObject, Operation } from '../endpoint/service';
+import { InvalidEventPatternException, ResourceNotFoundException, ValidationException } from './exceptions';
+import { type LocalEventBus, type NewEvent, RULE_STATES, type RuleState } from './models';
+
+/** https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html: Entries 1..10. */
+const MAX_ENTRIES = 10;
+/** https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html: the entries' total size. */
+export const MAX_PUT_EVENTS_BYTES = 256 * 1024;
+const RULE_NAME = /^[.\-_A-Za-z0-9]+$/;
+const MAX_LIST = 100;
+/** https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_TestEventPattern.html */
+const MAX_PATTERN_LENGTH = 4096;
+/** The fields TestEventPattern requires of its Event. */
+const REQUIRED_EVENT_FIELDS = ['id', 'account', 'source', 'time', 'region', 'resources', 'detail-type'];
+
+function constraint(value: unknown, member: string, rule: string): ValidationException {
+  const shown = typeof value === 'string' ? value : JSON.stringify(value);
+  return new ValidationException(
+    `1 validation error detected: Value '${shown}' at '${member}' failed to satisfy constraint: ${rule}`,
+  );
+}
+
+function optionalString(input: JsonObject, name: string): string | undefined {
+  const value = input[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new SerializationException(`'${name}' must be a string.`);
+  return value;
+}
+
+function requiredString(input: JsonObject, name: string, member: string): string {
+  const value = optionalString(input, name);
+  if (value === undefined) {
+    throw new ValidationException(
+      `1 validation error detected: Value null at '${member}' failed to satisfy constraint: Member must not be null`,
+    );
+  }
+  return value;
+}
+
+function optionalInteger(input: JsonObject, name: string): number | undefined {
+  const value = input[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    throw new SerializationException(`'${name}' must be an integer.`);
+  }
+  return value;
+}
+
+function limit(input: JsonObject, name: string, member: string): number {
+  const value = optionalInteger(input, name) ?? MAX_LIST;
+  if (value < 1) throw constraint(value, member, 'Member must have value greater than or equal to 1');
+  if (value > MAX_LIST) throw constraint(value, member, `Member must have value less than or equal to ${MAX_LIST}`);
+  return value;
+}
+
+function ruleName(input: JsonObject): string {
+  const name = requiredString(input, 'Name', 'name');
+  if (name.length < 1 || name.length > 64) {
+    throw constraint(name, 'name', 'Member must have length between 1 and 64');
+  }
+  if (!RULE_NAME.test(name)) {
+    throw constraint(name, 'name', 'Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+');
+  }
+  return name;
+}
+
+/** The bus a rule operation names (default when absent); only `default` exists here. */
+function ruleBus(model: LocalEventBus, input: JsonObject): string {
+  const given = optionalString(input, 'EventBusName');
+  const bus = model.busName(given);
+  if (bus === undefined) throw new ResourceNotFoundException(`Event bus ${given} does not exist.`);
+  return bus;
+}
+
+function patternException(err: unknown): never {
+  if (err instanceof InvalidEventPatternError) throw new InvalidEventPatternException(err.message);
+  throw err;
+}
+
+function encodeToken(value: string): string {
+  return Buffer.from(value, 'utf8').toString('base64url');
+}
+
+function decodeToken(input: JsonObject, name: string): string | undefined {
+  const token = optionalString(input, name);
+  if (token === undefined || token === '') return undefined;
+  const decoded = Buffer.from(token, 'base64url').toString('utf8');
+  if (encodeToken(decoded) !== token) throw new ValidationException(`The ${name} is not valid.`);
+  return decoded;
+}
+
+/** One PutEvents entry's outcome on the wire. */
+type EntryResult = { EventId: string } | { ErrorCode: string; ErrorMessage: string };
+
+/** The size EventBridge counts for an entry (eb-putevent-size.html): Time is 14 bytes, strings their UTF-8 bytes. */
+function entrySize(entry: JsonObject): number {
+  const bytes = (value: unknown) => (typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : 0);
+  let size = entry.Time === undefined || entry.Time === null ? 0 : 14;
+  size += bytes(entry.Source) + bytes(entry.DetailType) + bytes(entry.Detail);
+  if (Array.isArray(entry.Resources)) for (const resource of entry.Resources) size += bytes(resource);
+  return size;
+}
+
+/**
+ * Checks one entry as PutEvents does, in its order and words; the wrong JSON type for a member fails the whole
+ * request (SerializationException), a missing or bad value fails only the entry.
+ */
+function readEntry(
+  model: LocalEventBus,
+  entry: JsonObject,
+  now: number,
+): NewEvent | { ErrorCode: string; ErrorMessage: string } {
+  const source = optionalString(entry, 'Source');
+  const detailType = optionalString(entry, 'DetailType');
+  const detailText = optionalString(entry, 'Detail');
+  const busGiven = optionalString(entry, 'EventBusName');
+  optionalString(entry, 'TraceHeader');
+  const resources = entry.Resources;
+  if (resources !== undefined && resources !== null) {
+    if (!Array.isArray(resources) || resources.some((r) => typeof r !== 'string')) {
+      throw new SerializationException("'Resources' must be a list of strings.");
+    }
+  }
+  const time = entry.Time;
+  if (time !== undefined && time !== null && (typeof time !== 'number' || !Number.isFinite(time))) {
+    throw new SerializationException("'Time' must be a timestamp (epoch seconds).");
+  }
+  const invalid = (member: string) => ({
+    ErrorCode: 'InvalidArgument',
+    ErrorMessage: `Parameter ${member} is not valid. Reason: ${member} is a required argument.`,
+  });
+  if (source === undefined || source === '') return invalid('Source');
+  if (detailType === undefined || detailType === '') return invalid('DetailType');
+  if (detailText === undefined || detailText === '') return invalid('Detail');
+  let detail: unknown;
+  try {
+    detail = JSON.parse(detailText);
+  } catch {
+    detail = undefined;
+  }
+  if (typeof detail !== 'object' || detail === null || Array.isArray(detail)) {
+    return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
+  }
+  // Custom events cannot claim an AWS service as their source.
+  if (source.startsWith('aws.')) {
+    return { ErrorCode: 'NotAuthorizedForSourceException', ErrorMessage: 'Not authorized for the source.' };
+  }
+  const eventBusName = model.busName(busGiven);
+  if (eventBusName === undefined) {
+    return { ErrorCode: 'ResourceNotFoundException', ErrorMessage: `Event bus ${busGiven} does not exist.` };
+  }
+  return {
+    source,
+    detailType,
+    detail: detail as Record<string, unknown>,
+    resources: (resources as string[] | undefined | null) ?? [],
+    time: typeof time === 'number' ? time * 1000 : now,
+    eventBusName,
+  };
+}
+
+export function eventBridgeOperations(model: LocalEventBus, now: () => number = Date.now): Record<string, Operation> {
+  return {
+    async PutEvents(input) {
+      const entries = input.Entries;
+      if (entries === undefined || entries === null) {
+        throw new ValidationException(
+          "1 validation error detected: Value null at 'entries' failed to satisfy constraint: Member must not be null",
+        );
+      }
+      if (!Array.isArray(entries) || entries.some((e) => typeof e !== 'object' || e === null || Array.isArray(e))) {
+        throw new SerializationException("'Entries' must be a list of PutEventsRequestEntry structures.");
+      }
+      if (entries.length < 1) {
+        throw constraint('[]', 'entries', 'Member must have length greater than or equal to 1');
+      }
+      if (entries.length > MAX_ENTRIES) {
+        throw new ValidationException(
+          `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length less than or equal to ${MAX_ENTRIES}`,
+        );
+      }
+      optionalString(input, 'EndpointId');
+      const objects = entries as JsonObject[];
+      if (objects.reduce((total, entry) => total + entrySize(entry), 0) > MAX_PUT_EVENTS_BYTES) {
+        throw new ValidationException('Total size of the entries in the request is over the limit.');
+      }
+      const at = now();
+      const read = objects.map((entry) => readEntry(model, entry, at));
+      const accepted = read.filter((r): r is NewEvent => !('ErrorCode' in r));
+      const recorded = accepted.length > 0 ? await model.putEvents(accepted) : [];
+      let next = 0;
+      const results: EntryResult[] = read.map((r) => ('ErrorCode' in r ? r : { EventId: recorded[next++]!.event.id }));
+      return { FailedEntryCount: read.length - accepted.length, Entries: results };
+    },
+
+    async PutRule(input) {
+      const name = ruleName(input);
+      const bus = ruleBus(model, input);
+      if (optionalString(input, 'ScheduleExpression') !== undefined) {
+        throw new ValidationException(
+          "Berth's local EventBridge does not run scheduled rules; schedules are Berth triggers (see README).",
+        );
+      }
+      const eventPattern = optionalString(input, 'EventPattern');
+      if (eventPattern === undefined) {
+        throw new ValidationException('Parameter(s) EventPattern or ScheduleExpression must be specified.');
+      }
+      try {
+        compileEventPattern(eventPattern);
+      } catch (err) {
+        patternException(err);
+      }
+      const state = optionalString(input, 'State') ?? 'ENABLED';
+      if (!(RULE_STATES as readonly string[]).includes(state)) {
+        throw constraint(state, 'state', `Member must satisfy enum value set: [${RULE_STATES.join(', ')}]`);
+      }
+      const description = optionalString(input, 'Description');
+      if (description !== undefined && description.length > 512) {
+        throw constraint(description, 'description', 'Member must have length less than or equal to 512');
+      }
+      const roleArn = optionalString(input, 'RoleArn');
+      if (input.Tags !== undefined)
+        throw new ValidationException("Berth's local EventBridge does not take Tags on rules.");
+      const RuleArn = await model.putRule({
+        name,
+        eventBusName: bus,
+        eventPattern,
+        state: state as RuleState,
+        ...(description === undefined ? {} : { description }),
+        ...(roleArn === undefined ? {} : { roleArn }),
+      });
+      return { RuleArn };
+    },
+
+    async DescribeRule(input) {
+      const view = model.describeRule(ruleBus(model, input), ruleName(input));
+      await model.durable();
+      return view;
+    },
+
+    async ListRules(input) {
+      const bus = ruleBus(model, input);
+      const namePrefix = optionalString(input, 'NamePrefix');
+      const max = limit(input, 'Limit', 'limit');
+      const after = decodeToken(input, 'NextToken');
+      const all = model.listRules(bus, namePrefix);
+      const start = after === undefined ? 0 : all.findIndex((rule) => rule.Name > after);
+      const page = start < 0 ? [] : all.slice(start, start + max);
+      await model.durable();
+      const more = start >= 0 && start + max < all.length;
+      return more ? { Rules: page, NextToken: encodeToken(page[page.length - 1]!.Name) } : { Rules: page };
+    },
+
+    async DeleteRule(input) {
+      await model.deleteRule(ruleBus(model, input), ruleName(input));
+      return {};
+    },
+
+    async TestEventPattern(input) {
+      const eventPattern = requiredString(input, 'EventPattern', 'eventPattern');
+      if (eventPattern.length > MAX_PATTERN_LENGTH) {
+        throw constraint(
+          eventPattern,
+          'eventPattern',
+          `Member must have length less than or equal to ${MAX_PATTERN_LENGTH}`,
+        );
+      }
+      const eventText = requiredString(input, 'Event', 'event');
+      let pattern: ReturnType<typeof compileEventPattern>;
+      try {
+        pattern = compileEventPattern(eventPattern);
+      } catch (err) {
+        patternException(err);
+      }
+      let event: unknown;
+      try {
+        event = JSON.parse(eventText);
+      } catch {
+        throw new ValidationException('Parameter Event is not valid.');
+      }
+      if (typeof event !== 'object' || event === null || Array.isArray(event)) {
+        throw new ValidationException('Parameter Event is not valid.');
+      }
+      const missing = REQUIRED_EVENT_FIELDS.find((field) => !Object.hasOwn(event, field));
+      if (missing !== undefined) {
+        throw new ValidationException(`Parameter Event is not valid. Reason: Provided Event must have ${missing}.`);
+      }
+      return { Result: matchesEventPattern(pattern, event) };
+    },
+
+    /** Berth's own: what PutEvents recorded, oldest first, filtered by Source and DetailType, paged. */
+    async ListRecordedEvents(input) {
+      const source = optionalString(input, 'Source');
+      const detailType = optionalString(input, 'DetailType');
+      const maxResults = limit(input, 'MaxResults', 'maxResults');
+      const token = decodeToken(input, 'NextToken');
+      const after = token === undefined ? undefined : Number(token);
+      if (after !== undefined && !Number.isSafeInteger(after))
+        throw new ValidationException('The NextToken is not valid.');
+      const page = model.listEvents({
+        ...(source === undefined ? {} : { source }),
+        ...(detailType === undefined ? {} : { detailType }),
+        maxResults,
+        ...(after === undefined ? {} : { after }),
+      });
+      await model.durable();
+      return {
+        Events: page.events.map((record) => ({
+          EventId: record.event.id,
+          EventBusName: record.eventBusName,
+          ReceivedAt: record.receivedAt / 1000,
+          MatchedRules: record.matchedRules,
+          Event: record.event,
+        })),
+        ...(page.next === undefined ? {} : { NextToken: encodeToken(String(page.next)) }),
+      };
+    },
+  };
+}
