@@ -3,6 +3,7 @@
  * (see service.ts and local/ecs/service.ts) and one line here.
  */
 import { ecsService } from '../ecs/service';
+import { eventsService } from '../events/service';
 import type { ServiceFactory } from './service';
 
-export const DEFAULT_SERVICES: readonly ServiceFactory[] = [ecsService];
+export const DEFAULT_SERVICES: readonly ServiceFactory[] = [ecsService, eventsService];
