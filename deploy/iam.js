@@ -11,7 +11,24 @@ const list = (raw) =>
 
 module.exports.apiStatements = async ({ resolveVariable }) => {
   const roles = list(await resolveVariable('param:allowedRoleArns'));
+  const stateMachine = await resolveVariable('self:custom.runTaskStateMachineName');
   return [
+    {
+      // POST /runs starts executions of the run-task state machine; GET /runs lists them.
+      Effect: 'Allow',
+      Action: ['states:StartExecution', 'states:ListExecutions'],
+      Resource: {
+        'Fn::Sub': `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:${stateMachine}`,
+      },
+    },
+    {
+      // GET /runs/{runId} and POST /runs/{runId}/cancel act on that state machine's executions only.
+      Effect: 'Allow',
+      Action: ['states:DescribeExecution', 'states:GetExecutionHistory', 'states:StopExecution'],
+      Resource: {
+        'Fn::Sub': `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:execution:${stateMachine}:*`,
+      },
+    },
     {
       // ECS task definition actions do not support resource-level permissions.
       Effect: 'Allow',
