@@ -80,7 +80,7 @@ describe('checkRunCapacity', () => {
       { cluster: 'default', status: 'ACTIVE', maxResults: 100, nextToken: '200' },
     ]);
     expect(
-      ecsMock.commandCalls(DescribeContainerInstancesCommand).map((c) => c.args[0].input.containerInstances.length),
+      ecsMock.commandCalls(DescribeContainerInstancesCommand).map((c) => c.args[0].input.containerInstances?.length),
     ).toEqual([100, 100, 50]);
     expect(out.check).toMatchObject({
       attempt: 1,
