@@ -13,7 +13,7 @@ export class ClientException extends AwsError {
   }
 }
 
-/** A parameter is out of range or malformed (maxResults, include, nextToken, list sizes). */
+/** A parameter is out of range or malformed (maxResults, include, nextToken, list sizes, RunTask rules). */
 export class InvalidParameterException extends AwsError {
   constructor(message: string) {
     super('InvalidParameterException', message, 400);
@@ -24,5 +24,44 @@ export class InvalidParameterException extends AwsError {
 export class ServerException extends AwsError {
   constructor(message: string) {
     super('ServerException', message, 500);
+  }
+}
+
+/** The cluster named does not exist (or is INACTIVE). */
+export class ClusterNotFoundException extends AwsError {
+  constructor(message = 'Cluster not found.') {
+    super('ClusterNotFoundException', message, 400);
+  }
+}
+
+/** DeleteCluster on a cluster that still has ACTIVE or DRAINING container instances. */
+export class ClusterContainsContainerInstancesException extends AwsError {
+  constructor() {
+    super(
+      'ClusterContainsContainerInstancesException',
+      'The Cluster cannot be deleted while Container Instances are active or draining.',
+      400,
+    );
+  }
+}
+
+/** DeleteCluster on a cluster that still has tasks that are not STOPPED. */
+export class ClusterContainsTasksException extends AwsError {
+  constructor() {
+    super('ClusterContainsTasksException', 'The Cluster cannot be deleted while Tasks are active.', 400);
+  }
+}
+
+/** RunTask with a clientToken already used by a different request. */
+export class ConflictException extends AwsError {
+  constructor(message: string) {
+    super('ConflictException', message, 400);
+  }
+}
+
+/** What AWS answers a throttled call with (HTTP 400; the SDKs retry it as throttling). */
+export class ThrottlingException extends AwsError {
+  constructor() {
+    super('ThrottlingException', 'Rate exceeded', 400);
   }
 }
