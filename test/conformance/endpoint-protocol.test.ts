@@ -2,7 +2,7 @@
  * The endpoint's side of the AWS JSON protocols, whatever the service: routing by X-Amz-Target, errors as
  * AWS shapes them, request ids, and how a service plugs in (a fake awsJson1_0 service here).
  */
-import { RegisterTaskDefinitionCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
+import { CreateServiceCommand, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { ecsService } from '../../local/ecs/service';
 import { AwsError } from '../../local/endpoint/errors';
 import type { ServiceFactory } from '../../local/endpoint/service';
@@ -67,13 +67,13 @@ async function expectError(res: Response, status: number, type: string, message:
 }
 
 it('answers an ECS operation it does not implement with UnknownOperationException, never {}', async () => {
-  const err = await endpoint.ecs.send(new RunTaskCommand({ taskDefinition: 'x' })).then(
+  const err = await endpoint.ecs.send(new CreateServiceCommand({ serviceName: 'x', taskDefinition: 'x' })).then(
     () => undefined,
     (e: unknown) => e,
   );
   expect(err).toMatchObject({
     name: 'UnknownOperationException',
-    message: "Berth's local endpoint does not implement ECS operation RunTask.",
+    message: "Berth's local endpoint does not implement ECS operation CreateService.",
     $metadata: { httpStatusCode: 400 },
   });
 });

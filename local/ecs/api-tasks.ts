@@ -1,0 +1,402 @@
+/**
+ * ECS's task operations on the wire (awsJson1_1): RunTask, DescribeTasks, ListTasks, StopTask.
+ * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html (and API_DescribeTasks.html,
+ * API_ListTasks.html, API_StopTask.html). RunTask's rules, in the order ECS checks them here:
+ * - `taskDefinition`: family (latest ACTIVE revision), family:revision or ARN; unknown -> ClientException
+ *   "TaskDefinition not found."; an INACTIVE revision -> InvalidParameterException "TaskDefinition is inactive".
+ * - `count` 1..10 (default 1).
+ * - `launchType` (EC2, FARGATE, EXTERNAL) or `capacityProviderStrategy` (FARGATE, FARGATE_SPOT), not both; neither
+ *   means EC2 (a cluster here has no default capacity provider strategy). The definition must be compatible:
+ *   "Task definition does not support launch_type FARGATE.".
+ * - `networkConfiguration`: required for awsvpc ("Network Configuration must be provided when networkMode 'awsvpc'
+ *   is specified.") and refused otherwise ("Network Configuration is not valid for the given networkMode of this
+ *   task definition.", the words users report); subnets 1..16, securityGroups at most 5.
+ * - `overrides`: container names must be in the definition; the JSON of the overrides is at most 8192 characters
+ *   ("A total of 8192 characters are allowed for overrides").
+ * - `startedBy` at most 128 characters, `group` at most 255, `tags` as ECS tags, `clientToken` at most 64 ASCII.
+ * - FARGATE: no placement constraints or strategies, `platformVersion` only for FARGATE.
+ * ECS's words for the override limit and the placement refusals with FARGATE are not documented; the messages
+ * name the parameter.
+ */
+
+import { PlacementParameterError } from '../../lib/placement/errors';
+import { validatePlacementOptions } from '../../lib/placement/placement';
+import type { PlacementConstraintInput, PlacementStrategyInput } from '../../lib/placement/types';
+import type { JsonObject, Operation } from '../endpoint/service';
+import type { Clusters } from './clusters';
+import { ClientException, InvalidParameterException } from './exceptions';
+import {
+  maxResults,
+  nextToken,
+  optionalBoolean,
+  optionalEnum,
+  optionalInteger,
+  optionalObject,
+  optionalObjectList,
+  optionalString,
+  optionalStringList,
+  requiredString,
+  tags,
+} from './input';
+import type { StoredTaskDefinition, TaskDefinitions } from './models';
+import type { AwsVpcConfiguration, ContainerOverride, LaunchType, RunRequest, TaskOverride, Tasks } from './tasks';
+
+const LAUNCH_TYPES = ['EC2', 'FARGATE', 'EXTERNAL', 'MANAGED_INSTANCES'] as const;
+const FARGATE_PROVIDERS = ['FARGATE', 'FARGATE_SPOT'];
+const MAX_OVERRIDES_LENGTH = 8192;
+const MAX_DESCRIBE_TASKS = 100;
+
+/** JSON with sorted keys: two requests with the same members in another order are the same request. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as JsonObject)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function resolveTaskDefinition(model: TaskDefinitions, identifier: string): StoredTaskDefinition {
+  let found: StoredTaskDefinition;
+  try {
+    found = model.describe(identifier);
+  } catch (err) {
+    if (err instanceof ClientException) throw new ClientException('TaskDefinition not found.');
+    throw err;
+  }
+  if (found.taskDefinition.status !== 'ACTIVE') throw new InvalidParameterException('TaskDefinition is inactive');
+  return found;
+}
+
+function positive(value: number | undefined, name: string, min: number): number | undefined {
+  if (value !== undefined && value < min) {
+    throw new InvalidParameterException(`'${name}' must be at least ${min}; got ${value}.`);
+  }
+  return value;
+}
+
+function parseOverrides(input: JsonObject, definition: StoredTaskDefinition): TaskOverride {
+  const raw = optionalObject(input, 'overrides');
+  if (raw === undefined) return {};
+  if (JSON.stringify(raw).length > MAX_OVERRIDES_LENGTH) {
+    throw new InvalidParameterException(
+      `Container Overrides length must be at most ${MAX_OVERRIDES_LENGTH} characters: a total of 8192 characters are allowed for overrides.`,
+    );
+  }
+  const names = new Set((definition.taskDefinition.containerDefinitions ?? []).map((c) => c.name));
+  const out: TaskOverride = {};
+  const list = optionalObjectList(raw, 'containerOverrides', 'overrides.containerOverrides');
+  if (list !== undefined) {
+    out.containerOverrides = list.map((o, i): ContainerOverride => {
+      const at = `overrides.containerOverrides[${i}]`;
+      const name = optionalString(o, 'name', `${at}.name`);
+      if (name === undefined || name === '') throw new InvalidParameterException(`'${at}.name' is required.`);
+      if (!names.has(name)) {
+        throw new InvalidParameterException(
+          `Override for container named ${name} is not a container in the TaskDefinition.`,
+        );
+      }
+      const override: ContainerOverride = { name };
+      const command = optionalStringList(o, 'command', `${at}.command`);
+      if (command !== undefined) override.command = command;
+      const environment = optionalObjectList(o, 'environment', `${at}.environment`);
+      if (environment !== undefined) {
+        override.environment = environment.map((pair, j) => {
+          const key = optionalString(pair, 'name', `${at}.environment[${j}].name`);
+          if (key === undefined || key === '') {
+            throw new InvalidParameterException(`'${at}.environment[${j}].name' is required.`);
+          }
+          return { name: key, value: optionalString(pair, 'value', `${at}.environment[${j}].value`) ?? '' };
+        });
+      }
+      const cpu = positive(optionalInteger(o, 'cpu', `${at}.cpu`), `${at}.cpu`, 0);
+      if (cpu !== undefined) override.cpu = cpu;
+      const memory = positive(optionalInteger(o, 'memory', `${at}.memory`), `${at}.memory`, 1);
+      if (memory !== undefined) override.memory = memory;
+      const reservation = positive(
+        optionalInteger(o, 'memoryReservation', `${at}.memoryReservation`),
+        `${at}.memoryReservation`,
+        1,
+      );
+      if (reservation !== undefined) override.memoryReservation = reservation;
+      if (memory !== undefined && reservation !== undefined && reservation > memory) {
+        throw new InvalidParameterException(`'${at}.memoryReservation' must be less than or equal to '${at}.memory'.`);
+      }
+      return override;
+    });
+  }
+  for (const member of ['cpu', 'memory'] as const) {
+    const value = optionalString(raw, member, `overrides.${member}`);
+    if (value === undefined) continue;
+    if (!/^[1-9][0-9]{0,8}$/.test(value)) {
+      throw new InvalidParameterException(`'overrides.${member}' must be a whole number, as a string; got '${value}'.`);
+    }
+    out[member] = value;
+  }
+  const taskRoleArn = optionalString(raw, 'taskRoleArn', 'overrides.taskRoleArn');
+  if (taskRoleArn !== undefined) out.taskRoleArn = taskRoleArn;
+  const executionRoleArn = optionalString(raw, 'executionRoleArn', 'overrides.executionRoleArn');
+  if (executionRoleArn !== undefined) out.executionRoleArn = executionRoleArn;
+  const storage = optionalObject(raw, 'ephemeralStorage', 'overrides.ephemeralStorage');
+  if (storage !== undefined) {
+    const size = optionalInteger(storage, 'sizeInGiB', 'overrides.ephemeralStorage.sizeInGiB');
+    if (size === undefined || size < 20 || size > 200) {
+      throw new InvalidParameterException("'overrides.ephemeralStorage.sizeInGiB' must be from 20 to 200.");
+    }
+    out.ephemeralStorage = { sizeInGiB: size };
+  }
+  return out;
+}
+
+function parseNetwork(input: JsonObject, networkMode: string | undefined): AwsVpcConfiguration | undefined {
+  const config = optionalObject(input, 'networkConfiguration');
+  const awsvpc = config && optionalObject(config, 'awsvpcConfiguration', 'networkConfiguration.awsvpcConfiguration');
+  if (networkMode !== 'awsvpc') {
+    if (awsvpc !== undefined) {
+      throw new InvalidParameterException(
+        'Network Configuration is not valid for the given networkMode of this task definition.',
+      );
+    }
+    return undefined;
+  }
+  if (awsvpc === undefined) {
+    throw new InvalidParameterException(
+      "Network Configuration must be provided when networkMode 'awsvpc' is specified.",
+    );
+  }
+  const at = 'networkConfiguration.awsvpcConfiguration';
+  const subnets = optionalStringList(awsvpc, 'subnets', `${at}.subnets`) ?? [];
+  if (subnets.length === 0) throw new InvalidParameterException('subnets can not be empty.');
+  if (subnets.length > 16) throw new InvalidParameterException(`'${at}.subnets' can have at most 16 items.`);
+  const securityGroups = optionalStringList(awsvpc, 'securityGroups', `${at}.securityGroups`);
+  if (securityGroups !== undefined && securityGroups.length > 5) {
+    throw new InvalidParameterException(`'${at}.securityGroups' can have at most 5 items.`);
+  }
+  const assignPublicIp = optionalEnum(
+    awsvpc,
+    'assignPublicIp',
+    ['ENABLED', 'DISABLED'] as const,
+    `${at}.assignPublicIp`,
+  );
+  return {
+    subnets,
+    ...(securityGroups !== undefined ? { securityGroups } : {}),
+    assignPublicIp: assignPublicIp ?? 'DISABLED',
+  };
+}
+
+function placementList<T>(input: JsonObject, name: string): T[] {
+  return (optionalObjectList(input, name) ?? []).map((item, i) => {
+    const out: Record<string, string> = {};
+    for (const key of ['type', 'expression', 'field']) {
+      const value = optionalString(item, key, `${name}[${i}].${key}`);
+      if (value !== undefined) out[key] = value;
+    }
+    return out as T;
+  });
+}
+
+/** Reads and checks RunTask's input against the definition it names; throws the AWS error for the first problem. */
+export function parseRunTask(input: JsonObject, definitions: TaskDefinitions): RunRequest {
+  const taskDefinition = resolveTaskDefinition(definitions, requiredString(input, 'taskDefinition'));
+  const td = taskDefinition.taskDefinition;
+  const count = optionalInteger(input, 'count') ?? 1;
+  if (count < 1 || count > 10) throw new InvalidParameterException(`'count' must be between 1 and 10; got ${count}.`);
+
+  const requested = optionalEnum(input, 'launchType', LAUNCH_TYPES);
+  const strategy = optionalObjectList(input, 'capacityProviderStrategy');
+  if (requested !== undefined && strategy !== undefined && strategy.length > 0) {
+    throw new InvalidParameterException(
+      'Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.',
+    );
+  }
+  let launchType: LaunchType = requested === undefined || requested === 'MANAGED_INSTANCES' ? 'EC2' : requested;
+  if (requested === 'MANAGED_INSTANCES') {
+    throw new InvalidParameterException("Berth's local ECS does not model the MANAGED_INSTANCES launch type.");
+  }
+  let capacityProviderName: string | undefined;
+  if (strategy !== undefined && strategy.length > 0) {
+    if (strategy.length > 20) {
+      throw new InvalidParameterException("'capacityProviderStrategy' can have at most 20 items.");
+    }
+    const items = strategy.map((item, i) => {
+      const provider = optionalString(item, 'capacityProvider', `capacityProviderStrategy[${i}].capacityProvider`);
+      if (provider === undefined || !FARGATE_PROVIDERS.includes(provider)) {
+        throw new InvalidParameterException(
+          'The specified capacity provider strategy cannot contain a capacity provider that is not associated with the cluster. Associate the capacity provider with the cluster or specify a valid capacity provider and try again.',
+        );
+      }
+      const weight = optionalInteger(item, 'weight', `capacityProviderStrategy[${i}].weight`) ?? 0;
+      const base = optionalInteger(item, 'base', `capacityProviderStrategy[${i}].base`) ?? 0;
+      if (weight < 0 || weight > 1000 || base < 0 || base > 100000) {
+        throw new InvalidParameterException(
+          `'capacityProviderStrategy[${i}]': weight must be from 0 to 1000 and base from 0 to 100000.`,
+        );
+      }
+      return { provider, weight, base };
+    });
+    // The base is served first; then the weights share the rest. With count <= 10 and FARGATE-only providers,
+    // the provider with a base (else the heaviest) takes the tasks.
+    const chosen = items.find((i) => i.base > 0) ?? [...items].sort((a, b) => b.weight - a.weight)[0]!;
+    capacityProviderName = chosen.provider;
+    launchType = 'FARGATE';
+  }
+  if (!(td.compatibilities ?? []).includes(launchType)) {
+    throw new InvalidParameterException(`Task definition does not support launch_type ${launchType}.`);
+  }
+
+  const awsvpc = parseNetwork(input, td.networkMode);
+  const overrides = parseOverrides(input, taskDefinition);
+
+  const placementConstraints = placementList<PlacementConstraintInput>(input, 'placementConstraints');
+  const placementStrategy = placementList<PlacementStrategyInput>(input, 'placementStrategy');
+  if (launchType === 'FARGATE') {
+    if (placementConstraints.length > 0) {
+      throw new InvalidParameterException("'placementConstraints' are not supported with the FARGATE launch type.");
+    }
+    if (placementStrategy.length > 0) {
+      throw new InvalidParameterException("'placementStrategy' is not supported with the FARGATE launch type.");
+    }
+  } else {
+    try {
+      validatePlacementOptions(
+        [...placementConstraints, ...((td.placementConstraints ?? []) as PlacementConstraintInput[])],
+        placementStrategy,
+      );
+    } catch (err) {
+      if (err instanceof PlacementParameterError) throw new InvalidParameterException(err.message);
+      throw err;
+    }
+  }
+  const platformVersion = optionalString(input, 'platformVersion');
+  if (platformVersion !== undefined && launchType !== 'FARGATE') {
+    throw new InvalidParameterException(
+      `The platform version must be null when specifying an ${launchType} launch type.`,
+    );
+  }
+  if (platformVersion !== undefined && !['LATEST', '1.4.0', '1.3.0'].includes(platformVersion)) {
+    throw new InvalidParameterException(`The specified platform version (${platformVersion}) does not exist.`);
+  }
+
+  const startedBy = optionalString(input, 'startedBy');
+  if (startedBy !== undefined && startedBy.length > 128) {
+    throw new InvalidParameterException("'startedBy' must be at most 128 characters.");
+  }
+  const group = optionalString(input, 'group');
+  if (group !== undefined && (group.length === 0 || group.length > 255)) {
+    throw new InvalidParameterException("'group' must be 1 to 255 characters.");
+  }
+  const clientToken = optionalString(input, 'clientToken');
+  if (
+    clientToken !== undefined &&
+    (clientToken.length === 0 || clientToken.length > 64 || /[^\x20-\x7e]/.test(clientToken))
+  ) {
+    throw new InvalidParameterException("'clientToken' must be 1 to 64 printable ASCII characters.");
+  }
+  const propagateTags = optionalEnum(input, 'propagateTags', ['TASK_DEFINITION', 'SERVICE', 'NONE'] as const);
+  const taskTags = [...(propagateTags === 'TASK_DEFINITION' ? taskDefinition.tags : []), ...(tags(input) ?? [])];
+  optionalBoolean(input, 'enableECSManagedTags');
+  const { clientToken: _, ...rest } = input;
+
+  return {
+    taskDefinition,
+    count,
+    launchType,
+    ...(capacityProviderName !== undefined ? { capacityProviderName } : {}),
+    ...(awsvpc !== undefined ? { awsvpc } : {}),
+    overrides,
+    ...(startedBy !== undefined ? { startedBy } : {}),
+    ...(group !== undefined ? { group } : {}),
+    tags: taskTags,
+    placementConstraints,
+    placementStrategy,
+    ...(platformVersion !== undefined
+      ? { platformVersion: platformVersion === 'LATEST' ? '1.4.0' : platformVersion }
+      : {}),
+    enableExecuteCommand: optionalBoolean(input, 'enableExecuteCommand') ?? false,
+    ...(clientToken !== undefined ? { clientToken } : {}),
+    fingerprint: canonical(rest),
+  };
+}
+
+export function taskOperations(
+  clusters: Clusters,
+  definitions: TaskDefinitions,
+  tasks: Tasks,
+): Record<string, Operation> {
+  return {
+    async RunTask(input) {
+      const cluster = clusters.resolve(optionalString(input, 'cluster'));
+      return tasks.run(cluster, parseRunTask(input, definitions));
+    },
+
+    async DescribeTasks(input) {
+      const cluster = clusters.resolve(optionalString(input, 'cluster'));
+      const identifiers = optionalStringList(input, 'tasks') ?? [];
+      if (identifiers.length === 0) throw new InvalidParameterException('Tasks cannot be empty.');
+      if (identifiers.length > MAX_DESCRIBE_TASKS) {
+        throw new InvalidParameterException(`'tasks' can have at most ${MAX_DESCRIBE_TASKS} items.`);
+      }
+      const include = optionalStringList(input, 'include') ?? [];
+      const bad = include.find((i) => i !== 'TAGS');
+      if (bad !== undefined) throw new InvalidParameterException(`'include' may only hold TAGS; got '${bad}'.`);
+      const result = tasks.describe(cluster, identifiers, include.includes('TAGS'));
+      await tasks.durable();
+      return result;
+    },
+
+    async ListTasks(input) {
+      const cluster = clusters.resolve(optionalString(input, 'cluster'));
+      const desiredStatus =
+        optionalEnum(input, 'desiredStatus', ['RUNNING', 'PENDING', 'STOPPED'] as const) ?? 'RUNNING';
+      const family = optionalString(input, 'family');
+      const startedBy = optionalString(input, 'startedBy');
+      const serviceName = optionalString(input, 'serviceName');
+      const launchType = optionalEnum(input, 'launchType', LAUNCH_TYPES);
+      const containerInstance = optionalString(input, 'containerInstance');
+      // "When you specify startedBy as the filter, it must be the only filter that you use." (API_ListTasks)
+      if (startedBy !== undefined && (family ?? serviceName ?? containerInstance) !== undefined) {
+        throw new InvalidParameterException(
+          'When you specify startedBy as the filter, it must be the only filter that you use.',
+        );
+      }
+      if (serviceName !== undefined && family !== undefined) {
+        throw new InvalidParameterException("'serviceName' and 'family' cannot be combined.");
+      }
+      const limit = maxResults(input);
+      const token = nextToken(input);
+      let instanceId: string | undefined;
+      if (containerInstance !== undefined) {
+        const instance = clusters.findInstance(cluster, containerInstance);
+        if (instance === undefined)
+          throw new InvalidParameterException('The referenced container instance was not found.');
+        instanceId = instance.stored.id;
+      }
+      // No services run here, and no task is ever PENDING as its desired status.
+      if (serviceName !== undefined || desiredStatus === 'PENDING') return { taskArns: [] };
+      const page = tasks.list(cluster, {
+        desiredStatus,
+        ...(family !== undefined ? { family } : {}),
+        ...(startedBy !== undefined ? { startedBy } : {}),
+        ...(instanceId !== undefined ? { instanceId } : {}),
+        ...(launchType !== undefined ? { launchType } : {}),
+        maxResults: limit,
+        ...(token !== undefined ? { nextToken: token } : {}),
+      });
+      await tasks.durable();
+      return page;
+    },
+
+    async StopTask(input) {
+      const cluster = clusters.resolve(optionalString(input, 'cluster'));
+      const task = requiredString(input, 'task');
+      const reason = optionalString(input, 'reason');
+      if (reason !== undefined && reason.length > 255) {
+        throw new InvalidParameterException("'reason' must be at most 255 characters.");
+      }
+      return { task: await tasks.stop(cluster, task, reason || undefined) };
+    },
+  };
+}
