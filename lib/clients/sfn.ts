@@ -1,0 +1,12 @@
+/**
+ * The Step Functions client, created once per cold start. Endpoints come from the SDK's own
+ * configuration (AWS_ENDPOINT_URL points it at the local endpoint), so local mode needs no code branch.
+ */
+import { SFNClient } from '@aws-sdk/client-sfn';
+
+let client: SFNClient | undefined;
+
+export function sfnClient(): SFNClient {
+  client ??= new SFNClient({});
+  return client;
+}

@@ -1,0 +1,11 @@
+/** The stage environment the /runs handlers read at cold start: import before the handlers. */
+export const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:berth-test-run-task';
+
+Object.assign(process.env, {
+  BERTH_RUN_STATE_MACHINE_ARN: STATE_MACHINE_ARN,
+  BERTH_CLUSTER: 'default',
+  BERTH_SUBNETS: 'subnet-1,subnet-2',
+  BERTH_SECURITY_GROUPS: 'sg-1',
+  BERTH_CAPACITY_WAIT_SECONDS: '600',
+  BERTH_CAPACITY_CHECK_INTERVAL_SECONDS: '30',
+});
