@@ -4,6 +4,12 @@
  */
 import { berthLocalService, ecsService } from '../ecs/service';
 import { eventsService } from '../events/service';
+import { stepFunctionsService } from '../sfn/service';
 import type { ServiceFactory } from './service';
 
-export const DEFAULT_SERVICES: readonly ServiceFactory[] = [ecsService, berthLocalService, eventsService];
+export const DEFAULT_SERVICES: readonly ServiceFactory[] = [
+  ecsService,
+  berthLocalService,
+  eventsService,
+  stepFunctionsService,
+];

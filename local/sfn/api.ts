@@ -1,0 +1,358 @@
+/**
+ * Step Functions' operations on the wire (awsJson1_0): read each request's members, call the model, shape
+ * the response as Step Functions does. Follows the operation pages under
+ * https://docs.aws.amazon.com/step-functions/latest/apireference/API_Operations.html
+ * (CreateStateMachine, DescribeStateMachine, ListStateMachines, UpdateStateMachine, DeleteStateMachine,
+ * StartExecution, DescribeExecution, ListExecutions, StopExecution, GetExecutionHistory,
+ * DescribeStateMachineForExecution). Deliberate deviations:
+ * - Only STANDARD state machines: `type: EXPRESS` is StateMachineTypeNotSupported.
+ * - Members Berth does not model (publish, versionDescription, encryptionConfiguration, traceHeader,
+ *   tags beyond storing them) are accepted and ignored; aliases, versions, map runs and redrive are not
+ *   served (their operations answer UnknownOperationException).
+ * Timestamps are epoch seconds on the wire, as the awsJson protocols carry them. Every answer waits until
+ * what it shows is on disk.
+ */
+import { SerializationException } from '../endpoint/errors';
+import type { JsonObject, Operation } from '../endpoint/service';
+import {
+  InvalidArn,
+  InvalidToken,
+  MissingRequiredParameter,
+  StateMachineTypeNotSupported,
+  ValidationException,
+} from './exceptions';
+import type { HistoryEvent } from './history';
+import {
+  EXECUTION_STATUSES,
+  type ExecutionRecord,
+  type ExecutionStatus,
+  type StateMachineRecord,
+  type StepFunctions,
+} from './models';
+
+const DEFAULT_PAGE = 100;
+const MAX_PAGE = 1000;
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/;
+
+function validationError(message: string): ValidationException {
+  return new ValidationException(`1 validation error detected: ${message}`);
+}
+
+function optionalString(input: JsonObject, name: string, maxLength?: number): string | undefined {
+  const value = input[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new SerializationException(`'${name}' must be a string.`);
+  if (maxLength !== undefined && value.length > maxLength) {
+    throw validationError(
+      `Value at '${name}' failed to satisfy constraint: Member must have length less than or equal to ${maxLength}`,
+    );
+  }
+  return value;
+}
+
+function requiredString(input: JsonObject, name: string, maxLength?: number): string {
+  const value = optionalString(input, name, maxLength);
+  if (value === undefined) {
+    throw validationError(`Value null at '${name}' failed to satisfy constraint: Member must not be null`);
+  }
+  if (value === '') {
+    throw validationError(
+      `Value '' at '${name}' failed to satisfy constraint: Member must have length greater than or equal to 1`,
+    );
+  }
+  return value;
+}
+
+function optionalObject(input: JsonObject, name: string): Record<string, unknown> | undefined {
+  const value = input[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw new SerializationException(`'${name}' must be an object.`);
+  return value as Record<string, unknown>;
+}
+
+function optionalBoolean(input: JsonObject, name: string): boolean | undefined {
+  const value = input[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'boolean') throw new SerializationException(`'${name}' must be a boolean.`);
+  return value;
+}
+
+function pageSize(input: JsonObject): number {
+  const value = input.maxResults;
+  if (value === undefined || value === null) return DEFAULT_PAGE;
+  if (typeof value !== 'number' || !Number.isInteger(value))
+    throw new SerializationException("'maxResults' must be an integer.");
+  if (value < 0 || value > MAX_PAGE) {
+    throw validationError(
+      `Value '${value}' at 'maxResults' failed to satisfy constraint: Member must have value between 0 and ${MAX_PAGE}`,
+    );
+  }
+  return value === 0 ? DEFAULT_PAGE : value;
+}
+
+function roleArn(input: JsonObject, required: boolean): string | undefined {
+  const value = required ? requiredString(input, 'roleArn', 256) : optionalString(input, 'roleArn', 256);
+  if (value !== undefined && !ROLE_ARN.test(value)) throw new InvalidArn(`Invalid Arn: 'Invalid role ARN: ${value}'`);
+  return value;
+}
+
+/** Page tokens are opaque: the offset into one listing, bound to that listing (`scope`). */
+function encodeToken(scope: string, offset: number): string {
+  return Buffer.from(JSON.stringify({ s: scope, o: offset })).toString('base64url');
+}
+
+function decodeToken(input: JsonObject, scope: string): number {
+  const token = optionalString(input, 'nextToken', 1024);
+  if (token === undefined || token === '') return 0;
+  try {
+    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { s?: unknown; o?: unknown };
+    if (parsed.s === scope && typeof parsed.o === 'number' && Number.isInteger(parsed.o) && parsed.o >= 0)
+      return parsed.o;
+  } catch {
+    // falls through
+  }
+  throw new InvalidToken(`Invalid Token: '${token}'`);
+}
+
+function page<T>(items: readonly T[], input: JsonObject, scope: string): { items: T[]; nextToken?: string } {
+  const offset = decodeToken(input, scope);
+  const size = pageSize(input);
+  const slice = items.slice(offset, offset + size);
+  return offset + size < items.length
+    ? { items: slice, nextToken: encodeToken(scope, offset + size) }
+    : { items: slice };
+}
+
+const seconds = (ms: number) => ms / 1000;
+
+function executionListItem(execution: ExecutionRecord) {
+  const item: Record<string, unknown> = {
+    executionArn: execution.executionArn,
+    stateMachineArn: execution.stateMachineArn,
+    name: execution.name,
+    status: execution.status,
+    startDate: seconds(execution.startDate),
+  };
+  if (execution.stopDate !== undefined) item.stopDate = seconds(execution.stopDate);
+  return item;
+}
+
+function describeExecution(execution: ExecutionRecord) {
+  const out: Record<string, unknown> = {
+    ...executionListItem(execution),
+    input: execution.input,
+    inputDetails: { included: true },
+    redriveCount: 0,
+  };
+  if (execution.output !== undefined) {
+    out.output = execution.output;
+    out.outputDetails = { included: true };
+  }
+  if (execution.error !== undefined) out.error = execution.error;
+  if (execution.cause !== undefined) out.cause = execution.cause;
+  return out;
+}
+
+function describeStateMachine(machine: StateMachineRecord) {
+  return {
+    stateMachineArn: machine.stateMachineArn,
+    name: machine.name,
+    status: 'ACTIVE',
+    definition: machine.definition,
+    roleArn: machine.roleArn,
+    type: machine.type,
+    creationDate: seconds(machine.creationDate),
+    loggingConfiguration: machine.loggingConfiguration,
+    tracingConfiguration: machine.tracingConfiguration,
+    revisionId: machine.revisionId,
+  };
+}
+
+/** An event as the wire carries it; without inputs and outputs when `includeData` is false. */
+function wireEvent(event: HistoryEvent, includeData: boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...event, timestamp: seconds(event.timestamp) };
+  if (!includeData) {
+    for (const [key, value] of Object.entries(out)) {
+      if (key.endsWith('EventDetails') && typeof value === 'object' && value !== null) {
+        const { input: _input, output: _output, ...rest } = value as Record<string, unknown>;
+        out[key] = rest;
+      }
+    }
+  }
+  return out;
+}
+
+export function stepFunctionsOperations(model: StepFunctions): Record<string, Operation> {
+  return {
+    async CreateStateMachine(input) {
+      const name = requiredString(input, 'name', 80);
+      const definition = requiredString(input, 'definition', 1_048_576);
+      const role = roleArn(input, true)!;
+      const type = optionalString(input, 'type');
+      if (type !== undefined && type !== 'STANDARD') {
+        if (type === 'EXPRESS') {
+          throw new StateMachineTypeNotSupported("Berth's local Step Functions runs STANDARD state machines only.");
+        }
+        throw validationError(
+          `Value '${type}' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]`,
+        );
+      }
+      const tags = input.tags;
+      if (tags !== undefined && tags !== null && !Array.isArray(tags))
+        throw new SerializationException("'tags' must be a list.");
+      const machine = await model.createStateMachine({
+        name,
+        definition,
+        roleArn: role,
+        loggingConfiguration: optionalObject(input, 'loggingConfiguration'),
+        tracingConfiguration: optionalObject(input, 'tracingConfiguration'),
+        tags: (tags ?? undefined) as CreateTags,
+      });
+      const out: Record<string, unknown> = {
+        stateMachineArn: machine.stateMachineArn,
+        creationDate: seconds(machine.creationDate),
+      };
+      return out;
+    },
+
+    async DescribeStateMachine(input) {
+      const machine = model.getStateMachine(requiredString(input, 'stateMachineArn', 256));
+      await model.durable();
+      return describeStateMachine(machine);
+    },
+
+    async ListStateMachines(input) {
+      const machines = model.listStateMachines();
+      const result = page(machines, input, 'state-machines');
+      await model.durable();
+      const out: Record<string, unknown> = {
+        stateMachines: result.items.map((m) => ({
+          stateMachineArn: m.stateMachineArn,
+          name: m.name,
+          type: m.type,
+          creationDate: seconds(m.creationDate),
+        })),
+      };
+      if (result.nextToken) out.nextToken = result.nextToken;
+      return out;
+    },
+
+    async UpdateStateMachine(input) {
+      const arn = requiredString(input, 'stateMachineArn', 256);
+      const definition = optionalString(input, 'definition', 1_048_576);
+      const role = roleArn(input, false);
+      const loggingConfiguration = optionalObject(input, 'loggingConfiguration');
+      const tracingConfiguration = optionalObject(input, 'tracingConfiguration');
+      model.getStateMachine(arn);
+      if (
+        definition === undefined &&
+        role === undefined &&
+        loggingConfiguration === undefined &&
+        tracingConfiguration === undefined
+      ) {
+        throw new MissingRequiredParameter(
+          'Either the definition, the roleArn, the loggingConfiguration or the tracingConfiguration must be specified',
+        );
+      }
+      const updated = await model.updateStateMachine(arn, {
+        definition,
+        roleArn: role,
+        loggingConfiguration,
+        tracingConfiguration,
+      });
+      return { updateDate: seconds(updated.updateDate!), revisionId: updated.revisionId };
+    },
+
+    async DeleteStateMachine(input) {
+      await model.deleteStateMachine(requiredString(input, 'stateMachineArn', 256));
+      return {};
+    },
+
+    async StartExecution(input) {
+      const arn = requiredString(input, 'stateMachineArn', 256);
+      const name = optionalString(input, 'name');
+      const executionInput = optionalString(input, 'input');
+      optionalString(input, 'traceHeader', 256);
+      const execution = await model.startExecution(arn, name, executionInput);
+      return { executionArn: execution.executionArn, startDate: seconds(execution.startDate) };
+    },
+
+    async DescribeExecution(input) {
+      const execution = model.getExecution(requiredString(input, 'executionArn', 256));
+      await model.durable();
+      return describeExecution(execution);
+    },
+
+    async ListExecutions(input) {
+      const arn = optionalString(input, 'stateMachineArn', 256);
+      if (arn === undefined) {
+        if (input.mapRunArn !== undefined)
+          throw new ValidationException("Berth's local Step Functions does not serve map runs.");
+        throw validationError("Value null at 'stateMachineArn' failed to satisfy constraint: Member must not be null");
+      }
+      const status = optionalString(input, 'statusFilter');
+      if (
+        status !== undefined &&
+        !(EXECUTION_STATUSES as readonly string[]).includes(status) &&
+        status !== 'PENDING_REDRIVE'
+      ) {
+        throw validationError(
+          `Value '${status}' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [${[...EXECUTION_STATUSES, 'PENDING_REDRIVE'].join(', ')}]`,
+        );
+      }
+      const executions =
+        status === 'PENDING_REDRIVE' ? [] : model.listExecutions(arn, status as ExecutionStatus | undefined);
+      // Offsets count from the oldest execution, so pages stay put while new executions start.
+      const total = executions.length;
+      const fromOldest = decodeToken(input, `executions:${arn}:${status ?? ''}`);
+      const size = pageSize(input);
+      const start = fromOldest === 0 ? 0 : total - fromOldest;
+      const slice = executions.slice(Math.max(0, start), Math.max(0, start) + size);
+      const out: Record<string, unknown> = { executions: slice.map(executionListItem) };
+      const end = Math.max(0, start) + size;
+      if (end < total) out.nextToken = encodeToken(`executions:${arn}:${status ?? ''}`, total - end);
+      await model.durable();
+      return out;
+    },
+
+    async StopExecution(input) {
+      const arn = requiredString(input, 'executionArn', 256);
+      const error = optionalString(input, 'error', 256);
+      const cause = optionalString(input, 'cause', 32_768);
+      const execution = await model.stopExecution(arn, error, cause);
+      return { stopDate: seconds(execution.stopDate ?? Date.now()) };
+    },
+
+    async GetExecutionHistory(input) {
+      const arn = requiredString(input, 'executionArn', 256);
+      const reverse = optionalBoolean(input, 'reverseOrder') ?? false;
+      const includeData = optionalBoolean(input, 'includeExecutionData') ?? true;
+      const history = model.history(arn);
+      const ordered = reverse ? [...history].reverse() : history;
+      const result = page(ordered, input, `history:${arn}:${reverse}`);
+      await model.durable();
+      const out: Record<string, unknown> = { events: result.items.map((e) => wireEvent(e, includeData)) };
+      if (result.nextToken) out.nextToken = result.nextToken;
+      return out;
+    },
+
+    async DescribeStateMachineForExecution(input) {
+      const machine = model.stateMachineForExecution(requiredString(input, 'executionArn', 256));
+      await model.durable();
+      const out: Record<string, unknown> = {
+        stateMachineArn: machine.stateMachineArn,
+        name: machine.name,
+        definition: machine.definition,
+        roleArn: machine.roleArn,
+        updateDate: seconds(machine.updateDate ?? machine.creationDate),
+        loggingConfiguration: machine.loggingConfiguration,
+        tracingConfiguration: machine.tracingConfiguration,
+        revisionId: machine.revisionId,
+      };
+      return out;
+    },
+  };
+}
+
+type CreateTags = Array<{ key?: string; value?: string }> | undefined;

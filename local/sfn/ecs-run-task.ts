@@ -1,0 +1,256 @@
+/**
+ * The `arn:aws:states:::ecs:runTask.sync` (Run a Job) and `ecs:runTask` (Request Response) optimized
+ * integrations, run locally through an ECSClient pointed at Berth's local ECS endpoint.
+ * https://docs.aws.amazon.com/step-functions/latest/dg/connect-ecs.html
+ * - Parameters are RunTask's in PascalCase (as ASL writes them); they are mapped to RunTask's camelCase
+ *   members. A member RunTask does not have fails the state with States.Runtime. `StartedBy` defaults to
+ *   `AWS Step Functions`, as the tasks Step Functions starts show it.
+ * - `.sync`: RunTask, a TaskSubmitted event with the RunTask response, then DescribeTasks every
+ *   `pollIntervalMs` until every task is STOPPED. The output is the (first) task object with PascalCase keys
+ *   (`Containers[].ExitCode`, `StopCode`, `StoppedReason`, `LastStatus`, `TaskArn`, ...), timestamps as epoch
+ *   milliseconds. A clean exit still has `StopCode: EssentialContainerExited`.
+ * - It fails with States.TaskFailed, cause = the task object as JSON, when a task failed to start
+ *   (`StopCode: TaskFailedToStart`) or an essential container (per the task definition) exited non-zero or
+ *   has no exit code.
+ * - A non-empty `failures[]` from RunTask fails the state with `AmazonECS.Unknown`, the name the
+ *   integration's documentation gives (connect-ecs.html: "If a non-empty Failures field is encountered, the
+ *   task is failed with an AmazonECS.Unknown error"); the cause is the RunTask response (Tasks and Failures)
+ *   as JSON. Users also report `ECS.AmazonECSException`: that is what AWS reports for ECS errors its SDK
+ *   does not model, such as ThrottlingException ("Rate exceeded. (Service: AmazonECS; Status Code: 400;
+ *   Error Code: ThrottlingException; ...)"), and that is what this driver reports for them too.
+ * - ECS exceptions that ECS models surface as `ECS.<ExceptionName>` (ECS.InvalidParameterException,
+ *   ECS.ClusterNotFoundException, ...); the cause is the message followed by the AWS SDK's details, in the
+ *   form AWS shows them. A request that never got an answer is `ECS.SdkClientException`.
+ * - When the execution is stopped or the state times out, the running tasks are stopped (StopTask, best
+ *   effort) with a reason naming why.
+ */
+import {
+  DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
+  type ECSClient,
+  RunTaskCommand,
+  type RunTaskCommandInput,
+  type RunTaskCommandOutput,
+  StopTaskCommand,
+  type Task,
+} from '@aws-sdk/client-ecs';
+import { json } from './history';
+import type { TaskContext, TaskDriver } from './task-driver';
+import { sleep, TaskCancelledError, TaskError } from './task-error';
+
+/** RunTask's members, PascalCase. https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html */
+export const RUN_TASK_PARAMETERS: ReadonlySet<string> = new Set([
+  'CapacityProviderStrategy',
+  'ClientToken',
+  'Cluster',
+  'Count',
+  'EnableECSManagedTags',
+  'EnableExecuteCommand',
+  'Group',
+  'LaunchType',
+  'NetworkConfiguration',
+  'Overrides',
+  'PlacementConstraints',
+  'PlacementStrategy',
+  'PlatformVersion',
+  'PropagateTags',
+  'ReferenceId',
+  'StartedBy',
+  'Tags',
+  'TaskDefinition',
+  'VolumeConfigurations',
+]);
+
+/** The exceptions ECS's API models (its CommonErrors and operations' Errors sections). */
+const MODELLED_ECS_EXCEPTIONS: ReadonlySet<string> = new Set([
+  'AccessDeniedException',
+  'BlockedException',
+  'ClientException',
+  'ClusterNotFoundException',
+  'ConflictException',
+  'InvalidParameterException',
+  'LimitExceededException',
+  'PlatformTaskDefinitionIncompatibilityException',
+  'PlatformUnknownException',
+  'ResourceNotFoundException',
+  'ServerException',
+  'ServiceNotActiveException',
+  'ServiceNotFoundException',
+  'TargetNotFoundException',
+  'UnsupportedFeatureException',
+]);
+
+const STOP_REASON_MAX = 255;
+
+function mapKeys(value: unknown, key: (k: string) => string): unknown {
+  if (value instanceof Date) return value.getTime();
+  if (Array.isArray(value)) return value.map((item) => mapKeys(item, key));
+  if (typeof value === 'object' && value !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      if (v !== undefined) out[key(k)] = mapKeys(v, key);
+    }
+    return out;
+  }
+  return value;
+}
+
+/** ASL's PascalCase parameters -> the API's camelCase members (values are left alone). */
+export function toCamelCase(value: unknown): unknown {
+  return mapKeys(value, (k) => k.charAt(0).toLowerCase() + k.slice(1));
+}
+
+/** The API's camelCase output -> Step Functions' PascalCase, Dates as epoch milliseconds. */
+export function toPascalCase(value: unknown): unknown {
+  return mapKeys(value, (k) => k.charAt(0).toUpperCase() + k.slice(1));
+}
+
+/** The error an ECS call's failure fails the state with (see the module comment). */
+export function ecsTaskError(err: unknown): TaskError {
+  const error = err as Error & { $metadata?: { httpStatusCode?: number; requestId?: string } };
+  if (error.$metadata?.httpStatusCode !== undefined) {
+    const name = error.name;
+    const cause = `${error.message} (Service: AmazonECS; Status Code: ${error.$metadata.httpStatusCode}; Error Code: ${name}; Request ID: ${error.$metadata.requestId ?? 'unknown'}; Proxy: null)`;
+    return new TaskError(MODELLED_ECS_EXCEPTIONS.has(name) ? `ECS.${name}` : 'ECS.AmazonECSException', cause);
+  }
+  return new TaskError('ECS.SdkClientException', `Unable to execute HTTP request: ${error.message}`);
+}
+
+/**
+ * Whether a STOPPED task failed, by Step Functions' rule: it failed to start, or an essential container
+ * exited non-zero or has no exit code. `essential` names the essential containers (all, if unknown).
+ */
+export function stoppedTaskFailed(task: Task, essential?: ReadonlySet<string>): boolean {
+  if (task.stopCode === 'TaskFailedToStart') return true;
+  const containers = task.containers ?? [];
+  if (containers.length === 0) return true;
+  return containers.some(
+    (container) => (essential === undefined || essential.has(container.name ?? '')) && container.exitCode !== 0,
+  );
+}
+
+export interface EcsRunTaskOptions {
+  /** The client for Berth's local ECS endpoint (resolved when first needed: the endpoint's URL comes late). */
+  ecs: () => Promise<ECSClient>;
+  /** How often DescribeTasks is called while waiting (AWS uses events; locally a small interval). */
+  pollIntervalMs: number;
+  /** Consecutive DescribeTasks errors tolerated before the state fails with the last one. */
+  maxPollErrors?: number;
+}
+
+function parseParameters(input: unknown): RunTaskCommandInput {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new TaskError('States.Runtime', 'The Parameters of an ecs:runTask Task must be an object.');
+  }
+  for (const key of Object.keys(input)) {
+    if (!RUN_TASK_PARAMETERS.has(key)) {
+      throw new TaskError('States.Runtime', `The field '${key}' is not supported by Step Functions for ecs:runTask.`);
+    }
+  }
+  const params = input as Record<string, unknown>;
+  if (typeof params.TaskDefinition !== 'string' || params.TaskDefinition === '') {
+    throw new TaskError('States.Runtime', "The ecs:runTask Task needs 'TaskDefinition' (a string) in its Parameters.");
+  }
+  const request = toCamelCase(params) as RunTaskCommandInput;
+  request.startedBy ??= 'AWS Step Functions';
+  return request;
+}
+
+export function ecsRunTaskDriver(options: EcsRunTaskOptions, sync: boolean): TaskDriver {
+  const essentialByDefinition = new Map<string, ReadonlySet<string>>();
+  const maxPollErrors = options.maxPollErrors ?? 5;
+
+  async function essentialContainers(ecs: ECSClient, taskDefinitionArn: string | undefined) {
+    if (taskDefinitionArn === undefined) return undefined;
+    const cached = essentialByDefinition.get(taskDefinitionArn);
+    if (cached) return cached;
+    try {
+      const { taskDefinition } = await ecs.send(
+        new DescribeTaskDefinitionCommand({ taskDefinition: taskDefinitionArn }),
+      );
+      const names = new Set(
+        (taskDefinition?.containerDefinitions ?? []).filter((c) => c.essential !== false).map((c) => c.name ?? ''),
+      );
+      essentialByDefinition.set(taskDefinitionArn, names); // a revision's containers never change
+      return names;
+    } catch {
+      return undefined; // every container then counts as essential
+    }
+  }
+
+  async function stopTasks(ecs: ECSClient, cluster: string | undefined, arns: string[], reason: string) {
+    await Promise.allSettled(
+      arns.map((task) => ecs.send(new StopTaskCommand({ cluster, task, reason: reason.slice(0, STOP_REASON_MAX) }))),
+    );
+  }
+
+  return {
+    resourceType: 'ecs',
+    resource: sync ? 'runTask.sync' : 'runTask',
+    async run(input: unknown, context: TaskContext) {
+      const request = parseParameters(input);
+      const ecs = await options.ecs();
+      let response: RunTaskCommandOutput;
+      try {
+        response = await ecs.send(new RunTaskCommand(request));
+      } catch (err) {
+        throw ecsTaskError(err);
+      }
+      const tasks = response.tasks ?? [];
+      const failures = response.failures ?? [];
+      const submitted = toPascalCase({ Tasks: tasks, Failures: failures });
+      if (!sync) return submitted;
+
+      const cluster = tasks[0]?.clusterArn ?? request.cluster;
+      const arns = tasks.map((task) => task.taskArn).filter((arn): arn is string => arn !== undefined);
+      if (failures.length > 0 || arns.length === 0) {
+        // Tasks placed beside the failures would run unobserved: stop them.
+        if (arns.length > 0) await stopTasks(ecs, cluster, arns, 'Step Functions: RunTask reported failures');
+        throw new TaskError('AmazonECS.Unknown', JSON.stringify(submitted));
+      }
+      await context.emit({
+        type: 'TaskSubmitted',
+        details: {
+          resourceType: 'ecs',
+          resource: 'runTask.sync',
+          output: json(submitted),
+          outputDetails: { truncated: false },
+        },
+      });
+
+      let latest: Task[] = tasks;
+      let pollErrors = 0;
+      try {
+        while (!latest.every((task) => task.lastStatus === 'STOPPED')) {
+          await sleep(options.pollIntervalMs, context.signal);
+          try {
+            const described = await ecs.send(new DescribeTasksCommand({ cluster, tasks: arns }));
+            pollErrors = 0;
+            const missing = described.failures ?? [];
+            if (missing.length > 0) {
+              throw new TaskError('States.TaskFailed', JSON.stringify(toPascalCase({ Failures: missing })));
+            }
+            latest = described.tasks ?? latest;
+          } catch (err) {
+            if (err instanceof TaskError) throw err;
+            if (++pollErrors >= maxPollErrors) throw ecsTaskError(err);
+          }
+        }
+      } catch (err) {
+        if (err instanceof TaskCancelledError || context.signal.aborted) {
+          const stillRunning = latest.filter((task) => task.lastStatus !== 'STOPPED').map((task) => task.taskArn!);
+          await stopTasks(ecs, cluster, stillRunning.length > 0 ? stillRunning : arns, String(context.signal.reason));
+          throw new TaskCancelledError(String(context.signal.reason));
+        }
+        throw err;
+      }
+
+      for (const task of latest) {
+        const essential = await essentialContainers(ecs, task.taskDefinitionArn);
+        if (stoppedTaskFailed(task, essential))
+          throw new TaskError('States.TaskFailed', JSON.stringify(toPascalCase(task)));
+      }
+      return toPascalCase(latest[0]);
+    },
+  };
+}

@@ -1,0 +1,277 @@
+/**
+ * One running execution: the engine runs the definition's prepared copy (engine.ts) with every Task and
+ * Wait state overridden by Berth, and this class records the history in AWS's form as it happens.
+ * - The context object is passed whole (Execution.Id/Name/StartTime/RoleArn/Input, StateMachine.Id/Name),
+ *   so `$$.Execution.Name` works as on AWS. (The engine sets Execution.StartTime itself, to within a
+ *   millisecond of the execution's startDate.)
+ * - Ordering: the engine queues its events and hands them out asynchronously; a task driver's events are
+ *   recorded only after a macrotask turn (`tick`), by when every engine event dispatched before has been
+ *   translated, so TaskScheduled follows TaskStateEntered and TaskSucceeded precedes TaskStateExited.
+ * - A Task state's timeout is the engine's (its TimeoutSeconds or TimeoutSecondsPath): when the engine
+ *   fails a Task state whose driver is still running, the driver is cancelled (an ECS task is stopped)
+ *   and the history gets TaskTimedOut.
+ * - Stopping the execution aborts the engine and cancels every running driver (the engine's abort does
+ *   not reach them), and waits (bounded) for their clean-up, such as StopTask.
+ */
+import { type CompiledDefinition, ExecutionError, ExecutionTimeoutError, type StateInfo } from './engine';
+import { type EngineEvent, json, type NewEvent, translateEngineEvent } from './history';
+import type { TaskDriver } from './task-driver';
+import { sleep, TaskCancelledError, TaskError } from './task-error';
+import { runWaitState } from './wait-state';
+
+export type Outcome =
+  | { status: 'SUCCEEDED'; output: string }
+  | { status: 'FAILED' | 'TIMED_OUT' | 'ABORTED'; error?: string; cause?: string };
+
+export interface ContextObject {
+  Execution: { Id: string; Name: string; StartTime: string; RoleArn: string; Input?: unknown; RedriveCount: number };
+  StateMachine: { Id: string; Name: string };
+}
+
+export interface ExecutionRunOptions {
+  compiled: CompiledDefinition;
+  context: ContextObject;
+  /** The driver for a Task state's Resource, or undefined when Berth cannot run it. */
+  driverFor(resource: string): TaskDriver | undefined;
+  /** Appends an event to the execution's history. */
+  record(event: NewEvent): void;
+  /** Closes the execution: status, terminal event. Called once. */
+  finish(outcome: Outcome): void;
+  timeScale: number;
+  region: string;
+  /** How long stop() waits for drivers to clean up (StopTask) before answering. */
+  stopGraceMs?: number;
+}
+
+interface Invocation {
+  stateName: string;
+  driver: TaskDriver;
+  controller: AbortController;
+  /** Once set, the driver's outcome is no longer this state's: nothing more is recorded for it. */
+  closed: boolean;
+  done?: Promise<unknown>;
+}
+
+/** A macrotask turn: every engine event dispatched before it has been translated by then. */
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+const SUPPORTED = 'arn:aws:states:::lambda:invoke, arn:aws:states:::ecs:runTask.sync, arn:aws:states:::ecs:runTask';
+
+export class ExecutionRun {
+  private closed = false;
+  private readonly controller = new AbortController();
+  private readonly invocations = new Set<Invocation>();
+  private abortEngine: (() => void) | undefined;
+  private failState: StateInfo | undefined;
+  /** Settles when the execution is closed (whatever closed it). */
+  readonly done: Promise<void>;
+  private resolveDone!: () => void;
+
+  constructor(private readonly options: ExecutionRunOptions) {
+    this.done = new Promise((resolve) => {
+      this.resolveDone = resolve;
+    });
+  }
+
+  start(input: unknown): void {
+    const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+    for (const info of this.options.compiled.states.values()) {
+      if (info.type === 'Task') handlers[info.name] = (stateInput) => this.runTask(info, stateInput);
+      if (info.type === 'Wait') handlers[info.name] = (stateInput) => this.runWait(info, stateInput);
+    }
+    const execution = this.options.compiled.machine.run(input as never, {
+      overrides: { taskResourceLocalHandlers: handlers as never },
+      context: this.options.context as never,
+      noThrowOnAbort: true,
+    });
+    this.abortEngine = execution.abort;
+    const consumed = this.consume(execution.eventLogs as AsyncGenerator<EngineEvent>);
+    execution.result.then(
+      async (output) => {
+        await consumed;
+        this.close({ status: 'SUCCEEDED', output: json(output) });
+      },
+      async (err: unknown) => {
+        await consumed;
+        this.close(this.outcomeOf(err));
+      },
+    );
+  }
+
+  /** StopExecution: the execution ends ABORTED now; running drivers are cancelled. */
+  async stop(error?: string, cause?: string): Promise<void> {
+    if (this.closed) return;
+    const outcome: Outcome = { status: 'ABORTED' };
+    if (error !== undefined) outcome.error = error;
+    if (cause !== undefined) outcome.cause = cause;
+    this.close(outcome);
+    const name = this.options.context.Execution.Name;
+    const reason = `Step Functions execution ${name} was stopped (StopExecution)${error ? `: ${error}` : ''}`;
+    await this.cancelAll(reason);
+  }
+
+  /** Closes without an outcome of its own (the process is shutting down): drivers are left alone. */
+  detach(): void {
+    this.closed = true;
+    this.controller.abort('Berth is shutting down');
+    this.abortEngine?.();
+    this.resolveDone();
+  }
+
+  private async cancelAll(reason: string) {
+    this.controller.abort(reason);
+    this.abortEngine?.();
+    const pending: Promise<unknown>[] = [];
+    for (const invocation of this.invocations) {
+      invocation.closed = true;
+      invocation.controller.abort(reason);
+      if (invocation.done) pending.push(invocation.done.catch(() => {}));
+    }
+    if (pending.length === 0) return;
+    const grace = new AbortController();
+    await Promise.race([Promise.all(pending), sleep(this.options.stopGraceMs ?? 10_000, grace.signal).catch(() => {})]);
+    grace.abort();
+  }
+
+  private close(outcome: Outcome) {
+    if (this.closed) return;
+    this.options.finish(outcome);
+    this.closed = true;
+    if (outcome.status !== 'ABORTED') {
+      // The engine is done; a driver still running (its state timed out with the execution) is cancelled.
+      void this.cancelAll(`Step Functions execution ${this.options.context.Execution.Name} ended ${outcome.status}`);
+    }
+    this.resolveDone();
+  }
+
+  private record(event: NewEvent) {
+    if (!this.closed) this.options.record(event);
+  }
+
+  private outcomeOf(err: unknown): Outcome {
+    if (err instanceof ExecutionTimeoutError) return { status: 'TIMED_OUT' };
+    if (err instanceof ExecutionError) {
+      const cause = err.cause as Error | undefined;
+      const outcome: Outcome = { status: 'FAILED' };
+      const fail = this.failState?.definition;
+      // A Fail state without Error/Cause ends the execution without them, as on AWS (the engine fills defaults).
+      const fromFailState = fail !== undefined && cause?.constructor?.name === 'FailStateError';
+      if (cause?.name !== undefined && !(fromFailState && fail.Error === undefined && fail.ErrorPath === undefined)) {
+        outcome.error = cause.name;
+      }
+      if (
+        cause?.message !== undefined &&
+        !(fromFailState && fail.Cause === undefined && fail.CausePath === undefined)
+      ) {
+        outcome.cause = cause.message;
+      }
+      return outcome;
+    }
+    return { status: 'FAILED', error: 'States.Runtime', cause: (err as Error)?.message ?? String(err) };
+  }
+
+  private async consume(events: AsyncGenerator<EngineEvent>) {
+    const states = this.options.compiled.states;
+    try {
+      for await (const event of events) {
+        const info = event.state ? states.get(event.state.name) : undefined;
+        if (event.type === 'StateEntered' && info?.type === 'Fail') this.failState = info;
+        if (event.type === 'StateFailed' && info?.type === 'Task') {
+          this.taskStateFailed(info, event);
+          continue;
+        }
+        for (const translated of translateEngineEvent(event, states)) this.record(translated);
+      }
+    } catch (err) {
+      console.error('[berth] Step Functions: reading the engine event log failed:', err);
+    }
+  }
+
+  /** The engine failed a Task state; if its driver is still running, the state timed out under it. */
+  private taskStateFailed(info: StateInfo, event: EngineEvent) {
+    const invocation = [...this.invocations].find((i) => i.stateName === info.name && !i.closed);
+    if (invocation === undefined) return; // the driver reported its own failure, or never ran
+    invocation.closed = true;
+    const base = { resourceType: invocation.driver.resourceType, resource: invocation.driver.resource };
+    const cause = typeof event.Cause === 'string' && event.Cause !== event.Error ? event.Cause : undefined;
+    if (event.Error === 'States.Timeout') {
+      this.record({
+        type: 'TaskTimedOut',
+        timestamp: event.timestamp,
+        details: { ...base, error: 'States.Timeout', ...(cause ? { cause } : {}) },
+      });
+      invocation.controller.abort(
+        `Step Functions state '${info.name}' of execution ${this.options.context.Execution.Name} timed out`,
+      );
+    } else {
+      this.record({
+        type: 'TaskFailed',
+        timestamp: event.timestamp,
+        details: { ...base, error: event.Error, ...(cause ? { cause } : {}) },
+      });
+      invocation.controller.abort(`Step Functions state '${info.name}' failed`);
+    }
+  }
+
+  private async runWait(info: StateInfo, input: unknown): Promise<unknown> {
+    await tick();
+    return runWaitState(info.definition, input, this.options.context, this.options.timeScale, this.controller.signal);
+  }
+
+  private async runTask(info: StateInfo, input: unknown): Promise<unknown> {
+    await tick();
+    if (this.closed) throw new TaskCancelledError('the execution is closed');
+    const resource = String(info.definition.Resource);
+    const driver = this.options.driverFor(resource);
+    if (driver === undefined) {
+      throw new TaskError(
+        'States.Runtime',
+        `Berth's local Step Functions cannot run the Task resource '${resource}' of state '${info.name}' (it runs ${SUPPORTED}).`,
+      );
+    }
+    const invocation: Invocation = { stateName: info.name, driver, controller: new AbortController(), closed: false };
+    this.invocations.add(invocation);
+    const base = { resourceType: driver.resourceType, resource: driver.resource };
+    const scheduled: Record<string, unknown> = { ...base, region: this.options.region, parameters: json(input) };
+    if (typeof info.definition.TimeoutSeconds === 'number') scheduled.timeoutInSeconds = info.definition.TimeoutSeconds;
+    if (typeof info.definition.HeartbeatSeconds === 'number')
+      scheduled.heartbeatInSeconds = info.definition.HeartbeatSeconds;
+    this.record({ type: 'TaskScheduled', details: scheduled });
+    this.record({ type: 'TaskStarted', details: base });
+    const run = driver.run(input, {
+      signal: invocation.controller.signal,
+      emit: async (event) => {
+        await tick();
+        if (!invocation.closed) this.record(event);
+      },
+      stateName: info.name,
+      executionArn: this.options.context.Execution.Id,
+      region: this.options.region,
+    });
+    invocation.done = run;
+    try {
+      const output = await run;
+      await tick();
+      if (!invocation.closed) {
+        invocation.closed = true;
+        this.record({
+          type: 'TaskSucceeded',
+          details: { ...base, output: json(output), outputDetails: { truncated: false } },
+        });
+      }
+      return output;
+    } catch (err) {
+      await tick();
+      if (err instanceof TaskCancelledError) throw err;
+      const failure =
+        err instanceof TaskError ? err : new TaskError('States.TaskFailed', (err as Error)?.message ?? String(err));
+      if (!invocation.closed) {
+        invocation.closed = true;
+        this.record({ type: 'TaskFailed', details: { ...base, error: failure.error, cause: failure.causeText } });
+      }
+      throw failure;
+    } finally {
+      this.invocations.delete(invocation);
+    }
+  }
+}

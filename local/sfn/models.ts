@@ -1,0 +1,531 @@
+/**
+ * Step Functions' state and rules: state machines, executions and their histories, kept in one
+ * DurableStore (`<stateDir>/sfn.jsonl`) under key prefixes:
+ *   sm/<stateMachineArn>             the state machine (definition, role, dates, revision)
+ *   rev/<stateMachineArn>/<revision> a definition an update replaced (DescribeStateMachineForExecution)
+ *   ex/<executionArn>                the execution (status, input, output, error, cause, dates)
+ *   ev/<executionArn>/<id>           one history event, appended as it happens
+ * Everything is indexed in memory at open (the only full walk); ListExecutions reads the executions of one
+ * state machine, never their histories. Writes are put as they happen (group commit batches them); every
+ * answer waits until what it shows is on disk (`durable()`), so no answer reveals state a crash could lose.
+ * An execution that was RUNNING when its process died cannot be resumed (the engine keeps its position in
+ * memory): at open it is closed FAILED with `Berth.EngineRestarted`, and the ECS tasks it was waiting on are
+ * stopped once the endpoint serves (see stopOrphanedTasks).
+ *
+ * AWS behaviours copied, from the API reference (https://docs.aws.amazon.com/step-functions/latest/apireference/):
+ * - CreateStateMachine is idempotent on name, definition, type, logging and tracing configuration; a
+ *   different roleArn or tags are ignored, and the existing machine is returned (API_CreateStateMachine).
+ * - StartExecution (STANDARD) with the name of a running execution and the same input returns the original
+ *   executionArn and startDate; with another input, or once that execution has closed, it is
+ *   ExecutionAlreadyExists. Names are never reused (AWS: 90 days; Berth keeps executions until the state is
+ *   wiped). Inputs are compared as given (API_StartExecution).
+ * - ListExecutions lists the most recent first (API_ListExecutions).
+ */
+import { randomUUID } from 'node:crypto';
+import type { ECSClient } from '@aws-sdk/client-ecs';
+import { StopTaskCommand } from '@aws-sdk/client-ecs';
+import type { DurableStore } from '../store';
+import { ecsRunTaskDriver } from './ecs-run-task';
+import { type CompiledDefinition, compileDefinition } from './engine';
+import {
+  ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
+  InvalidArn,
+  InvalidExecutionInput,
+  InvalidName,
+  StateMachineAlreadyExists,
+  StateMachineDoesNotExist,
+} from './exceptions';
+import { ExecutionRun, type Outcome } from './execution';
+import { type HistoryEvent, type NewEvent, numberEvent } from './history';
+import { type LambdaInvoker, lambdaInvokeDriver } from './lambda-invoke';
+import { parseIntegrationResource, type TaskDriver } from './task-driver';
+
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+export const EXECUTION_STATUSES: readonly ExecutionStatus[] = [
+  'RUNNING',
+  'SUCCEEDED',
+  'FAILED',
+  'TIMED_OUT',
+  'ABORTED',
+];
+
+export interface StateMachineRecord {
+  stateMachineArn: string;
+  name: string;
+  definition: string;
+  roleArn: string;
+  type: 'STANDARD';
+  /** Epoch ms. */
+  creationDate: number;
+  updateDate?: number;
+  revisionId: string;
+  loggingConfiguration: Record<string, unknown>;
+  tracingConfiguration: Record<string, unknown>;
+  tags?: Array<{ key?: string; value?: string }>;
+}
+
+export interface ExecutionRecord {
+  executionArn: string;
+  stateMachineArn: string;
+  name: string;
+  status: ExecutionStatus;
+  input: string;
+  roleArn: string;
+  revisionId: string;
+  startDate: number;
+  stopDate?: number;
+  output?: string;
+  error?: string;
+  cause?: string;
+}
+
+interface RevisionRecord {
+  definition: string;
+  roleArn: string;
+}
+
+export interface StepFunctionsOptions {
+  region: string;
+  accountId: string;
+  /** Multiplies Wait durations and Retry intervals (BERTH_SFN_TIME_SCALE). */
+  timeScale: number;
+  invokeLambda: LambdaInvoker;
+  /** The client for the local ECS endpoint, once it serves. */
+  ecs: () => Promise<ECSClient>;
+  ecsPollIntervalMs: number;
+  stopGraceMs?: number;
+}
+
+export interface CreateStateMachineInput {
+  name: string;
+  definition: string;
+  roleArn: string;
+  loggingConfiguration?: Record<string, unknown>;
+  tracingConfiguration?: Record<string, unknown>;
+  tags?: Array<{ key?: string; value?: string }>;
+}
+
+/** Forbidden in state machine and execution names (API_StartExecution, "name"). */
+const NAME_FORBIDDEN = /[\s<>{}[\]?*"#%\\^|~`$&,;:/]/u;
+
+function hasControlCharacter(name: string): boolean {
+  for (const char of name) {
+    const code = char.codePointAt(0)!;
+    if (code <= 0x1f || (code >= 0x7f && code <= 0x9f)) return true;
+  }
+  return false;
+}
+const MAX_INPUT_BYTES = 256 * 1024;
+const MAX_COMPILED = 64;
+
+export function checkName(name: string): void {
+  if (name.length < 1 || name.length > 80 || NAME_FORBIDDEN.test(name) || hasControlCharacter(name)) {
+    throw new InvalidName(`Invalid Name: '${name}'`);
+  }
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+}
+
+export class StepFunctions {
+  private readonly stateMachines = new Map<string, StateMachineRecord>();
+  private readonly executions = new Map<string, ExecutionRecord>();
+  /** Per state machine, its executions in start order. */
+  private readonly executionsByMachine = new Map<string, ExecutionRecord[]>();
+  private readonly histories = new Map<string, HistoryEvent[]>();
+  private readonly running = new Map<string, ExecutionRun>();
+  private readonly compiled = new Map<string, CompiledDefinition>();
+  /** ECS tasks (cluster, task ARN) that executions closed at open were waiting on. */
+  private orphans: Array<{ cluster?: string; task: string; executionArn: string }> = [];
+  private readonly drivers: Record<string, TaskDriver>;
+
+  private constructor(
+    private readonly store: DurableStore<unknown>,
+    private readonly options: StepFunctionsOptions,
+  ) {
+    const ecsOptions = { ecs: options.ecs, pollIntervalMs: options.ecsPollIntervalMs };
+    this.drivers = {
+      'lambda:invoke': lambdaInvokeDriver(options.invokeLambda),
+      'ecs:runTask.sync': ecsRunTaskDriver(ecsOptions, true),
+      'ecs:runTask': ecsRunTaskDriver(ecsOptions, false),
+    };
+  }
+
+  /** Loads the state from `store`, closing executions a dead process left RUNNING. */
+  static load(store: DurableStore<unknown>, options: StepFunctionsOptions): StepFunctions {
+    const model = new StepFunctions(store, options);
+    const events: Array<[string, HistoryEvent]> = [];
+    for (const [key, value] of store.entries()) {
+      if (key.startsWith('sm/')) {
+        const machine = value as StateMachineRecord;
+        model.stateMachines.set(machine.stateMachineArn, machine);
+      } else if (key.startsWith('ex/')) {
+        const execution = value as ExecutionRecord;
+        model.executions.set(execution.executionArn, execution);
+      } else if (key.startsWith('ev/')) {
+        events.push([key.slice(3, key.lastIndexOf('/')), value as HistoryEvent]);
+      }
+    }
+    for (const [arn, event] of events) {
+      let history = model.histories.get(arn);
+      if (!history) {
+        history = [];
+        model.histories.set(arn, history);
+      }
+      history.push(event);
+    }
+    for (const history of model.histories.values()) history.sort((a, b) => a.id - b.id);
+    const byStart = [...model.executions.values()].sort((a, b) => a.startDate - b.startDate);
+    for (const execution of byStart) model.indexExecution(execution);
+    for (const execution of byStart) if (execution.status === 'RUNNING') model.closeAfterRestart(execution);
+    return model;
+  }
+
+  /** Resolves when everything written so far is on disk. */
+  durable(): Promise<void> {
+    return this.store.durable();
+  }
+
+  // ---- state machines ----
+
+  stateMachineArn(name: string): string {
+    return `arn:aws:states:${this.options.region}:${this.options.accountId}:stateMachine:${name}`;
+  }
+
+  /** The machine, or StateMachineDoesNotExist (InvalidArn when `arn` is not a state machine ARN). */
+  getStateMachine(arn: string): StateMachineRecord {
+    const match = /^arn:aws[a-z-]*:states:[^:]+:\d{12}:stateMachine:([^:]+)$/.exec(arn);
+    if (!match) throw new InvalidArn(`Invalid Arn: 'Resource type not valid in this context: ${arn}'`);
+    const machine = this.stateMachines.get(arn);
+    if (!machine) throw new StateMachineDoesNotExist(`State Machine Does Not Exist: '${arn}'`);
+    return machine;
+  }
+
+  /** Validates `definition` (InvalidDefinition) and returns its compiled form, cached per text. */
+  compile(definition: string): CompiledDefinition {
+    const cached = this.compiled.get(definition);
+    if (cached) {
+      this.compiled.delete(definition);
+      this.compiled.set(definition, cached); // most recently used last
+      return cached;
+    }
+    const compiled = compileDefinition(definition, this.options.timeScale);
+    this.compiled.set(definition, compiled);
+    if (this.compiled.size > MAX_COMPILED) this.compiled.delete(this.compiled.keys().next().value!);
+    return compiled;
+  }
+
+  async createStateMachine(input: CreateStateMachineInput): Promise<StateMachineRecord> {
+    checkName(input.name);
+    this.compile(input.definition);
+    const arn = this.stateMachineArn(input.name);
+    const loggingConfiguration = input.loggingConfiguration ?? { level: 'OFF', includeExecutionData: false };
+    const tracingConfiguration = input.tracingConfiguration ?? { enabled: false };
+    const existing = this.stateMachines.get(arn);
+    if (existing) {
+      const same =
+        existing.definition === input.definition &&
+        sameJson(existing.loggingConfiguration, loggingConfiguration) &&
+        sameJson(existing.tracingConfiguration, tracingConfiguration);
+      if (!same) throw new StateMachineAlreadyExists(`State Machine Already Exists: '${arn}'`);
+      await this.store.durable();
+      return existing;
+    }
+    const machine: StateMachineRecord = {
+      stateMachineArn: arn,
+      name: input.name,
+      definition: input.definition,
+      roleArn: input.roleArn,
+      type: 'STANDARD',
+      creationDate: Date.now(),
+      revisionId: randomUUID(),
+      loggingConfiguration,
+      tracingConfiguration,
+    };
+    if (input.tags !== undefined) machine.tags = input.tags;
+    this.stateMachines.set(arn, machine);
+    await this.store.put(`sm/${arn}`, machine);
+    return machine;
+  }
+
+  async updateStateMachine(
+    arn: string,
+    changes: {
+      definition?: string;
+      roleArn?: string;
+      loggingConfiguration?: Record<string, unknown>;
+      tracingConfiguration?: Record<string, unknown>;
+    },
+  ): Promise<StateMachineRecord> {
+    const current = this.getStateMachine(arn);
+    if (changes.definition !== undefined) this.compile(changes.definition);
+    const updated: StateMachineRecord = { ...current, updateDate: Date.now(), revisionId: randomUUID() };
+    if (changes.definition !== undefined) updated.definition = changes.definition;
+    if (changes.roleArn !== undefined) updated.roleArn = changes.roleArn;
+    if (changes.loggingConfiguration !== undefined) updated.loggingConfiguration = changes.loggingConfiguration;
+    if (changes.tracingConfiguration !== undefined) updated.tracingConfiguration = changes.tracingConfiguration;
+    this.stateMachines.set(arn, updated);
+    const revision: RevisionRecord = { definition: current.definition, roleArn: current.roleArn };
+    void this.store.put(`rev/${arn}/${current.revisionId}`, revision);
+    await this.store.put(`sm/${arn}`, updated);
+    return updated;
+  }
+
+  /** Running executions of the machine are stopped; its executions stay readable. */
+  async deleteStateMachine(arn: string): Promise<void> {
+    const match = /^arn:aws[a-z-]*:states:[^:]+:\d{12}:stateMachine:([^:]+)$/.exec(arn);
+    if (!match) throw new InvalidArn(`Invalid Arn: 'Resource type not valid in this context: ${arn}'`);
+    const machine = this.stateMachines.get(arn);
+    if (!machine) return this.store.durable(); // AWS answers success for a machine already gone
+    this.stateMachines.delete(arn);
+    const stops = (this.executionsByMachine.get(arn) ?? [])
+      .filter((e) => this.running.has(e.executionArn))
+      .map((e) => this.stopExecution(e.executionArn, 'States.Runtime', 'The state machine was deleted.'));
+    await Promise.all(stops);
+    for (const [key] of this.store.entries(`rev/${arn}/`)) void this.store.delete(key);
+    await this.store.delete(`sm/${arn}`);
+  }
+
+  listStateMachines(): StateMachineRecord[] {
+    return [...this.stateMachines.values()];
+  }
+
+  // ---- executions ----
+
+  getExecution(arn: string): ExecutionRecord {
+    if (!/^arn:aws[a-z-]*:states:[^:]+:\d{12}:execution:[^:]+:[^:]+$/.test(arn)) {
+      throw new InvalidArn(`Invalid Arn: 'Resource type not valid in this context: ${arn}'`);
+    }
+    const execution = this.executions.get(arn);
+    if (!execution) throw new ExecutionDoesNotExist(`Execution Does Not Exist: '${arn}'`);
+    return execution;
+  }
+
+  /** Starts an execution (see the module comment for names and idempotency). */
+  async startExecution(stateMachineArn: string, name: string | undefined, input: string | undefined) {
+    const machine = this.getStateMachine(stateMachineArn);
+    const executionName = name ?? randomUUID();
+    checkName(executionName);
+    const inputText = input ?? '{}';
+    if (Buffer.byteLength(inputText) > MAX_INPUT_BYTES) {
+      throw new InvalidExecutionInput(
+        `Invalid State Machine Execution Input: 'The input is over ${MAX_INPUT_BYTES} bytes'`,
+      );
+    }
+    let parsedInput: unknown;
+    try {
+      parsedInput = JSON.parse(inputText);
+    } catch (err) {
+      throw new InvalidExecutionInput(`Invalid State Machine Execution Input: '${(err as Error).message}'`);
+    }
+    const executionArn = `arn:aws:states:${this.options.region}:${this.options.accountId}:execution:${machine.name}:${executionName}`;
+    const existing = this.executions.get(executionArn);
+    if (existing) {
+      if (existing.status === 'RUNNING' && existing.input === inputText) {
+        await this.store.durable();
+        return existing;
+      }
+      throw new ExecutionAlreadyExists(`Execution Already Exists: '${executionArn}'`);
+    }
+    const compiled = this.compile(machine.definition);
+    const startDate = Date.now();
+    const execution: ExecutionRecord = {
+      executionArn,
+      stateMachineArn: machine.stateMachineArn,
+      name: executionName,
+      status: 'RUNNING',
+      input: inputText,
+      roleArn: machine.roleArn,
+      revisionId: machine.revisionId,
+      startDate,
+    };
+    this.executions.set(executionArn, execution);
+    this.indexExecution(execution);
+    void this.store.put(`ex/${executionArn}`, execution);
+    this.append(executionArn, {
+      type: 'ExecutionStarted',
+      timestamp: startDate,
+      details: { input: inputText, inputDetails: { truncated: false }, roleArn: machine.roleArn },
+    });
+    const run = new ExecutionRun({
+      compiled,
+      context: {
+        Execution: {
+          Id: executionArn,
+          Name: executionName,
+          StartTime: new Date(startDate).toISOString(),
+          RoleArn: machine.roleArn,
+          Input: parsedInput,
+          RedriveCount: 0,
+        },
+        StateMachine: { Id: machine.stateMachineArn, Name: machine.name },
+      },
+      driverFor: (resource) => this.driverFor(resource),
+      record: (event) => this.append(executionArn, event),
+      finish: (outcome) => this.finish(executionArn, outcome),
+      timeScale: this.options.timeScale,
+      region: this.options.region,
+      stopGraceMs: this.options.stopGraceMs,
+    });
+    this.running.set(executionArn, run);
+    // Nothing runs (no ECS task starts) before the execution is on disk.
+    await this.store.durable();
+    if (this.running.get(executionArn) === run && this.executions.get(executionArn)?.status === 'RUNNING') {
+      run.start(parsedInput);
+    }
+    return execution;
+  }
+
+  async stopExecution(arn: string, error?: string, cause?: string): Promise<ExecutionRecord> {
+    this.getExecution(arn);
+    const run = this.running.get(arn);
+    if (run) await run.stop(error, cause);
+    await this.store.durable();
+    return this.executions.get(arn)!;
+  }
+
+  /** The executions of a machine, most recent first, optionally of one status. */
+  listExecutions(stateMachineArn: string, status?: ExecutionStatus): ExecutionRecord[] {
+    this.getStateMachine(stateMachineArn);
+    const all = this.executionsByMachine.get(stateMachineArn) ?? [];
+    const out: ExecutionRecord[] = [];
+    for (let i = all.length - 1; i >= 0; i--) {
+      const current = this.executions.get(all[i]!.executionArn)!;
+      if (status === undefined || current.status === status) out.push(current);
+    }
+    return out;
+  }
+
+  /** The history as it is now (a snapshot: later events are not in it). */
+  history(arn: string): readonly HistoryEvent[] {
+    this.getExecution(arn);
+    return (this.histories.get(arn) ?? []).slice();
+  }
+
+  /** The definition and role an execution ran with. */
+  stateMachineForExecution(arn: string): StateMachineRecord {
+    const execution = this.getExecution(arn);
+    const machine = this.stateMachines.get(execution.stateMachineArn);
+    if (!machine) throw new StateMachineDoesNotExist(`State Machine Does Not Exist: '${execution.stateMachineArn}'`);
+    if (machine.revisionId === execution.revisionId) return machine;
+    const revision = this.store.get(`rev/${machine.stateMachineArn}/${execution.revisionId}`) as
+      | RevisionRecord
+      | undefined;
+    return revision ? { ...machine, ...revision, revisionId: execution.revisionId } : machine;
+  }
+
+  /** Stops (best effort) the ECS tasks of executions closed at open. Called once the endpoint serves. */
+  async stopOrphanedTasks(): Promise<void> {
+    const orphans = this.orphans;
+    this.orphans = [];
+    if (orphans.length === 0) return;
+    const ecs = await this.options.ecs();
+    await Promise.allSettled(
+      orphans.map((orphan) =>
+        ecs.send(
+          new StopTaskCommand({
+            cluster: orphan.cluster,
+            task: orphan.task,
+            reason:
+              `Berth's local Step Functions restarted while execution ${orphan.executionArn.split(':').pop()} was running`.slice(
+                0,
+                255,
+              ),
+          }),
+        ),
+      ),
+    );
+  }
+
+  /** Detaches running executions (the process is closing: the next open closes them). */
+  close(): void {
+    for (const run of this.running.values()) run.detach();
+    this.running.clear();
+  }
+
+  // ---- internals ----
+
+  private driverFor(resource: string): TaskDriver | undefined {
+    const parsed = parseIntegrationResource(resource);
+    return parsed ? this.drivers[`${parsed.service}:${parsed.action}`] : undefined;
+  }
+
+  private indexExecution(execution: ExecutionRecord) {
+    let list = this.executionsByMachine.get(execution.stateMachineArn);
+    if (!list) {
+      list = [];
+      this.executionsByMachine.set(execution.stateMachineArn, list);
+    }
+    list.push(execution);
+  }
+
+  private append(executionArn: string, event: NewEvent) {
+    let history = this.histories.get(executionArn);
+    if (!history) {
+      history = [];
+      this.histories.set(executionArn, history);
+    }
+    const numbered = numberEvent(event, history.length + 1, Date.now());
+    history.push(numbered);
+    this.store.put(`ev/${executionArn}/${numbered.id}`, numbered).catch(() => {
+      // The store refuses further writes and reads fail with its error: nothing to add here.
+    });
+  }
+
+  private finish(executionArn: string, outcome: Outcome) {
+    const current = this.executions.get(executionArn)!;
+    const stopDate = Date.now();
+    const closed: ExecutionRecord = { ...current, status: outcome.status, stopDate };
+    if (outcome.status === 'SUCCEEDED') {
+      closed.output = outcome.output;
+      this.append(executionArn, {
+        type: 'ExecutionSucceeded',
+        timestamp: stopDate,
+        details: { output: outcome.output, outputDetails: { truncated: false } },
+      });
+    } else {
+      if (outcome.error !== undefined) closed.error = outcome.error;
+      if (outcome.cause !== undefined) closed.cause = outcome.cause;
+      const details: Record<string, unknown> = {};
+      if (outcome.error !== undefined) details.error = outcome.error;
+      if (outcome.cause !== undefined) details.cause = outcome.cause;
+      const type = { FAILED: 'ExecutionFailed', TIMED_OUT: 'ExecutionTimedOut', ABORTED: 'ExecutionAborted' }[
+        outcome.status
+      ];
+      if (outcome.status === 'TIMED_OUT') details.error = 'States.Timeout';
+      this.append(executionArn, { type, timestamp: stopDate, details });
+    }
+    this.executions.set(executionArn, closed);
+    this.running.delete(executionArn);
+    void this.store.put(`ex/${executionArn}`, closed).catch(() => {});
+  }
+
+  private closeAfterRestart(execution: ExecutionRecord) {
+    const history = this.histories.get(execution.executionArn) ?? [];
+    let waiting: Array<{ cluster?: string; task: string }> = [];
+    for (const event of history) {
+      const submitted = event.taskSubmittedEventDetails as { resourceType?: string; output?: string } | undefined;
+      if (event.type === 'TaskSubmitted' && submitted?.resourceType === 'ecs' && submitted.output) {
+        try {
+          const output = JSON.parse(submitted.output) as { Tasks?: Array<{ TaskArn?: string; ClusterArn?: string }> };
+          waiting = (output.Tasks ?? [])
+            .filter((t) => t.TaskArn !== undefined)
+            .map((t) => ({ task: t.TaskArn!, ...(t.ClusterArn ? { cluster: t.ClusterArn } : {}) }));
+        } catch {
+          waiting = [];
+        }
+      } else if (['TaskSucceeded', 'TaskFailed', 'TaskTimedOut'].includes(event.type)) {
+        waiting = [];
+      }
+    }
+    for (const orphan of waiting) this.orphans.push({ ...orphan, executionArn: execution.executionArn });
+    this.finish(execution.executionArn, {
+      status: 'FAILED',
+      error: 'Berth.EngineRestarted',
+      cause:
+        "Berth's local Step Functions endpoint stopped while this execution was running, and an execution cannot be resumed after a restart. Its ECS tasks, if any, are stopped. Start a new execution to run it again.",
+    });
+  }
+}

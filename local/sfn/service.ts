@@ -1,0 +1,104 @@
+/**
+ * Berth's local Step Functions: the service the local AWS endpoint serves on the awsJson1_0 protocol with
+ * `X-Amz-Target: AWSStepFunctions.<Operation>`, so an unmodified @aws-sdk/client-sfn or
+ * `aws stepfunctions --endpoint-url` works against it.
+ * https://docs.aws.amazon.com/step-functions/latest/apireference/Welcome.html
+ * Executions run with aws-local-stepfunctions (engine.ts); Task states call Lambda through a pluggable
+ * invoker and ECS through the endpoint's own URL (so RunTask reaches Berth's local ECS over the wire).
+ * State: `<stateDir>/sfn.jsonl` (models.ts).
+ *
+ * Options (and their environment variables, read when the endpoint starts):
+ *   invokeLambda       default: Lambda Invoke against serverless-offline, http://<BERTH_HOST>:<BERTH_LAMBDA_PORT>
+ *   timeScale          BERTH_SFN_TIME_SCALE (default 1): multiplies Wait durations and Retry intervals
+ *   ecsPollIntervalMs  BERTH_SFN_ECS_POLL_MS (default 250): DescribeTasks interval of ecs:runTask.sync
+ *   ecsEndpoint        default: the endpoint's own URL
+ */
+import { ECSClient } from '@aws-sdk/client-ecs';
+import type { ServiceFactory } from '../endpoint/service';
+import { localSettings } from '../settings';
+import { DurableStore } from '../store';
+import { stepFunctionsOperations } from './api';
+import { type LambdaInvoker, lambdaClientInvoker } from './lambda-invoke';
+import { StepFunctions } from './models';
+
+export const SFN_TARGET_PREFIX = 'AWSStepFunctions';
+
+export interface SfnOptions {
+  invokeLambda?: LambdaInvoker;
+  timeScale?: number;
+  ecsPollIntervalMs?: number;
+  ecsEndpoint?: string;
+  /** How long StopExecution waits for running tasks to be stopped before answering (default 10 s). */
+  stopGraceMs?: number;
+}
+
+function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got "${raw}"`);
+  return value;
+}
+
+/** The options from the environment, as `npm start` runs them. */
+export function sfnOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Required<Omit<SfnOptions, 'ecsEndpoint'>> {
+  const settings = localSettings(env);
+  return {
+    invokeLambda: lambdaClientInvoker(`http://${settings.host}:${settings.lambdaPort}`, settings.region),
+    timeScale: positiveNumber(env, 'BERTH_SFN_TIME_SCALE', 1),
+    ecsPollIntervalMs: positiveNumber(env, 'BERTH_SFN_ECS_POLL_MS', 250),
+    stopGraceMs: 10_000,
+  };
+}
+
+export function sfnService(options: SfnOptions = {}): ServiceFactory {
+  return async (context) => {
+    const resolved = { ...sfnOptionsFromEnv(), ...options };
+    const store = await DurableStore.open<unknown>(context.stateDir, 'sfn');
+    let ecs: ECSClient | undefined;
+    const ecsClient = async () => {
+      const endpoint = options.ecsEndpoint ?? (await context.endpointUrl);
+      ecs ??= new ECSClient({
+        endpoint,
+        region: context.region,
+        credentials: { accessKeyId: 'berth-local', secretAccessKey: 'berth-local' },
+        maxAttempts: 1, // Step Functions reports ECS errors to the state's Retry; the SDK must not hide them
+      });
+      return ecs;
+    };
+    let model: StepFunctions;
+    try {
+      model = StepFunctions.load(store, {
+        region: context.region,
+        accountId: context.accountId,
+        timeScale: resolved.timeScale,
+        invokeLambda: resolved.invokeLambda,
+        ecs: ecsClient,
+        ecsPollIntervalMs: resolved.ecsPollIntervalMs,
+        stopGraceMs: resolved.stopGraceMs,
+      });
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+    void context.endpointUrl.then(() =>
+      model
+        .stopOrphanedTasks()
+        .catch((err) => console.error('[berth] Step Functions: stopping orphaned tasks failed:', err)),
+    );
+    return {
+      name: 'Step Functions',
+      targetPrefix: SFN_TARGET_PREFIX,
+      jsonVersion: '1.0',
+      internalErrorCode: 'InternalFailure',
+      operations: new Map(Object.entries(stepFunctionsOperations(model))),
+      async close() {
+        model.close();
+        ecs?.destroy();
+        await store.close();
+      },
+    };
+  };
+}
+
+export const stepFunctionsService: ServiceFactory = sfnService();
