@@ -14,7 +14,13 @@ import { build } from 'esbuild';
 
 const root = path.resolve(__dirname, '..', '..');
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 21;
-const env = { ...process.env, AWS_REGION: 'us-east-1', POWERTOOLS_LOG_LEVEL: 'SILENT' };
+const env = {
+  ...process.env,
+  AWS_REGION: 'us-east-1',
+  POWERTOOLS_LOG_LEVEL: 'SILENT',
+  // The /runs functions read it at cold start (lib/runs/config.ts).
+  BERTH_RUN_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:berth-bench-run-task',
+};
 
 const example = JSON.parse(
   require('node:fs').readFileSync(path.join(root, 'examples', 'anjana-educative.json'), 'utf8'),
@@ -51,6 +57,30 @@ const targets: Array<{ name: string; entry: string; event: object }> = [
     name: 'deregisterTaskDefinition',
     entry: 'functions/deregister-task-definition.ts',
     event: event({ httpMethod: 'DELETE', pathParameters: { family: 'anjana-educative', revision: '0' } }),
+  },
+  {
+    name: 'startRun',
+    entry: 'functions/start-run.ts',
+    event: event({
+      httpMethod: 'POST',
+      headers: { 'content-type': 'application/json' },
+      // Every field checked, one violation: the schema and the cross-field rules both run.
+      body: JSON.stringify({
+        taskDefinition: 'anjana-educative:1',
+        count: 11,
+        overrides: { containerOverrides: [{ name: 'anjana', command: ['sh', '-c', 'exit 3'] }] },
+        placementConstraints: [{ type: 'memberOf', expression: 'attribute:ecs.instance-type =~ t3.*' }],
+        retry: { attempts: 3, evaluateOnExit: [{ onExitCode: '3', action: 'RETRY' }] },
+        capacity: { waitSeconds: 5 },
+      }),
+    }),
+  },
+  { name: 'listRuns', entry: 'functions/list-runs.ts', event: event({ queryStringParameters: { limit: '0' } }) },
+  { name: 'getRun', entry: 'functions/get-run.ts', event: event({ pathParameters: { runId: 'not:a-run' } }) },
+  {
+    name: 'cancelRun',
+    entry: 'functions/cancel-run.ts',
+    event: event({ httpMethod: 'POST', pathParameters: { runId: 'not:a-run' } }),
   },
 ];
 
