@@ -7,13 +7,16 @@
  * - a bare Node HTTP server answering a fixed JSON body per operation (the ceiling), the very body Berth gave.
  * Every server is a child process, so each has its own event loop and the client's work is the same for all.
  * Every target is driven by the same client: @aws-sdk/client-ecs with a keep-alive agent, at fixed concurrency
- * (requests in flight), after a warm-up. A last row drives the bare server with a raw node:http client: the
- * difference to the SDK row is what the SDK itself costs per request. Each answer is checked (a revision
- * registered, one task placed with no failures, one task described), so no target is measured on errors.
+ * (requests in flight), after a warm-up, in rounds interleaved across the targets so that the machine's changing
+ * load hits all alike (a cell's requests/s is its median round). Two more rows drive Berth and the bare server with a raw node:http
+ * client (JSON in and out, nothing else): what each server does when the SDK's cost is off the client, and by
+ * difference what the SDK costs per request. Each answer is checked (a revision registered, one task placed with
+ * no failures, one task described), so no target is measured on errors. The table also gives CPU time per
+ * request of this client and of each server process (Linux /proc), which tells client-bound from server-bound.
  * Targets (issue 3 item 8): Berth >= 5x moto's requests/s, and the bare server <= 3x Berth, on each operation.
  * The process exits non-zero only when a request failed or a server did not start, not on a missed target.
  *
- *   npm run bench:ecs-endpoint [-- --requests 2000 --warmup 200 --concurrency 1,16 --ops RunTask
+ *   npm run bench:ecs-endpoint [-- --requests 2000 --warmup 200 --rounds 4 --concurrency 1,16 --ops RunTask
  *                                  --profile <dir> (writes a --cpu-prof profile of Berth's endpoint there)]
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -50,6 +53,7 @@ const { values: flags } = parseArgs({
   options: {
     requests: { type: 'string', default: '2000' },
     warmup: { type: 'string', default: '200' },
+    rounds: { type: 'string', default: '4' },
     concurrency: { type: 'string', default: '1,16' },
     ops: { type: 'string', default: OPERATIONS.join(',') },
     profile: { type: 'string' },
@@ -57,6 +61,7 @@ const { values: flags } = parseArgs({
 });
 const REQUESTS = positiveInteger('requests', flags.requests);
 const WARMUP = positiveInteger('warmup', flags.warmup);
+const ROUNDS = positiveInteger('rounds', flags.rounds);
 const CONCURRENCY = flags.concurrency.split(',').map((c) => positiveInteger('concurrency', c));
 const OPS = flags.ops.split(',').map((op) => {
   if (!(OPERATIONS as readonly string[]).includes(op)) throw new Error(`--ops takes ${OPERATIONS.join(', ')}`);
@@ -130,9 +135,13 @@ const RUN_INPUT: RunTaskCommandInput = {
 const INSTANCE_CPU = 4096;
 const INSTANCE_MEMORY = 7482;
 const TASKS_PER_INSTANCE = Math.min(Math.floor(INSTANCE_CPU / TASK_CPU), Math.floor(INSTANCE_MEMORY / TASK_MEMORY));
-/** Tasks each ECS target runs: one while capturing bodies, then warm-up and measured requests per concurrency. */
-const TASKS_RUN =
-  OPS.includes('RunTask') || OPS.includes('DescribeTasks') ? 1 + CONCURRENCY.length * (WARMUP + REQUESTS) : 1;
+/**
+ * Tasks an endpoint runs: one while capturing bodies, then warm-up and measured requests per concurrency, twice
+ * for Berth (the SDK client and the raw one).
+ */
+const TASKS_RUN = OPS.includes('RunTask')
+  ? 1 + 2 * CONCURRENCY.length * (WARMUP + ROUNDS * Math.ceil(REQUESTS / ROUNDS))
+  : 1;
 const INSTANCES = Math.ceil(TASKS_RUN / TASKS_PER_INSTANCE) + 1;
 
 interface Target {
@@ -466,7 +475,9 @@ interface Cell {
   requests: number;
   errors: number;
   firstError?: unknown;
+  /** The median round's requests per second. */
   rps: number;
+  /** Over every request of every round. */
   p50: number;
   p99: number;
   /** CPU microseconds per request: this client process, and the server process. */
@@ -474,12 +485,30 @@ interface Cell {
   serverCpu: number | undefined;
 }
 
+interface Round {
+  latencies: Float64Array;
+  wallMs: number;
+  errors: number;
+  firstError?: unknown;
+  clientCpuMicros: number;
+  serverCpuMillis: number | undefined;
+}
+
 /** Nearest-rank percentile of sorted values. */
 function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
 }
 
-async function drive(target: Target, op: OperationName, concurrency: number, count: number): Promise<Cell> {
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** `count` requests, `concurrency` at a time; request i of the round is request `offset + i` of the cell. */
+async function drive(
+  target: Target,
+  op: OperationName,
+  concurrency: number,
+  count: number,
+  offset: number,
+): Promise<Round> {
   const latencies = new Float64Array(count);
   let next = 0;
   let errors = 0;
@@ -490,7 +519,7 @@ async function drive(target: Target, op: OperationName, concurrency: number, cou
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       for (let i = next++; i < count; i = next++) {
-        const input = inputOf(op, target, i);
+        const input = inputOf(op, target, offset + i);
         const sent = performance.now();
         try {
           const output = await target.send(op, input);
@@ -504,22 +533,43 @@ async function drive(target: Target, op: OperationName, concurrency: number, cou
       }
     }),
   );
-  const wall = performance.now() - start;
+  const wallMs = performance.now() - start;
   const client = process.cpuUsage(client0);
   const server1 = cpuMillis(target.pid);
+  return {
+    latencies,
+    wallMs,
+    errors,
+    firstError,
+    clientCpuMicros: client.user + client.system,
+    serverCpuMillis: server0 === undefined || server1 === undefined ? undefined : server1 - server0,
+  };
+}
+
+function summarise(target: Target, op: OperationName, concurrency: number, rounds: Round[]): Cell {
+  const requests = rounds.reduce((n, r) => n + r.latencies.length, 0);
+  const latencies = new Float64Array(requests);
+  let at = 0;
+  for (const r of rounds) {
+    latencies.set(r.latencies, at);
+    at += r.latencies.length;
+  }
   latencies.sort();
+  const serverCpu = rounds.every((r) => r.serverCpuMillis !== undefined)
+    ? (rounds.reduce((t, r) => t + r.serverCpuMillis!, 0) * 1000) / requests
+    : undefined;
   return {
     target: target.name,
     op,
     concurrency,
-    requests: count,
-    errors,
-    firstError,
-    rps: (count / wall) * 1000,
+    requests,
+    errors: rounds.reduce((n, r) => n + r.errors, 0),
+    firstError: rounds.find((r) => r.errors > 0)?.firstError,
+    rps: median(rounds.map((r) => (r.latencies.length / r.wallMs) * 1000)),
     p50: percentile(latencies, 0.5),
     p99: percentile(latencies, 0.99),
-    clientCpu: (client.user + client.system) / count,
-    serverCpu: server0 === undefined || server1 === undefined ? undefined : ((server1 - server0) * 1000) / count,
+    clientCpu: rounds.reduce((t, r) => t + r.clientCpuMicros, 0) / requests,
+    serverCpu,
   };
 }
 
@@ -549,7 +599,9 @@ async function main() {
       `ECS endpoint benchmark: Node ${process.version}, ${os.cpus().length} CPUs, load ${os
         .loadavg()
         .map((l) => l.toFixed(2))
-        .join(' ')}; ${REQUESTS} requests per cell after ${WARMUP} warm-up, ${CONCURRENCY.join(' and ')} in flight`,
+        .join(
+          ' ',
+        )}; ${REQUESTS} requests per cell in ${ROUNDS} interleaved rounds after ${WARMUP} warm-up, ${CONCURRENCY.join(' and ')} in flight`,
     );
     const moto = await startMoto();
     await setUpMoto(moto.url);
@@ -580,7 +632,7 @@ async function main() {
     const berthBodies = await prepare(berthTarget, berth.url);
     const motoBodies = await prepare(motoTarget, moto.url);
     console.log(
-      `moto: ${INSTANCES} container instances of ${INSTANCE_CPU} CPU / ${INSTANCE_MEMORY} MiB; each target runs up to ${TASKS_RUN} tasks of ${TASK_CPU} CPU / ${TASK_MEMORY} MiB`,
+      `cluster ${CLUSTER} on both: ${INSTANCES} container instances of ${INSTANCE_CPU} CPU / ${INSTANCE_MEMORY} MiB; tasks of ${TASK_CPU} CPU / ${TASK_MEMORY} MiB`,
     );
     for (const op of berthTarget.missing) {
       console.log(`NOT MEASURED on Berth: its endpoint does not implement ${op} yet (UnknownOperationException)`);
@@ -588,37 +640,62 @@ async function main() {
 
     // The ceiling replays Berth's answers, or moto's for an operation Berth does not have yet.
     const bodies: Record<string, string> = {};
-    let ceilingArn: string | undefined;
     for (const op of OPERATIONS) {
       const body = berthBodies.get(op) ?? motoBodies.get(op);
       if (body !== undefined) bodies[`${ECS_PREFIX}.${op}`] = body;
     }
-    ceilingArn = berthTarget.taskArns[0] ?? motoTarget.taskArns[0];
+    const ceilingArn = berthTarget.taskArns[0] ?? motoTarget.taskArns[0];
     const bodiesFile = path.join(work, 'bodies.json');
     writeFileSync(bodiesFile, JSON.stringify(bodies));
     const bare = await startNodeChild('bare-server.ts', [bodiesFile]);
     const bareTarget = sdkTarget('bare Node server', bare.url, bare.pid);
-    const rawTargetToBare = rawTarget('bare, raw http client', bare.url, bare.pid);
-    for (const t of [bareTarget, rawTargetToBare]) if (ceilingArn !== undefined) t.taskArns.push(ceilingArn);
-    targets.push(bareTarget, rawTargetToBare);
+    if (ceilingArn !== undefined) bareTarget.taskArns.push(ceilingArn);
+    targets.push(bareTarget);
+    // Without the SDK's cost on the client, what each server does per request: diagnostic rows, no targets.
+    const berthRaw = rawTarget("Berth's endpoint, raw http", berth.url, berth.pid);
+    berthRaw.taskArns.push(...berthTarget.taskArns.slice(0, 1));
+    for (const op of berthTarget.missing) berthRaw.missing.add(op);
+    const bareRaw = rawTarget('bare Node server, raw http', bare.url, bare.pid);
+    if (ceilingArn !== undefined) bareRaw.taskArns.push(ceilingArn);
+    targets.push(berthRaw, bareRaw);
 
     const cells: Cell[] = [];
     for (const op of OPS) {
+      if (op === 'DescribeTasks') {
+        // moto's DescribeTasks walks every task it has: say how many there are.
+        const berthTasks = berthTarget.taskArns.length + berthRaw.taskArns.length;
+        console.log(`DescribeTasks with ${berthTasks} tasks on Berth, ${motoTarget.taskArns.length} on moto`);
+      }
       for (const concurrency of CONCURRENCY) {
-        // Every target in turn for one cell, so drift in the machine's load hits them alike.
-        for (const target of targets) {
-          if (target.missing.has(op)) continue;
-          const warm = await drive(target, op, concurrency, WARMUP);
-          const cell = await drive(target, op, concurrency, REQUESTS);
-          cell.errors += warm.errors;
-          cell.firstError ??= warm.firstError;
+        // Every target in turn, round after round, so drift in the machine's load hits them alike; a cell's
+        // throughput is its median round.
+        const measured = targets.filter((t) => !t.missing.has(op));
+        const rounds = new Map(measured.map((t) => [t, [] as Round[]]));
+        for (const target of measured) rounds.get(target)!.push(await drive(target, op, concurrency, WARMUP, 0));
+        const perRound = Math.ceil(REQUESTS / ROUNDS);
+        for (let r = 0; r < ROUNDS; r++) {
+          for (const target of measured) {
+            rounds.get(target)!.push(await drive(target, op, concurrency, perRound, WARMUP + r * perRound));
+            process.stderr.write('.');
+          }
+        }
+        for (const target of measured) {
+          const [warm, ...timed] = rounds.get(target)!;
+          const cell = summarise(target, op, concurrency, timed);
+          cell.errors += warm!.errors;
+          cell.firstError ??= warm!.firstError;
           cells.push(cell);
-          process.stderr.write('.');
         }
       }
     }
     process.stderr.write('\n');
     printTable(cells);
+    console.log(
+      `load average after: ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
 
     console.log('\ntargets: Berth >= 5x moto_server req/s; bare Node server <= 3x Berth req/s');
     const missed: string[] = [];
@@ -647,6 +724,11 @@ async function main() {
           const pass = ratio <= 3;
           if (!pass) missed.push(`${op}@${concurrency} vs bare`);
           parts.push(`bare/Berth ${ratio.toFixed(2)}x ${pass ? 'PASS' : 'FAIL'}`);
+        }
+        const raw = find(berthRaw, op, concurrency);
+        const rawCeiling = find(bareRaw, op, concurrency);
+        if (raw !== undefined && rawCeiling !== undefined) {
+          parts.push(`(raw http: bare/Berth ${(rawCeiling.rps / raw.rps).toFixed(2)}x)`);
         }
         console.log(`${label} ${parts.join('   ')}`);
       }
