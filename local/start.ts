@@ -8,7 +8,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { startAwsEndpoint } from './endpoint/server';
+import { DEFAULT_SERVICES } from './endpoint/services';
 import { localSettings } from './settings';
+import { lambdaClientInvoker } from './sfn/lambda-invoke';
+import { sfnService, stepFunctionsService } from './sfn/service';
 
 // The stack runs on the developer's Node (20 is supported; Lambda runs 22+): the SDK's notice about
 // Node 20 support says nothing about Berth, here or in the handlers.
@@ -31,6 +34,14 @@ async function main() {
     region: settings.region,
     accountId: settings.accountId,
     stateDir: settings.stateDir,
+    // Step Functions' Lambda tasks run the real handlers, through serverless-offline's Lambda port.
+    services: DEFAULT_SERVICES.map((service) =>
+      service === stepFunctionsService
+        ? sfnService({
+            invokeLambda: lambdaClientInvoker(`http://${settings.host}:${settings.lambdaPort}`, settings.region),
+          })
+        : service,
+    ),
   });
   log(`AWS endpoint (ECS, Step Functions) on ${endpoint.url}, state in ${settings.stateDir}`);
 
