@@ -6,7 +6,7 @@
  * objects; "100 rules" is one event against 100 patterns, as PutEvents matches an event against every rule.
  * Each match result is checked against its expected value, so nothing is measured on a broken matcher.
  *
- *   npx tsx bench/event-patterns/index.ts [--iterations 20000] [--rounds 5]
+ *   npm run bench:event-patterns -- [--iterations 20000] [--rounds 5]
  */
 import { parseArgs } from 'node:util';
 import { compileEventPattern, type EventPattern, matchesEventPattern } from '../../lib/events/pattern';
