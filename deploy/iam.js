@@ -61,3 +61,158 @@ module.exports.apiStatements = async ({ resolveVariable }) => {
         ]),
   ];
 };
+
+// ---------------------------------------------------------------------------------------------
+// The run-task workflow: the state machine's role and one role per function it calls, each with
+// only the actions it makes ("Actions, resources, and condition keys for Amazon ECS" in the
+// Service Authorization Reference; "IAM policies for Amazon ECS/Fargate" in the Step Functions
+// Developer Guide for what `ecs:runTask.sync` needs).
+// ---------------------------------------------------------------------------------------------
+
+/** An Fn::Sub of `arn:<partition>:<service>:<region>:<account>:<rest>`. */
+const sub = (service, rest) => ({
+  'Fn::Sub': `arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${rest}`,
+});
+
+/** The clusters runs may use (param runClusters, else the stage's default cluster) as ARNs. */
+async function runClusters(resolveVariable) {
+  const names = list(await resolveVariable('param:runClusters'));
+  const clusters = names.length > 0 ? names : [await resolveVariable('param:cluster')];
+  return clusters.map((c) => (c.startsWith('arn:') ? c : sub('ecs', `cluster/${c}`)));
+}
+
+const assumedBy = (service) => ({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }],
+});
+
+/** What every function needs: its own log group, and X-Ray (provider.tracing.lambda). */
+function functionBasics(functionName) {
+  return [
+    {
+      Effect: 'Allow',
+      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      Resource: sub('logs', `log-group:/aws/lambda/${functionName}:*`),
+    },
+    { Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' },
+  ];
+}
+
+function role(name, service, statements) {
+  return {
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      AssumeRolePolicyDocument: assumedBy(service),
+      Policies: [{ PolicyName: name, PolicyDocument: { Version: '2012-10-17', Statement: statements } }],
+    },
+  };
+}
+
+module.exports.workflowResources = async ({ resolveVariable }) => {
+  const service = await resolveVariable('self:service');
+  const stage = await resolveVariable('sls:stage');
+  const clusters = await runClusters(resolveVariable);
+  const inClusters = { StringEquals: { 'ecs:cluster': clusters } };
+  const families = list(await resolveVariable('param:runFamilies'));
+  const roles = list(await resolveVariable('param:allowedRoleArns'));
+  const fn = (key) => `${service}-${stage}-${key}`;
+  const lambdaArn = (logicalId) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
+  const lambdaVersions = (logicalId) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId, 'Arn'] }, ':*']] });
+
+  return {
+    RunTaskStateMachineRole: role('run-task-state-machine', 'states.amazonaws.com', [
+      {
+        // Check Capacity and Decide Retry, and nothing else.
+        Effect: 'Allow',
+        Action: 'lambda:InvokeFunction',
+        Resource: [
+          lambdaArn('CheckCapacityLambdaFunction'),
+          lambdaVersions('CheckCapacityLambdaFunction'),
+          lambdaArn('DecideRetryLambdaFunction'),
+          lambdaVersions('DecideRetryLambdaFunction'),
+        ],
+      },
+      {
+        // Only the families runs may use (param runFamilies), only on the stage's clusters.
+        Effect: 'Allow',
+        Action: 'ecs:RunTask',
+        Resource: (families.length > 0 ? families : ['*']).map((f) => sub('ecs', `task-definition/${f}:*`)),
+        Condition: inClusters,
+      },
+      {
+        // RunTask with tags tags the task it creates.
+        Effect: 'Allow',
+        Action: 'ecs:TagResource',
+        Resource: sub('ecs', 'task/*'),
+        Condition: { StringEquals: { 'ecs:CreateAction': 'RunTask', 'ecs:cluster': clusters } },
+      },
+      {
+        // .sync watches the task and stops it when the execution is stopped.
+        Effect: 'Allow',
+        Action: ['ecs:DescribeTasks', 'ecs:StopTask'],
+        Resource: sub('ecs', 'task/*'),
+        Condition: inClusters,
+      },
+      {
+        // The EventBridge managed rule through which .sync learns that a task stopped.
+        Effect: 'Allow',
+        Action: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
+        Resource: sub('events', 'rule/StepFunctionsGetEventsForECSTaskRule'),
+      },
+      ...(roles.length === 0
+        ? []
+        : [
+            {
+              // The task and execution roles a run's task definition may name.
+              Effect: 'Allow',
+              Action: 'iam:PassRole',
+              Resource: roles,
+              Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+            },
+          ]),
+    ]),
+    CheckCapacityRole: role('check-capacity', 'lambda.amazonaws.com', [
+      ...functionBasics(fn('checkCapacity')),
+      {
+        Effect: 'Allow',
+        Action: ['ecs:ListContainerInstances', 'ecs:DescribeClusters'],
+        Resource: clusters,
+      },
+      {
+        Effect: 'Allow',
+        Action: 'ecs:DescribeContainerInstances',
+        Resource: sub('ecs', 'container-instance/*'),
+        Condition: inClusters,
+      },
+      {
+        // DescribeTaskDefinition does not support resource-level permissions.
+        Effect: 'Allow',
+        Action: 'ecs:DescribeTaskDefinition',
+        Resource: '*',
+      },
+    ]),
+    DecideRetryRole: role('decide-retry', 'lambda.amazonaws.com', [
+      ...functionBasics(fn('decideRetry')),
+      {
+        // A timed-out attempt's tasks are found by startedBy and stopped.
+        Effect: 'Allow',
+        Action: 'ecs:ListTasks',
+        Resource: sub('ecs', 'container-instance/*'),
+        Condition: inClusters,
+      },
+      {
+        Effect: 'Allow',
+        Action: 'ecs:StopTask',
+        Resource: sub('ecs', 'task/*'),
+        Condition: inClusters,
+      },
+    ]),
+  };
+};
+
+// A function's `role` as an Fn::Sub of the role's ARN: given as a logical name or Fn::GetAtt, the
+// framework also adds a DependsOn that the GetAtt already implies (cfn-lint W3005).
+// biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax, not JavaScript.
+module.exports.checkCapacityRoleArn = () => ({ 'Fn::Sub': '${CheckCapacityRole.Arn}' });
+// biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax, not JavaScript.
+module.exports.decideRetryRoleArn = () => ({ 'Fn::Sub': '${DecideRetryRole.Arn}' });
