@@ -1,0 +1,48 @@
+/**
+ * The contract between the emulator's task lifecycle and the container runtimes: what a container is asked to
+ * run, and the handle it gets back. No ECS state lives here: no task or cluster bookkeeping, just containers.
+ */
+
+/** `process` runs the container's entryPoint + command on the host; `simulate` pretends to run its image. */
+export type RuntimeKind = 'process' | 'simulate';
+
+export interface ContainerSpec {
+  taskArn: string;
+  containerName: string;
+  image: string;
+  entryPoint?: string[];
+  command?: string[];
+  /** Already merged by the caller (task definition environment, then overrides, as ECS does). */
+  environment: Record<string, string>;
+  workingDirectory?: string;
+  dockerLabels?: Record<string, string>;
+  /** Where this container's stdout/stderr go (appended; the caller reads it as the task's log). */
+  logFile: string;
+  /** Directory the runtime may use as the container's scratch/working dir (created if missing). */
+  scratchDir: string;
+}
+
+export interface ContainerExit {
+  /** The exit code ECS would report: the process's own, or 128 + signal number when a signal ended it. */
+  exitCode: number | null;
+  /** A container-level reason in ECS's words, when there is one (none for an ordinary exit). */
+  reason?: string;
+}
+
+export interface ContainerHandle {
+  kind: RuntimeKind;
+  /** For process containers: the pid, also the process group and session id, so a restarted emulator can kill orphans. */
+  pid?: number;
+  /** Resolves once, when the container has exited; never rejects. */
+  exited: Promise<ContainerExit>;
+  /**
+   * Docker stop: SIGTERM, then SIGKILL after `stopTimeoutSeconds` (fractions allowed) if still running.
+   * Resolves with the exit when the container has exited; on an exited container, resolves with its exit at once.
+   */
+  stop(stopTimeoutSeconds: number): Promise<ContainerExit>;
+}
+
+export interface RuntimeOptions {
+  /** How long a simulated container runs when nothing steers it, in seconds (see DEFAULT_SIMULATE_SECONDS). */
+  simulateSeconds: number;
+}
