@@ -12,6 +12,7 @@ import { DEFAULT_SERVICES } from './endpoint/services';
 import { localSettings } from './settings';
 import { lambdaClientInvoker } from './sfn/lambda-invoke';
 import { sfnService, stepFunctionsService } from './sfn/service';
+import { ensureLocalWorkflows } from './workflows';
 
 // The stack runs on the developer's Node (20 is supported; Lambda runs 22+): the SDK's notice about
 // Node 20 support says nothing about Berth, here or in the handlers.
@@ -44,6 +45,13 @@ async function main() {
     ),
   });
   log(`AWS endpoint (ECS, Step Functions) on ${endpoint.url}, state in ${settings.stateDir}`);
+  const runTask = await ensureLocalWorkflows({
+    endpointUrl: endpoint.url,
+    region: settings.region,
+    accountId: settings.accountId,
+    stage: LOCAL_STAGE,
+  });
+  log(`Run-task state machine ${runTask.action}: ${runTask.stateMachineArn}`);
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,

@@ -1,0 +1,64 @@
+/**
+ * The state machines of workflows/ on the local endpoint: created (or brought up to date) at
+ * `npm start`, with the placeholders filled for the local stack by deploy/workflows.js, the same
+ * module serverless.yml fills them with for AWS. The Lambda ARNs name the functions as
+ * serverless-offline serves them (`<service>-<stage>-<function>`), which is what the local
+ * Step Functions' Lambda invoker calls.
+ */
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { type EnsuredStateMachine, ensureStateMachine } from './sfn/ensure';
+
+interface WorkflowsModule {
+  RUN_TASK_FUNCTIONS: Record<string, string>;
+  loadDefinition(name: string, values: Record<string, unknown>): Record<string, unknown>;
+  localRunTaskValues(options: {
+    service?: string;
+    stage: string;
+    region: string;
+    accountId: string;
+  }): Record<string, string>;
+}
+
+// deploy/ is plain CommonJS (serverless.yml requires it), outside the TypeScript project.
+export const workflows: WorkflowsModule = require('../deploy/workflows.js');
+
+export interface LocalWorkflowOptions {
+  endpointUrl: string;
+  region: string;
+  accountId: string;
+  /** serverless.yml's stage the local stack runs (names depend on it). */
+  stage: string;
+  service?: string;
+}
+
+/** The run-task definition (JSON) with the local values. */
+export function localRunTaskDefinition(options: Omit<LocalWorkflowOptions, 'endpointUrl'>): string {
+  const values = workflows.localRunTaskValues({
+    service: options.service ?? 'berth',
+    stage: options.stage,
+    region: options.region,
+    accountId: options.accountId,
+  });
+  return JSON.stringify(workflows.loadDefinition('run-task', values));
+}
+
+/** serverless.yml custom.runTaskStateMachineName. */
+export const runTaskStateMachineName = (stage: string, service = 'berth') => `${service}-${stage}-run-task`;
+
+export async function ensureLocalWorkflows(options: LocalWorkflowOptions): Promise<EnsuredStateMachine> {
+  const sfn = new SFNClient({
+    endpoint: options.endpointUrl,
+    region: options.region,
+    credentials: { accessKeyId: 'berth-local', secretAccessKey: 'berth-local' },
+  });
+  try {
+    return await ensureStateMachine(
+      sfn,
+      runTaskStateMachineName(options.stage, options.service),
+      localRunTaskDefinition(options),
+      `arn:aws:iam::${options.accountId}:role/${runTaskStateMachineName(options.stage, options.service)}`,
+    );
+  } finally {
+    sfn.destroy();
+  }
+}
