@@ -183,7 +183,7 @@ export function compileDefinition(text: string, timeScale = 1): CompiledDefiniti
     );
   }
   try {
-    new StateMachine(structuredClone(definition));
+    new StateMachine(JSON.parse(text));
   } catch (err) {
     const message = (err as Error).message.replace(
       /^State machine definition is invalid, see error\(s\) below:\s*/,
@@ -199,7 +199,9 @@ export function compileDefinition(text: string, timeScale = 1): CompiledDefiniti
   }
   const states = new Map<string, StateInfo>();
   walkStates(definition, (name, state) => states.set(name, { name, type: state.Type, definition: state }));
-  const prepared = prepareForEngine(structuredClone(definition), timeScale);
+  // Copies by parsing again, not structuredClone: the engine tells templates from values by their prototype
+  // being its realm's Object.prototype, which structuredClone's objects are not under jest's vm contexts.
+  const prepared = prepareForEngine(JSON.parse(text) as AslDefinition, timeScale);
   const machine = new StateMachine(prepared, { validationOptions: { noValidate: true } });
   return { definition, states, machine };
 }
