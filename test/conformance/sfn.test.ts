@@ -240,6 +240,78 @@ describe('Pass, Choice, Wait and Fail', () => {
   });
 });
 
+describe('Parallel, Map and the execution timeout', () => {
+  it('runs Parallel branches and Map iterations with their AWS events', async () => {
+    const arn = await createMachine({
+      StartAt: 'Both',
+      States: {
+        Both: {
+          Type: 'Parallel',
+          Branches: [
+            {
+              StartAt: 'Greet',
+              States: {
+                Greet: {
+                  Type: 'Task',
+                  Resource: 'arn:aws:states:::lambda:invoke',
+                  Parameters: { FunctionName: 'greet', Payload: { who: 'a' } },
+                  OutputPath: '$.Payload',
+                  End: true,
+                },
+              },
+            },
+            { StartAt: 'Nap', States: { Nap: { Type: 'Wait', Seconds: 60, End: true } } },
+          ],
+          ResultPath: '$.branches',
+          Next: 'Each',
+        },
+        Each: {
+          Type: 'Map',
+          ItemsPath: '$.items',
+          ItemProcessor: {
+            StartAt: 'Double',
+            States: { Double: { Type: 'Pass', Parameters: { 'v.$': '$' }, End: true } },
+          },
+          ResultPath: '$.mapped',
+          End: true,
+        },
+      },
+    });
+    const { result, events } = await run(arn, { items: [1, 2] });
+    expect([result.status, result.error, result.cause]).toEqual(['SUCCEEDED', undefined, undefined]);
+    const listed = types(events);
+    expect(listed.slice(0, 3)).toEqual(['ExecutionStarted', 'ParallelStateEntered', 'ParallelStateStarted']);
+    expect(listed).toEqual(
+      expect.arrayContaining([
+        'TaskScheduled',
+        'TaskSucceeded',
+        'WaitStateEntered',
+        'WaitStateExited',
+        'ParallelStateSucceeded',
+        'ParallelStateExited',
+      ]),
+    );
+    expect(listed.filter((t) => t === 'MapIterationSucceeded')).toHaveLength(2);
+    expect(events.find((e) => e.type === 'MapStateStarted')!.mapStateStartedEventDetails).toEqual({ length: 2 });
+    expect(listed.slice(-3)).toEqual(['MapStateSucceeded', 'MapStateExited', 'ExecutionSucceeded']);
+  });
+
+  it('ends TIMED_OUT when the machine’s TimeoutSeconds is spent (not scaled: the shortest one, 1 s)', async () => {
+    const arn = await createMachine({
+      TimeoutSeconds: 1,
+      StartAt: 'Hold',
+      States: { Hold: { Type: 'Wait', Seconds: 1e9, End: true } },
+    });
+    const { result, events } = await run(arn, {});
+    expect(result.status).toBe('TIMED_OUT');
+    expect(result.error).toBeUndefined();
+    expect(events.at(-1)).toMatchObject({
+      type: 'ExecutionTimedOut',
+      executionTimedOutEventDetails: { error: 'States.Timeout' },
+    });
+  });
+});
+
 describe('Lambda tasks (arn:aws:states:::lambda:invoke) through the in-process invoker', () => {
   it('gives the optimized integration output and records TaskScheduled, TaskStarted, TaskSucceeded', async () => {
     const arn = await createMachine({
