@@ -9,7 +9,11 @@
  *   definition is validated once, from a copy, and the machine that runs is built from another, prepared,
  *   copy with validation off, then reused by every execution of that definition.
  * - A Task state with no TimeoutSeconds times out after 60 s (AWS has no such default): such states get
- *   the largest timeout a Node timer can hold (about 24.8 days).
+ *   the largest timeout a Node timer can hold (about 24.8 days), as do larger TimeoutSeconds.
+ * - TimeoutSecondsPath is read by the engine from the effective input (after Parameters) rather than the
+ *   state input, and a value over the timer limit fires at once: Berth times those states itself, failing
+ *   them with the engine's own States.Timeout error (`engineTimeoutError`, so that a `States.TaskFailed`
+ *   retrier or catcher still does not match it).
  * - Wait states and Retry intervals are scaled by the time scale (BERTH_SFN_TIME_SCALE) so tests never
  *   sleep for real: Retry intervals by rewriting IntervalSeconds/MaxDelaySeconds in the running copy (the
  *   engine's own interval override is a constant, which would lose the backoff), and Wait states by running
@@ -147,7 +151,12 @@ export function prepareForEngine(copy: AslDefinition, timeScale: number): AslDef
       return;
     }
     if (state.Type === 'Task') {
-      if (state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) {
+      if (state.TimeoutSecondsPath !== undefined) {
+        // Berth times these itself (execution.ts): the engine reads the path from the effective input (after
+        // Parameters) instead of the state input, and a value over the timer limit would fire at once.
+        delete state.TimeoutSecondsPath;
+        state.TimeoutSeconds = MAX_TIMER_SECONDS;
+      } else if (state.TimeoutSeconds === undefined) {
         state.TimeoutSeconds = MAX_TIMER_SECONDS;
       } else if (typeof state.TimeoutSeconds === 'number' && state.TimeoutSeconds > MAX_TIMER_SECONDS) {
         state.TimeoutSeconds = MAX_TIMER_SECONDS;
@@ -204,4 +213,28 @@ export function compileDefinition(text: string, timeScale = 1): CompiledDefiniti
   const prepared = prepareForEngine(JSON.parse(text) as AslDefinition, timeScale);
   const machine = new StateMachine(prepared, { validationOptions: { noValidate: true } });
   return { definition, states, machine };
+}
+
+let timeoutErrorClass: Promise<new () => Error> | undefined;
+
+/**
+ * The engine's States.Timeout error class, which it does not export: found once by letting the engine time
+ * out a 1 ms Task. Its retriers tell a timeout from other Task failures by this class.
+ */
+export function engineTimeoutError(): Promise<new () => Error> {
+  timeoutErrorClass ??= (async () => {
+    const probe = new StateMachine(
+      { StartAt: 'T', States: { T: { Type: 'Task', Resource: WAIT_RESOURCE, TimeoutSeconds: 0.001, End: true } } },
+      { validationOptions: { noValidate: true } },
+    );
+    const execution = probe.run({}, { overrides: { taskResourceLocalHandlers: { T: () => new Promise(() => {}) } } });
+    try {
+      await execution.result;
+    } catch (err) {
+      const cause = (err as Error).cause;
+      if (cause instanceof Error && cause.name === 'States.Timeout') return cause.constructor as new () => Error;
+    }
+    throw new Error('aws-local-stepfunctions did not time out as expected: cannot find its States.Timeout error');
+  })();
+  return timeoutErrorClass;
 }

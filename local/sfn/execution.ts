@@ -7,17 +7,24 @@
  * - Ordering: the engine queues its events and hands them out asynchronously; a task driver's events are
  *   recorded only after a macrotask turn (`tick`), by when every engine event dispatched before has been
  *   translated, so TaskScheduled follows TaskStateEntered and TaskSucceeded precedes TaskStateExited.
- * - A Task state's timeout is the engine's (its TimeoutSeconds or TimeoutSecondsPath): when the engine
- *   fails a Task state whose driver is still running, the driver is cancelled (an ECS task is stopped)
- *   and the history gets TaskTimedOut.
+ * - A Task state's TimeoutSeconds is timed by the engine: when the engine fails a Task state whose driver
+ *   is still running, the driver is cancelled (an ECS task is stopped) and the history gets TaskTimedOut.
+ *   TimeoutSecondsPath is read here from the state input (as AWS does; see engine.ts) and timed here, with
+ *   the same outcome and the engine's own States.Timeout error.
  * - Stopping the execution aborts the engine and cancels every running driver (the engine's abort does
  *   not reach them), and waits (bounded) for their clean-up, such as StopTask.
  */
-import { type CompiledDefinition, ExecutionError, ExecutionTimeoutError, type StateInfo } from './engine';
+import {
+  type CompiledDefinition,
+  ExecutionError,
+  ExecutionTimeoutError,
+  engineTimeoutError,
+  type StateInfo,
+} from './engine';
 import { type EngineEvent, json, type NewEvent, translateEngineEvent } from './history';
 import type { TaskDriver } from './task-driver';
 import { sleep, TaskCancelledError, TaskError } from './task-error';
-import { runWaitState } from './wait-state';
+import { readReferencePath, runWaitState } from './wait-state';
 
 export type Outcome =
   | { status: 'SUCCEEDED'; output: string }
@@ -63,6 +70,8 @@ export class ExecutionRun {
   private readonly invocations = new Set<Invocation>();
   private abortEngine: (() => void) | undefined;
   private failState: StateInfo | undefined;
+  /** Each state's last input as it entered (TimeoutSecondsPath reads the state input). */
+  private readonly enteredInputs = new Map<string, unknown>();
   /** Settles when the execution is closed (whatever closed it). */
   readonly done: Promise<void>;
   private resolveDone!: () => void;
@@ -176,6 +185,9 @@ export class ExecutionRun {
       for await (const event of events) {
         const info = event.state ? states.get(event.state.name) : undefined;
         if (event.type === 'StateEntered' && info?.type === 'Fail') this.failState = info;
+        if (event.type === 'StateEntered' && info?.definition.TimeoutSecondsPath !== undefined) {
+          this.enteredInputs.set(info.name, event.state?.input);
+        }
         if (event.type === 'StateFailed' && info?.type === 'Task') {
           this.taskStateFailed(info, event);
           continue;
@@ -229,11 +241,12 @@ export class ExecutionRun {
         `Berth's local Step Functions cannot run the Task resource '${resource}' of state '${info.name}' (it runs ${SUPPORTED}).`,
       );
     }
+    const timeoutSeconds = this.timeoutSeconds(info);
     const invocation: Invocation = { stateName: info.name, driver, controller: new AbortController(), closed: false };
     this.invocations.add(invocation);
     const base = { resourceType: driver.resourceType, resource: driver.resource };
     const scheduled: Record<string, unknown> = { ...base, region: this.options.region, parameters: json(input) };
-    if (typeof info.definition.TimeoutSeconds === 'number') scheduled.timeoutInSeconds = info.definition.TimeoutSeconds;
+    if (timeoutSeconds !== undefined) scheduled.timeoutInSeconds = timeoutSeconds;
     if (typeof info.definition.HeartbeatSeconds === 'number')
       scheduled.heartbeatInSeconds = info.definition.HeartbeatSeconds;
     this.record({ type: 'TaskScheduled', details: scheduled });
@@ -249,8 +262,13 @@ export class ExecutionRun {
       region: this.options.region,
     });
     invocation.done = run;
+    const timer = new AbortController();
     try {
-      const output = await run;
+      const timedOut =
+        info.definition.TimeoutSecondsPath === undefined || timeoutSeconds === undefined
+          ? undefined
+          : sleep(timeoutSeconds * 1000, timer.signal).then(() => this.timeOut(info, invocation));
+      const output = await (timedOut ? Promise.race([run, timedOut]) : run);
       await tick();
       if (!invocation.closed) {
         invocation.closed = true;
@@ -263,6 +281,7 @@ export class ExecutionRun {
     } catch (err) {
       await tick();
       if (err instanceof TaskCancelledError) throw err;
+      if (!(err instanceof TaskError) && (err as Error)?.name === 'States.Timeout') throw err; // timeOut's, recorded
       const failure =
         err instanceof TaskError ? err : new TaskError('States.TaskFailed', (err as Error)?.message ?? String(err));
       if (!invocation.closed) {
@@ -271,7 +290,38 @@ export class ExecutionRun {
       }
       throw failure;
     } finally {
+      timer.abort();
       this.invocations.delete(invocation);
     }
+  }
+
+  /** The state's timeout: TimeoutSeconds, or TimeoutSecondsPath read from the state input. */
+  private timeoutSeconds(info: StateInfo): number | undefined {
+    const { TimeoutSeconds, TimeoutSecondsPath } = info.definition;
+    if (typeof TimeoutSecondsPath === 'string') {
+      const value = readReferencePath(TimeoutSecondsPath, this.enteredInputs.get(info.name), this.options.context);
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+        throw new TaskError(
+          'States.Runtime',
+          `The TimeoutSecondsPath parameter does not reference a positive integer: '${TimeoutSecondsPath}' is ${JSON.stringify(value) ?? 'undefined'}.`,
+        );
+      }
+      return value;
+    }
+    return typeof TimeoutSeconds === 'number' ? TimeoutSeconds : undefined;
+  }
+
+  /** A TimeoutSecondsPath state ran out of time: TaskTimedOut, the driver cancelled, the engine's error. */
+  private async timeOut(info: StateInfo, invocation: Invocation): Promise<never> {
+    const TimeoutError = await engineTimeoutError();
+    if (!invocation.closed) {
+      invocation.closed = true;
+      const base = { resourceType: invocation.driver.resourceType, resource: invocation.driver.resource };
+      this.record({ type: 'TaskTimedOut', details: { ...base, error: 'States.Timeout' } });
+    }
+    invocation.controller.abort(
+      `Step Functions state '${info.name}' of execution ${this.options.context.Execution.Name} timed out`,
+    );
+    throw new TimeoutError();
   }
 }

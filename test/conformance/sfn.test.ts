@@ -485,6 +485,65 @@ describe('Lambda tasks (arn:aws:states:::lambda:invoke) through the in-process i
   });
 });
 
+describe('TimeoutSecondsPath', () => {
+  const machine = () =>
+    createMachine({
+      StartAt: 'Run',
+      States: {
+        Run: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::ecs:runTask.sync',
+          Parameters: { 'TaskDefinition.$': '$.family' },
+          TimeoutSecondsPath: '$.limits.timeout',
+          Retry: [{ ErrorEquals: ['States.TaskFailed'], MaxAttempts: 3 }],
+          End: true,
+        },
+      },
+    });
+
+  beforeAll(async () => {
+    for (const [family, command] of [
+      ['path-sleeper', ['sleep', '600']],
+      ['path-quick', ['sh', '-c', 'exit 0']],
+    ] as const) {
+      await endpoint.ecs.send(
+        new RegisterTaskDefinitionCommand({
+          family,
+          containerDefinitions: [{ name: 'main', image: 'busybox', memory: 64, command: [...command] }],
+        }),
+      );
+    }
+  });
+
+  it('reads the timeout from the state input (not the Parameters) and times out with States.Timeout, not retried as States.TaskFailed', async () => {
+    const { result, events } = await run(await machine(), { family: 'path-sleeper', limits: { timeout: 1 } });
+    expect(result).toMatchObject({ status: 'FAILED', error: 'States.Timeout' });
+    expect(types(events)).toEqual([
+      'ExecutionStarted',
+      'TaskStateEntered',
+      'TaskScheduled',
+      'TaskStarted',
+      'TaskSubmitted',
+      'TaskTimedOut',
+      'ExecutionFailed',
+    ]);
+    expect(events[2]!.taskScheduledEventDetails!.timeoutInSeconds).toBe(1);
+    const taskArn = JSON.parse(events[4]!.taskSubmittedEventDetails!.output!).Tasks[0].TaskArn;
+    expect((await waitForTask(endpoint.ecs, taskArn)).stoppedReason).toContain("state 'Run'");
+  });
+
+  it('takes a timeout beyond a Node timer (a year) without firing at once', async () => {
+    const { result } = await run(await machine(), { family: 'path-quick', limits: { timeout: 31_536_000 } });
+    expect(result.status).toBe('SUCCEEDED');
+  });
+
+  it('fails States.Runtime when the path does not hold a positive integer', async () => {
+    const { result } = await run(await machine(), { family: 'path-quick', limits: {} });
+    expect(result).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
+    expect(result.cause).toContain('$.limits.timeout');
+  });
+});
+
 describe('ecs:runTask.sync against the local ECS', () => {
   beforeAll(async () => {
     await endpoint.ecs.send(

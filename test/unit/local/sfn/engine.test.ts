@@ -69,7 +69,8 @@ describe('prepareForEngine', () => {
         Next: 'Pause',
       },
       Pause: { Type: 'Wait', SecondsPath: '$.s', InputPath: '$.in', Next: 'Limited' },
-      Limited: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', TimeoutSeconds: 30, End: true },
+      Limited: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', TimeoutSeconds: 30, Next: 'Dynamic' },
+      Dynamic: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', TimeoutSecondsPath: '$.t', End: true },
     },
   });
 
@@ -77,6 +78,12 @@ describe('prepareForEngine', () => {
     const prepared = prepareForEngine(definition(), 1);
     expect(prepared.States.Run!.TimeoutSeconds).toBe(MAX_TIMER_SECONDS);
     expect(prepared.States.Limited!.TimeoutSeconds).toBe(30);
+  });
+
+  it('takes TimeoutSecondsPath away from the engine (Berth times it from the state input)', () => {
+    const dynamic = prepareForEngine(definition(), 1).States.Dynamic!;
+    expect(dynamic.TimeoutSecondsPath).toBeUndefined();
+    expect(dynamic.TimeoutSeconds).toBe(MAX_TIMER_SECONDS);
   });
 
   it('runs Wait states as Berth tasks, keeping their paths and transition', () => {
