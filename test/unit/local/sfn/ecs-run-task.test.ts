@@ -180,12 +180,10 @@ describe('ecs:runTask.sync driver', () => {
   });
 
   it('fails with AmazonECS.Unknown and the RunTask response as cause when RunTask reports failures', async () => {
-    ecsMock
-      .on(RunTaskCommand)
-      .resolves({
-        tasks: [],
-        failures: [{ arn: 'arn:aws:ecs:us-east-1:123456789012:container-instance/default/i1', reason: 'RESOURCE:CPU' }],
-      });
+    ecsMock.on(RunTaskCommand).resolves({
+      tasks: [],
+      failures: [{ arn: 'arn:aws:ecs:us-east-1:123456789012:container-instance/default/i1', reason: 'RESOURCE:CPU' }],
+    });
     const { ctx, events } = context();
     const error = await failure(driver().run({ TaskDefinition: 'job' }, ctx));
     expect(error.error).toBe('AmazonECS.Unknown');
@@ -197,14 +195,12 @@ describe('ecs:runTask.sync driver', () => {
   });
 
   it('surfaces a modelled ECS exception as ECS.<Name>, an unmodelled one as ECS.AmazonECSException', async () => {
-    ecsMock
-      .on(RunTaskCommand)
-      .rejects(
-        new InvalidParameterException({
-          message: 'No Container Instances were found in your cluster.',
-          $metadata: { httpStatusCode: 400, requestId: 'r1' },
-        }),
-      );
+    ecsMock.on(RunTaskCommand).rejects(
+      new InvalidParameterException({
+        message: 'No Container Instances were found in your cluster.',
+        $metadata: { httpStatusCode: 400, requestId: 'r1' },
+      }),
+    );
     const modelled = await failure(driver().run({ TaskDefinition: 'job' }, context().ctx));
     expect(modelled.error).toBe('ECS.InvalidParameterException');
     expect(modelled.causeText).toBe(
