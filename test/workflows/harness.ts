@@ -1,0 +1,175 @@
+/**
+ * The run-task workflow on Berth's local engine, in this process: the local AWS endpoint (ECS, its
+ * BerthLocal admin service, Step Functions) on a free loopback port with its own state directory and
+ * cluster, Step Functions' Lambda tasks calling the real handlers of functions/ in process (the
+ * handlers reach ECS through AWS_ENDPOINT_URL, as under npm start), and time scaled down so
+ * waits and retry intervals do not really sleep.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ECSClient, RegisterTaskDefinitionCommand, type RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
+import {
+  CreateStateMachineCommand,
+  DescribeExecutionCommand,
+  type DescribeExecutionOutput,
+  GetExecutionHistoryCommand,
+  type HistoryEvent,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import type { ExecutionInput } from '../../lib/runs/types';
+import { runView } from '../../lib/runs/view';
+import { parseClusterConfig } from '../../local/ecs/cluster-config';
+import { localEcsServices } from '../../local/ecs/service';
+import { startAwsEndpoint } from '../../local/endpoint/server';
+import { type InProcessHandler, inProcessInvoker } from '../../local/sfn/lambda-invoke';
+import { sfnService } from '../../local/sfn/service';
+import { localRunTaskDefinition, runTaskStateMachineName, workflows } from '../../local/workflows';
+
+export const REGION = 'us-east-1';
+export const ACCOUNT_ID = '123456789012';
+const STAGE = 'test';
+
+export interface InstanceShape {
+  count?: number;
+  cpu?: number;
+  memory?: number;
+}
+
+export interface Stack {
+  ecs: ECSClient;
+  sfn: SFNClient;
+  stateMachineArn: string;
+  /** BerthLocal admin operations (PutFaults, AddContainerInstance, StopHost, ...). */
+  admin(operation: string, input?: Record<string, unknown>): Promise<Record<string, unknown>>;
+  register(input: RegisterTaskDefinitionCommandInput): Promise<string>;
+  start(input: ExecutionInput): Promise<string>;
+  /** Polls until the execution leaves RUNNING (the test's own timeout bounds it). */
+  finished(executionArn: string): Promise<DescribeExecutionOutput>;
+  history(executionArn: string): Promise<HistoryEvent[]>;
+  close(): Promise<void>;
+}
+
+export async function startStack(instances: InstanceShape[], timeScale = 0.001): Promise<Stack> {
+  const stateDir = mkdtempSync(path.join(os.tmpdir(), 'berth-workflows-'));
+  const clusterConfig = parseClusterConfig({
+    clusters: [{ name: 'default', instances: instances.map((i) => ({ count: 1, ...i })) }],
+  });
+  const [ecsService, adminService] = localEcsServices({ clusterConfig, stepMs: 1, simulateSeconds: 0.02 });
+
+  // The real handlers, loaded once the endpoint's URL is known (their ECS client reads AWS_ENDPOINT_URL).
+  const handlers: Record<string, InProcessHandler> = {};
+  const invoke = inProcessInvoker(handlers, { region: REGION, accountId: ACCOUNT_ID });
+  const endpoint = await startAwsEndpoint({
+    host: '127.0.0.1',
+    port: 0,
+    region: REGION,
+    accountId: ACCOUNT_ID,
+    stateDir,
+    services: [
+      ecsService,
+      adminService,
+      sfnService({ invokeLambda: invoke, timeScale, ecsPollIntervalMs: 5, stopGraceMs: 2000 }),
+    ],
+  });
+  process.env.AWS_ENDPOINT_URL = endpoint.url;
+  for (const [, fn] of Object.entries(workflows.RUN_TASK_FUNCTIONS)) {
+    const file = fn.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    handlers[`berth-${STAGE}-${fn}`] = require(`../../functions/${file}`).handler;
+  }
+
+  const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+  const ecs = new ECSClient({ endpoint: endpoint.url, region: REGION, credentials });
+  const sfn = new SFNClient({ endpoint: endpoint.url, region: REGION, credentials });
+  const created = await sfn.send(
+    new CreateStateMachineCommand({
+      name: runTaskStateMachineName(STAGE),
+      definition: localRunTaskDefinition({ stage: STAGE, region: REGION, accountId: ACCOUNT_ID }),
+      roleArn: `arn:aws:iam::${ACCOUNT_ID}:role/run-task`,
+    }),
+  );
+  const stateMachineArn = created.stateMachineArn!;
+
+  return {
+    ecs,
+    sfn,
+    stateMachineArn,
+    async admin(operation, input = {}) {
+      const response = await fetch(endpoint.url, {
+        method: 'POST',
+        headers: { 'X-Amz-Target': `BerthLocal.${operation}`, 'Content-Type': 'application/x-amz-json-1.1' },
+        body: JSON.stringify(input),
+      });
+      const body = (await response.json()) as Record<string, unknown>;
+      if (!response.ok) throw new Error(`BerthLocal.${operation}: ${JSON.stringify(body)}`);
+      return body;
+    },
+    async register(input) {
+      const out = await ecs.send(new RegisterTaskDefinitionCommand(input));
+      return out.taskDefinition!.taskDefinitionArn!;
+    },
+    async start(input) {
+      const out = await sfn.send(
+        new StartExecutionCommand({ stateMachineArn, name: input.runId, input: JSON.stringify(input) }),
+      );
+      return out.executionArn!;
+    },
+    async finished(executionArn) {
+      for (;;) {
+        const out = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+        if (out.status !== 'RUNNING') return out;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    },
+    async history(executionArn) {
+      const events: HistoryEvent[] = [];
+      let nextToken: string | undefined;
+      do {
+        const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, nextToken, maxResults: 1000 }));
+        events.push(...(page.events ?? []));
+        nextToken = page.nextToken;
+      } while (nextToken);
+      return events;
+    },
+    async close() {
+      ecs.destroy();
+      sfn.destroy();
+      await endpoint.close();
+      delete process.env.AWS_ENDPOINT_URL;
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+let runs = 0;
+
+/** An ExecutionInput as POST /runs would build it (lib/runs/request.ts), with the run's own parts. */
+export function executionInput(
+  taskDefinitionArn: string,
+  extra: Partial<Omit<ExecutionInput, 'runTask'>> & { runTask?: Partial<ExecutionInput['runTask']> } = {},
+): ExecutionInput {
+  const { runTask, ...rest } = extra;
+  runs += 1;
+  return {
+    runId: `run-${process.pid}-${runs}`,
+    submittedAt: new Date().toISOString(),
+    trigger: { type: 'api' },
+    taskDefinitionArn,
+    runTask: { Cluster: 'default', TaskDefinition: taskDefinitionArn, Count: 1, LaunchType: 'EC2', ...runTask },
+    retry: { attempts: 1, backoffSeconds: 1, backoffRate: 2, evaluateOnExit: [] },
+    capacity: { waitSeconds: 5, checkIntervalSeconds: 1 },
+    ...rest,
+  };
+}
+
+/** The run as GET /runs/{id} shows it. */
+export async function viewOf(stack: Stack, executionArn: string) {
+  const execution = await stack.sfn.send(new DescribeExecutionCommand({ executionArn }));
+  return runView(execution, await stack.history(executionArn));
+}
+
+/** The states entered, in order: the path the execution took. */
+export function path_(events: HistoryEvent[]): string[] {
+  return events.flatMap((e) => (e.stateEnteredEventDetails?.name ? [e.stateEnteredEventDetails.name] : []));
+}
