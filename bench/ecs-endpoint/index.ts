@@ -725,11 +725,19 @@ async function main() {
           if (!pass) missed.push(`${op}@${concurrency} vs bare`);
           parts.push(`bare/Berth ${ratio.toFixed(2)}x ${pass ? 'PASS' : 'FAIL'}`);
         }
+        // When the ceiling itself is under 5x moto, no server could meet that target with this client here.
+        const notes: string[] = [];
+        if (m !== undefined && ceiling !== undefined) notes.push(`bare/moto ${(ceiling.rps / m.rps).toFixed(2)}x`);
+        // Server CPU per request hardly depends on the machine's load: what the ratio would be server-bound.
+        if (m?.serverCpu !== undefined && b.serverCpu !== undefined) {
+          notes.push(`server CPU/req moto/Berth ${(m.serverCpu / b.serverCpu).toFixed(2)}x`);
+        }
         const raw = find(berthRaw, op, concurrency);
         const rawCeiling = find(bareRaw, op, concurrency);
         if (raw !== undefined && rawCeiling !== undefined) {
-          parts.push(`(raw http: bare/Berth ${(rawCeiling.rps / raw.rps).toFixed(2)}x)`);
+          notes.push(`raw http: bare/Berth ${(rawCeiling.rps / raw.rps).toFixed(2)}x`);
         }
+        if (notes.length > 0) parts.push(`(${notes.join('; ')})`);
         console.log(`${label} ${parts.join('   ')}`);
       }
     }
