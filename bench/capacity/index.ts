@@ -19,7 +19,7 @@ import {
   RegisterTaskDefinitionCommand,
   type TaskDefinition,
 } from '@aws-sdk/client-ecs';
-import { checkCapacity, toPlacementInstance } from '../../lib/capacity/capacity';
+import { checkCapacity, placementTaskDefinition, toPlacementInstance } from '../../lib/capacity/capacity';
 import { checkRunCapacity, listConnectedInstances } from '../../lib/capacity/check-run';
 import type { WorkflowState } from '../../lib/runs/workflow';
 import { parseClusterConfig } from '../../local/ecs/cluster-config';
@@ -123,7 +123,7 @@ async function main() {
     const count = 10;
     const request = {
       instances,
-      taskDefinition: { ...taskDefinition, containerDefinitions: taskDefinition.containerDefinitions ?? [] },
+      taskDefinition: placementTaskDefinition(taskDefinition),
       count,
     };
     const result = checkCapacity(request);

@@ -13,7 +13,7 @@
  * per instance would cost one call per instance), so `distinctInstance` and `spread` only see
  * the copies of this run; a run's group is its run id, whose earlier attempts have stopped.
  */
-import type { ContainerInstance, Resource } from '@aws-sdk/client-ecs';
+import type { ContainerInstance, Resource, TaskDefinition } from '@aws-sdk/client-ecs';
 import {
   type PlacementConstraintInput,
   type PlacementInstance,
@@ -71,6 +71,17 @@ export function checkCapacity(request: CapacityRequest): CapacityResult {
     placeableCount: result.placedCount,
     instanceCount: result.candidateCount,
     ...(result.fits ? {} : { shortfall: result.shortfall }),
+  };
+}
+
+/** DescribeTaskDefinition's `taskDefinition`, as the capacity check reads it. */
+export function placementTaskDefinition(td: TaskDefinition): CapacityRequest['taskDefinition'] {
+  return {
+    ...td,
+    containerDefinitions: td.containerDefinitions ?? [],
+    requiresAttributes: (td.requiresAttributes ?? []).flatMap((a) =>
+      a.name === undefined ? [] : [a.value === undefined ? { name: a.name } : { name: a.name, value: a.value }],
+    ),
   };
 }
 

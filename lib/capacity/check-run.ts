@@ -29,7 +29,7 @@ import {
   runTaskTarget,
   type WorkflowState,
 } from '../runs/workflow';
-import { checkCapacity, placementOverrides } from './capacity';
+import { checkCapacity, placementOverrides, placementTaskDefinition } from './capacity';
 
 export interface CheckCapacityDeps {
   ecs: ECSClient;
@@ -92,13 +92,7 @@ async function findRoom(deps: CheckCapacityDeps, state: WorkflowState): Promise<
   ]);
   const result = checkCapacity({
     instances,
-    taskDefinition: {
-      ...taskDefinition,
-      containerDefinitions: taskDefinition.containerDefinitions ?? [],
-      requiresAttributes: (taskDefinition.requiresAttributes ?? []).flatMap((a) =>
-        a.name === undefined ? [] : [a.value === undefined ? { name: a.name } : { name: a.name, value: a.value }],
-      ),
-    },
+    taskDefinition: placementTaskDefinition(taskDefinition),
     count: runTask.Count,
     overrides: placementOverrides(runTask.Overrides),
     placementConstraints: (runTask.PlacementConstraints ?? []).map((c) => ({ type: c.Type, expression: c.Expression })),
