@@ -62,6 +62,16 @@ interface Invocation {
 /** A macrotask turn: every engine event dispatched before it has been translated by then. */
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/**
+ * The engine races a state's handler against the execution's abort and stops listening once aborted, so a
+ * handler that rejects afterwards (TaskCancelledError on a closed execution) would be an unhandled rejection and
+ * take the whole endpoint down. Mark the promise handled; the engine still gets the same promise to await.
+ */
+function settledLater<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => {});
+  return promise;
+}
+
 const SUPPORTED = 'arn:aws:states:::lambda:invoke, arn:aws:states:::ecs:runTask.sync, arn:aws:states:::ecs:runTask';
 
 export class ExecutionRun {
@@ -85,8 +95,8 @@ export class ExecutionRun {
   start(input: unknown): void {
     const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
     for (const info of this.options.compiled.states.values()) {
-      if (info.type === 'Task') handlers[info.name] = (stateInput) => this.runTask(info, stateInput);
-      if (info.type === 'Wait') handlers[info.name] = (stateInput) => this.runWait(info, stateInput);
+      if (info.type === 'Task') handlers[info.name] = (stateInput) => settledLater(this.runTask(info, stateInput));
+      if (info.type === 'Wait') handlers[info.name] = (stateInput) => settledLater(this.runWait(info, stateInput));
     }
     const execution = this.options.compiled.machine.run(input as never, {
       overrides: { taskResourceLocalHandlers: handlers as never },
