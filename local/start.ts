@@ -44,7 +44,7 @@ async function main() {
         : service,
     ),
   });
-  log(`AWS endpoint (ECS, Step Functions) on ${endpoint.url}, state in ${settings.stateDir}`);
+  log(`AWS endpoint (ECS, Step Functions, EventBridge) on ${endpoint.url}, state in ${settings.stateDir}`);
   const runTask = await ensureLocalWorkflows({
     endpointUrl: endpoint.url,
     region: settings.region,
@@ -78,6 +78,10 @@ async function main() {
   const child: ChildProcess = spawn(process.execPath, args, {
     env,
     stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  // If this process dies unexpectedly, its API must not outlive it holding the ports.
+  process.on('exit', () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
   child.stdout?.on('data', (chunk: Buffer) => {
     process.stdout.write(chunk);
