@@ -28,7 +28,14 @@ import { checkGuardrails } from '../guardrails';
 import type { Violation } from '../task-definition/validate';
 import type { RunsConfig } from './config';
 import { canonicalJson, parseRunRequest, toExecutionInput } from './request';
-import { type ExecutionInput, RUN_STATUSES, type RunRequest, type RunStatus, type RunView } from './types';
+import {
+  type ExecutionInput,
+  RUN_STATUSES,
+  type RunRequest,
+  type RunStatus,
+  type RunTrigger,
+  type RunView,
+} from './types';
 import { runView } from './view';
 
 export interface RunsDeps {
@@ -117,6 +124,8 @@ async function describeExecution(
 export interface StartRunInput {
   body: unknown;
   idempotencyKey?: string | undefined;
+  /** What started the run (a schedule, an event: lib/triggers); absent for POST /runs, recorded as `api`. */
+  trigger?: RunTrigger;
 }
 
 export interface StartRunResult extends RunRef {
@@ -290,7 +299,7 @@ export async function startRun(deps: RunsDeps, input: StartRunInput): Promise<St
     taskDefinitionArn: td.taskDefinitionArn ?? request.taskDefinition,
     cluster: request.cluster ?? config.defaultCluster,
     ...(network !== undefined && { networkConfiguration: network }),
-    trigger: { type: 'api', ...(request.startedBy !== undefined && { name: request.startedBy }) },
+    trigger: input.trigger ?? { type: 'api', ...(request.startedBy !== undefined && { name: request.startedBy }) },
     ...(key !== undefined && hash !== undefined && { idempotency: { key, requestHash: hash } }),
   });
   try {
