@@ -216,3 +216,97 @@ module.exports.workflowResources = async ({ resolveVariable }) => {
 module.exports.checkCapacityRoleArn = () => ({ 'Fn::Sub': '${CheckCapacityRole.Arn}' });
 // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax, not JavaScript.
 module.exports.decideRetryRoleArn = () => ({ 'Fn::Sub': '${DecideRetryRole.Arn}' });
+
+// ---------------------------------------------------------------------------------------------
+// Triggers and run events (deploy/triggers.js): the Scheduler's execution role and one role per
+// Lambda. Scheduler invokes its target and writes its dead-letter queue with the execution role
+// (https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html#setting-up-execution-role);
+// Lambda sends failed async invocations to their destination with the function's own role.
+// ---------------------------------------------------------------------------------------------
+
+module.exports.triggerRoles = async ({ resolveVariable }) => {
+  const service = await resolveVariable('self:service');
+  const stage = await resolveVariable('sls:stage');
+  const stateMachine = await resolveVariable('self:custom.runTaskStateMachineName');
+  const eventBus = await resolveVariable('param:eventBusName');
+  const fn = (key) => `${service}-${stage}-${key}`;
+  const deadLetter = {
+    Effect: 'Allow',
+    Action: 'sqs:SendMessage',
+    Resource: { 'Fn::GetAtt': ['TriggersDeadLetterQueue', 'Arn'] },
+  };
+  const executions = sub('states', `execution:${stateMachine}:*`);
+  const startFunction = 'StartTriggeredRunLambdaFunction';
+  return {
+    TriggersSchedulerRole: {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        AssumeRolePolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { Service: 'scheduler.amazonaws.com' },
+              Action: 'sts:AssumeRole',
+              // Only this account's schedules may use the role (confused deputy).
+              // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax, not JavaScript.
+              Condition: { StringEquals: { 'aws:SourceAccount': { 'Fn::Sub': '${AWS::AccountId}' } } },
+            },
+          ],
+        },
+        Policies: [
+          {
+            PolicyName: 'trigger-schedules',
+            PolicyDocument: {
+              Version: '2012-10-17',
+              Statement: [
+                {
+                  Effect: 'Allow',
+                  Action: 'lambda:InvokeFunction',
+                  Resource: [
+                    { 'Fn::GetAtt': [startFunction, 'Arn'] },
+                    { 'Fn::Join': ['', [{ 'Fn::GetAtt': [startFunction, 'Arn'] }, ':*']] },
+                  ],
+                },
+                deadLetter,
+              ],
+            },
+          },
+        ],
+      },
+    },
+    StartTriggeredRunRole: role('start-triggered-run', 'lambda.amazonaws.com', [
+      ...functionBasics(fn('startTriggeredRun')),
+      {
+        // As POST /runs: start the run, and find an earlier start of the same firing.
+        Effect: 'Allow',
+        Action: 'states:StartExecution',
+        Resource: sub('states', `stateMachine:${stateMachine}`),
+      },
+      { Effect: 'Allow', Action: 'states:DescribeExecution', Resource: executions },
+      {
+        // DescribeTaskDefinition does not support resource-level permissions.
+        Effect: 'Allow',
+        Action: 'ecs:DescribeTaskDefinition',
+        Resource: '*',
+      },
+      deadLetter,
+    ]),
+    PublishRunEventRole: role('publish-run-event', 'lambda.amazonaws.com', [
+      ...functionBasics(fn('publishRunEvent')),
+      {
+        // The run view: the execution and its history.
+        Effect: 'Allow',
+        Action: ['states:DescribeExecution', 'states:GetExecutionHistory'],
+        Resource: executions,
+      },
+      { Effect: 'Allow', Action: 'events:PutEvents', Resource: sub('events', `event-bus/${eventBus}`) },
+      deadLetter,
+    ]),
+  };
+};
+
+// biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax, not JavaScript.
+module.exports.startTriggeredRunRoleArn = () => ({ 'Fn::Sub': '${StartTriggeredRunRole.Arn}' });
+// biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax, not JavaScript.
+module.exports.publishRunEventRoleArn = () => ({ 'Fn::Sub': '${PublishRunEventRole.Arn}' });

@@ -1,0 +1,226 @@
+/**
+ * The trigger file (serverless.yml custom.triggersFile, `triggers.yml` by default) as CloudFormation: read and
+ * validated when serverless packages the service, by the same TypeScript module `npm start` validates it with
+ * (lib/triggers/config.ts, loaded through tsx). Any invalid trigger throws, naming the trigger, so
+ * `serverless package` fails and nothing invalid can be deployed.
+ *
+ * Resources (IAM roles are in deploy/iam.js):
+ * - one EventBridge Scheduler schedule per schedule trigger, in the stage's schedule group, named after the
+ *   trigger (AWS::Scheduler::Schedule: https://docs.aws.amazon.com/scheduler/latest/APIReference/API_CreateSchedule.html);
+ * - one EventBridge rule per event trigger (AWS::Events::Rule) and the permission for it to invoke the Lambda;
+ * - the run-events rule: Step Functions' execution status changes of the run-task state machine -> publishRunEvent;
+ * - every target with a retry policy and the dead-letter queue (TriggersDeadLetterQueue), and both Lambdas'
+ *   async invocations with a retry limit and that queue as their on-failure destination.
+ */
+const fs = require('node:fs');
+const path = require('node:path');
+const YAML = require('yaml');
+
+const ROOT = path.join(__dirname, '..');
+
+/** lib/triggers/*.ts, loaded with tsx so the deployed rules are the ones the tests check. */
+function triggersModules() {
+  const tsx = require('tsx/cjs/api');
+  return {
+    config: tsx.require('../lib/triggers/config.ts', __filename),
+    targets: tsx.require('../lib/triggers/targets.ts', __filename),
+  };
+}
+
+/**
+ * Reads and validates a trigger file; throws an Error listing every problem, each naming its trigger.
+ * Returns the triggers (lib/triggers/config.ts Trigger).
+ */
+function loadTriggers(file) {
+  const absolute = path.resolve(ROOT, file);
+  const relative = absolute.startsWith(`${ROOT}${path.sep}`) ? path.relative(ROOT, absolute) : absolute;
+  let document;
+  try {
+    document = YAML.parse(fs.readFileSync(absolute, 'utf8'));
+  } catch (err) {
+    throw new Error(`Trigger file ${relative}: ${err.code === 'ENOENT' ? 'not found' : err.message}`);
+  }
+  const { config } = triggersModules();
+  const result = config.parseTriggerFile(document);
+  if (!result.ok) {
+    throw new Error(`Trigger file ${relative} is not valid:\n${config.formatTriggerProblems(result.problems)}`);
+  }
+  return result.triggers;
+}
+
+/** A CloudFormation logical id from a trigger name: `nightly-report` -> `NightlyReport`. */
+function logicalName(name) {
+  return name
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
+}
+
+const sub = (text) => ({ 'Fn::Sub': text });
+const RETRY_POLICY = { MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 10 };
+const DEAD_LETTER = { Arn: { 'Fn::GetAtt': ['TriggersDeadLetterQueue', 'Arn'] } };
+const START_FUNCTION = 'StartTriggeredRunLambdaFunction';
+const PUBLISH_FUNCTION = 'PublishRunEventLambdaFunction';
+
+async function triggerFile(resolveVariable) {
+  return resolveVariable('self:custom.triggersFile');
+}
+
+/** The stage's schedule group: schedules are named after their triggers inside it. */
+async function scheduleGroupName(resolveVariable) {
+  const service = await resolveVariable('self:service');
+  const stage = await resolveVariable('sls:stage');
+  return `${service}-${stage}`;
+}
+
+function invokePermission(functionLogicalId, ruleLogicalId) {
+  return {
+    Type: 'AWS::Lambda::Permission',
+    Properties: {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [functionLogicalId, 'Arn'] },
+      Principal: 'events.amazonaws.com',
+      SourceArn: { 'Fn::GetAtt': [ruleLogicalId, 'Arn'] },
+    },
+  };
+}
+
+/** Lambda's own async retries (after EventBridge delivered), then the dead-letter queue. */
+function asyncInvokeConfig(functionLogicalId) {
+  return {
+    Type: 'AWS::Lambda::EventInvokeConfig',
+    Properties: {
+      FunctionName: { Ref: functionLogicalId },
+      Qualifier: '$LATEST',
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 3600,
+      DestinationConfig: { OnFailure: { Destination: DEAD_LETTER.Arn } },
+    },
+  };
+}
+
+module.exports.loadTriggers = loadTriggers;
+module.exports.logicalName = logicalName;
+
+module.exports.resources = async ({ resolveVariable }) => {
+  const triggers = loadTriggers(await triggerFile(resolveVariable));
+  const { targets } = triggersModules();
+  const stateMachine = await resolveVariable('self:custom.runTaskStateMachineName');
+  const seen = new Map();
+  const resources = {
+    TriggersDeadLetterQueue: {
+      Type: 'AWS::SQS::Queue',
+      Properties: { MessageRetentionPeriod: 1209600, SqsManagedSseEnabled: true },
+    },
+    TriggersScheduleGroup: {
+      Type: 'AWS::Scheduler::ScheduleGroup',
+      Properties: { Name: await scheduleGroupName(resolveVariable) },
+    },
+    RunEventsRule: {
+      Type: 'AWS::Events::Rule',
+      Properties: {
+        Description: 'Run-task executions that ended: publish the run event (source berth)',
+        EventPattern: {
+          source: ['aws.states'],
+          'detail-type': ['Step Functions Execution Status Change'],
+          detail: {
+            stateMachineArn: [
+              sub(`arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:${stateMachine}`),
+            ],
+            status: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'],
+          },
+        },
+        State: 'ENABLED',
+        Targets: [
+          {
+            Id: 'publish-run-event',
+            Arn: { 'Fn::GetAtt': [PUBLISH_FUNCTION, 'Arn'] },
+            RetryPolicy: RETRY_POLICY,
+            DeadLetterConfig: DEAD_LETTER,
+          },
+        ],
+      },
+    },
+    RunEventsRulePermission: invokePermission(PUBLISH_FUNCTION, 'RunEventsRule'),
+    StartTriggeredRunAsyncConfig: asyncInvokeConfig(START_FUNCTION),
+    PublishRunEventAsyncConfig: asyncInvokeConfig(PUBLISH_FUNCTION),
+  };
+  const ruleIds = ['RunEventsRule'];
+  for (const trigger of triggers) {
+    const id = `Trigger${logicalName(trigger.name)}`;
+    if (seen.has(id)) {
+      throw new Error(
+        `Trigger file: triggers "${seen.get(id)}" and "${trigger.name}" have the same CloudFormation name ${id}; rename one.`,
+      );
+    }
+    seen.set(id, trigger.name);
+    const description = `Berth trigger ${trigger.name}${trigger.description ? `: ${trigger.description}` : ''}`.slice(
+      0,
+      512,
+    );
+    const state = trigger.enabled ? 'ENABLED' : 'DISABLED';
+    if (trigger.type === 'schedule') {
+      resources[`${id}Schedule`] = {
+        Type: 'AWS::Scheduler::Schedule',
+        Properties: {
+          Name: trigger.name,
+          GroupName: { Ref: 'TriggersScheduleGroup' },
+          Description: description,
+          ScheduleExpression: trigger.expression,
+          ScheduleExpressionTimezone: trigger.timeZone ?? 'UTC',
+          FlexibleTimeWindow: { Mode: 'OFF' },
+          State: state,
+          Target: {
+            Arn: { 'Fn::GetAtt': [START_FUNCTION, 'Arn'] },
+            RoleArn: { 'Fn::GetAtt': ['TriggersSchedulerRole', 'Arn'] },
+            Input: targets.targetInput(trigger),
+            RetryPolicy: { MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 10 },
+            DeadLetterConfig: DEAD_LETTER,
+          },
+        },
+      };
+    } else {
+      resources[`${id}Rule`] = {
+        Type: 'AWS::Events::Rule',
+        Properties: {
+          Description: description,
+          ...(trigger.eventBusName !== undefined && { EventBusName: trigger.eventBusName }),
+          EventPattern: trigger.pattern,
+          State: state,
+          Targets: [
+            {
+              Id: 'start-triggered-run',
+              Arn: { 'Fn::GetAtt': [START_FUNCTION, 'Arn'] },
+              InputTransformer: { InputPathsMap: {}, InputTemplate: targets.targetInput(trigger) },
+              RetryPolicy: RETRY_POLICY,
+              DeadLetterConfig: DEAD_LETTER,
+            },
+          ],
+        },
+      };
+      resources[`${id}Permission`] = invokePermission(START_FUNCTION, `${id}Rule`);
+      ruleIds.push(`${id}Rule`);
+    }
+  }
+  // EventBridge sends undeliverable events to the queue as the service, for these rules only.
+  resources.TriggersDeadLetterQueuePolicy = {
+    Type: 'AWS::SQS::QueuePolicy',
+    Properties: {
+      Queues: [{ Ref: 'TriggersDeadLetterQueue' }],
+      PolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { Service: 'events.amazonaws.com' },
+            Action: 'sqs:SendMessage',
+            Resource: DEAD_LETTER.Arn,
+            Condition: { ArnEquals: { 'aws:SourceArn': ruleIds.map((rule) => ({ 'Fn::GetAtt': [rule, 'Arn'] })) } },
+          },
+        ],
+      },
+    },
+  };
+  return resources;
+};

@@ -1,0 +1,15 @@
+/** A schedule or an event rule fired: start the run its trigger asks for, validated as POST /runs validates. */
+import { ecsClient } from '../lib/clients/ecs';
+import { sfnClient } from '../lib/clients/sfn';
+import { eventTarget } from '../lib/event-target';
+import { logger } from '../lib/http';
+import { loadRunsConfig } from '../lib/runs/config';
+import { startTriggeredRun } from '../lib/triggers/start-triggered-run';
+
+const deps = { sfn: sfnClient(), ecs: ecsClient(), config: loadRunsConfig() };
+
+export const handler = eventTarget('Trigger', async (event) => {
+  const run = await startTriggeredRun(deps, event);
+  logger.info(run.created ? 'Run started' : 'Run already started for this firing', { ...run });
+  return run;
+});
