@@ -95,6 +95,13 @@ export interface StepFunctionsOptions {
   ecs: () => Promise<ECSClient>;
   ecsPollIntervalMs: number;
   stopGraceMs?: number;
+  /**
+   * Called once per execution when it ends (any status, also when an execution a dead process left RUNNING is
+   * closed at load), with the closed record, after its terminal history event is appended. AWS's counterpart
+   * is the "Step Functions Execution Status Change" event; Berth's run events listen here (local/triggers/).
+   * Must not throw; it is called synchronously and should hand off its work.
+   */
+  onExecutionEnd?: (execution: ExecutionRecord) => void;
 }
 
 export interface CreateStateMachineInput {
@@ -500,6 +507,11 @@ export class StepFunctions {
     this.executions.set(executionArn, closed);
     this.running.delete(executionArn);
     void this.store.put(`ex/${executionArn}`, closed).catch(() => {});
+    try {
+      this.options.onExecutionEnd?.(closed);
+    } catch (err) {
+      console.error('[berth] Step Functions: the execution-end hook failed:', err);
+    }
   }
 
   private closeAfterRestart(execution: ExecutionRecord) {

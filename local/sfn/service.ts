@@ -19,7 +19,7 @@ import { localSettings } from '../settings';
 import { DurableStore } from '../store';
 import { stepFunctionsOperations } from './api';
 import { type LambdaInvoker, lambdaClientInvoker } from './lambda-invoke';
-import { StepFunctions } from './models';
+import { StepFunctions, type StepFunctionsOptions } from './models';
 
 export const SFN_TARGET_PREFIX = 'AWSStepFunctions';
 
@@ -30,6 +30,8 @@ export interface SfnOptions {
   ecsEndpoint?: string;
   /** How long StopExecution waits for running tasks to be stopped before answering (default 10 s). */
   stopGraceMs?: number;
+  /** Called when an execution ends (models.ts StepFunctionsOptions.onExecutionEnd); `npm start` publishes run events. */
+  onExecutionEnd?: StepFunctionsOptions['onExecutionEnd'];
 }
 
 function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -41,7 +43,9 @@ function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number):
 }
 
 /** The options from the environment, as `npm start` runs them. */
-export function sfnOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Required<Omit<SfnOptions, 'ecsEndpoint'>> {
+export function sfnOptionsFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): Required<Omit<SfnOptions, 'ecsEndpoint' | 'onExecutionEnd'>> {
   const settings = localSettings(env);
   return {
     invokeLambda: lambdaClientInvoker(`http://${settings.host}:${settings.lambdaPort}`, settings.region),
@@ -76,6 +80,7 @@ export function sfnService(options: SfnOptions = {}): ServiceFactory {
         ecs: ecsClient,
         ecsPollIntervalMs: resolved.ecsPollIntervalMs,
         stopGraceMs: resolved.stopGraceMs,
+        ...(options.onExecutionEnd !== undefined && { onExecutionEnd: options.onExecutionEnd }),
       });
     } catch (err) {
       await store.close();
