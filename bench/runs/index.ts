@@ -1,0 +1,195 @@
+/**
+ * Runs end to end against the local stack (`npm start`'s launcher on free ports, its own state
+ * directory; issue 4, item 9): POST /runs of the example task definition (a simulated container)
+ * until GET /runs/{id} says SUCCEEDED, through the local Step Functions engine, the real Lambdas
+ * behind serverless-offline and the local ECS cluster.
+ *
+ * - Throughput: runs per second with 1, 4 and 16 runs in flight (a closed loop: each finished run
+ *   is replaced by a new one), against the baseline measured in the same run: the same task started
+ *   with a bare RunTask straight against the local ECS endpoint and polled with DescribeTasks until
+ *   STOPPED, at the same concurrency and poll interval. The ratio is what the workflow costs on top
+ *   of the task itself.
+ * - Overhead after the task: from the task's STOPPED (ECS `stoppedAt`) to the execution's
+ *   `stopDate` (the run's `stoppedAt`), and to the moment a GET /runs/{id} first answers SUCCEEDED,
+ *   p50/p99. The second includes the client's poll interval (100 ms by default: every GET /runs is a
+ *   Lambda call that reads the execution's history, so polling harder loads the stack it measures); the engine's part comes mostly from
+ *   the `.sync` driver's DescribeTasks interval (BERTH_SFN_ECS_POLL_MS, 250 ms by default, as the
+ *   stack runs it unless `--ecs-poll-ms` is given).
+ *
+ *   npm run bench:runs [-- --runs 24 --concurrency 1,4,16 --poll-ms 100 --ecs-poll-ms 250]
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { DescribeTasksCommand, ECSClient, RunTaskCommand } from '@aws-sdk/client-ecs';
+import { type Stack, startStack } from '../../test/integration/stack';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const root = path.resolve(__dirname, '..', '..');
+const argAt = (name: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i < 0 ? undefined : process.argv[i + 1];
+};
+const RUNS = Number(argAt('runs')) || 24;
+const LEVELS = (argAt('concurrency') ?? '1,4,16')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
+const POLL_MS = Number(argAt('poll-ms')) || 100;
+const ECS_POLL_MS = argAt('ecs-poll-ms');
+/** The placeholder subnet `npm start` gives awsvpc runs (local/start.ts); the bare RunTask uses it too. */
+const SUBNET = 'subnet-00000000000000000';
+const TASK_DEFINITION = 'anjana-educative:1';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function percentile(xs: number[], p: number): number {
+  if (xs.length === 0) return Number.NaN;
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+interface Sample {
+  /** From the request to the client seeing the end, ms. */
+  latency: number;
+  /** Run only: task stoppedAt -> execution stopDate, ms. */
+  engineOverhead?: number;
+  /** Run only: task stoppedAt -> the first GET that answered the terminal status, ms. */
+  observedOverhead?: number;
+}
+
+/** `total` jobs with `concurrency` in flight; returns each job's sample and the wall time. */
+async function closedLoop(concurrency: number, total: number, job: () => Promise<Sample>) {
+  const samples: Sample[] = [];
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        next++;
+        samples.push(await job());
+      }
+    }),
+  );
+  return { samples, seconds: (performance.now() - start) / 1000 };
+}
+
+/** The baseline: RunTask of the same task straight against the local ECS endpoint, polled until STOPPED. */
+async function bareTask(ecs: ECSClient): Promise<Sample> {
+  const start = performance.now();
+  const out = await ecs.send(
+    new RunTaskCommand({
+      cluster: 'default',
+      taskDefinition: TASK_DEFINITION,
+      networkConfiguration: { awsvpcConfiguration: { subnets: [SUBNET] } },
+    }),
+  );
+  const arn = out.tasks?.[0]?.taskArn;
+  if (arn === undefined) throw new Error(`RunTask placed nothing: ${JSON.stringify(out.failures)}`);
+  for (;;) {
+    const task = (await ecs.send(new DescribeTasksCommand({ cluster: 'default', tasks: [arn] }))).tasks?.[0];
+    if (task?.lastStatus === 'STOPPED') {
+      const exitCode = task.containers?.[0]?.exitCode;
+      if (exitCode !== 0) throw new Error(`the bare task exited ${exitCode}: ${task.stoppedReason}`);
+      return { latency: performance.now() - start };
+    }
+    await sleep(POLL_MS);
+  }
+}
+
+interface RunView {
+  status: string;
+  stoppedAt?: string;
+  attempts: { stoppedAt?: string }[];
+}
+
+async function oneRun(stack: Stack): Promise<Sample> {
+  const start = performance.now();
+  const res = await fetch(`${stack.api}/runs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ taskDefinition: TASK_DEFINITION }),
+  });
+  const { runId } = (await res.json()) as { runId?: string };
+  if (res.status !== 202 || runId === undefined) throw new Error(`POST /runs answered ${res.status}`);
+  for (;;) {
+    const view = (await (await fetch(`${stack.api}/runs/${runId}`)).json()) as RunView;
+    if (view.status === 'SUCCEEDED') {
+      const seenAt = Date.now();
+      const latency = performance.now() - start;
+      const taskStopped = Date.parse(view.attempts[0]?.stoppedAt ?? '');
+      return {
+        latency,
+        engineOverhead: Date.parse(view.stoppedAt ?? '') - taskStopped,
+        observedOverhead: seenAt - taskStopped,
+      };
+    }
+    if (['FAILED', 'CANCELLED', 'TIMED_OUT'].includes(view.status)) {
+      throw new Error(`run ${runId} ended ${view.status}: ${JSON.stringify(view)}`);
+    }
+    await sleep(POLL_MS);
+  }
+}
+
+const ms = (x: number) => (Number.isFinite(x) ? `${Math.round(x)}` : '-');
+const pad = (s: string, n: number) => s.padStart(n);
+
+async function main() {
+  const env: Record<string, string> = {};
+  if (ECS_POLL_MS !== undefined) env.BERTH_SFN_ECS_POLL_MS = ECS_POLL_MS;
+  const stack = await startStack({ env });
+  const ecs = new ECSClient({
+    endpoint: stack.aws,
+    region: process.env.AWS_REGION ?? 'us-east-1',
+    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+  });
+  try {
+    const registered = await fetch(`${stack.api}/task-definitions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: readFileSync(path.join(root, 'examples', 'anjana-educative.json'), 'utf8'),
+    });
+    if (registered.status !== 201) throw new Error(`registering the example answered ${registered.status}`);
+
+    // Warm-up: serverless-offline loads each handler on its first call.
+    await closedLoop(2, 4, () => oneRun(stack));
+    await closedLoop(2, 4, () => bareTask(ecs));
+
+    console.log(
+      `bench/runs: ${RUNS} runs per level of ${TASK_DEFINITION} (simulated container), client poll ${POLL_MS} ms, ` +
+        `.sync poll ${ECS_POLL_MS ?? '250 (default)'} ms`,
+    );
+    console.log(
+      `${pad('in flight', 9)} ${pad('bare tasks/s', 12)} ${pad('runs/s', 7)} ${pad('bare/run', 8)}` +
+        ` ${pad('bare p50/p99 ms', 15)} ${pad('run p50/p99 ms', 15)} ${pad('run/bare p50', 12)}` +
+        ` ${pad('STOPPED->stopDate p50/p99', 25)} ${pad('STOPPED->GET p50/p99', 20)}`,
+    );
+    for (const level of LEVELS) {
+      const bare = await closedLoop(level, RUNS, () => bareTask(ecs));
+      const runs = await closedLoop(level, RUNS, () => oneRun(stack));
+      const bareRate = RUNS / bare.seconds;
+      const runRate = RUNS / runs.seconds;
+      const bareLat = bare.samples.map((s) => s.latency);
+      const runLat = runs.samples.map((s) => s.latency);
+      const engine = runs.samples.map((s) => s.engineOverhead ?? Number.NaN);
+      const observed = runs.samples.map((s) => s.observedOverhead ?? Number.NaN);
+      console.log(
+        `${pad(String(level), 9)} ${pad(bareRate.toFixed(1), 12)} ${pad(runRate.toFixed(2), 7)}` +
+          ` ${pad(`${(bareRate / runRate).toFixed(1)}x`, 8)}` +
+          ` ${pad(`${ms(percentile(bareLat, 50))}/${ms(percentile(bareLat, 99))}`, 15)}` +
+          ` ${pad(`${ms(percentile(runLat, 50))}/${ms(percentile(runLat, 99))}`, 15)}` +
+          ` ${pad(`${(percentile(runLat, 50) / percentile(bareLat, 50)).toFixed(1)}x`, 12)}` +
+          ` ${pad(`${ms(percentile(engine, 50))}/${ms(percentile(engine, 99))}`, 25)}` +
+          ` ${pad(`${ms(percentile(observed, 50))}/${ms(percentile(observed, 99))}`, 20)}`,
+      );
+    }
+  } finally {
+    ecs.destroy();
+    await stack.kill();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
