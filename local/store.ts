@@ -14,6 +14,12 @@
  * - `<dir>/<name>.lock` holds the owner's pid: a second process on the same state fails to open instead
  *   of interleaving its appends. A lock left by a dead process (kill -9) is taken over.
  *
+ * Deferred writes (`putDeferred`): for changes nobody has seen yet (a task's internal lifecycle steps), the value
+ * is set in memory at once and written with the next batch that goes to disk anyway, at the next `durable()`
+ * (which every read that reveals state awaits), or after DEFER_MS at the latest, whichever comes first. Only
+ * the latest deferred value of a key is written, so a key changed several times meanwhile costs one line and one
+ * JSON.stringify. A crash can lose a deferred value no answer has revealed, never one an answer revealed.
+ *
  * Reads are served from memory. Values are kept by reference: treat a value as immutable once it is put
  * (replace it with a new object to change it). After a failed write the store refuses further writes,
  * since memory would no longer match the disk.
@@ -32,6 +38,8 @@ interface Batch {
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+/** The longest a deferred write waits for a batch to join before it is written on its own. */
+export const DEFER_MS = 200;
 const resolved = Promise.resolve();
 
 /** Paths of journals open in this process: a second open of one would corrupt it just like another process. */
@@ -137,6 +145,9 @@ export class DurableStore<V = unknown> {
   private pending: Batch | undefined;
   /** The batch being written and fsynced. */
   private inFlight: Batch | undefined;
+  /** Deferred values not yet in a batch, by key (the latest only). */
+  private readonly deferred = new Map<string, V>();
+  private deferTimer: NodeJS.Timeout | undefined;
   private failure: Error | undefined;
   private closed = false;
   private syncs = 0;
@@ -251,12 +262,32 @@ export class DurableStore<V = unknown> {
     this.checkWritable();
     const line = putLine(key, value); // before the set: a value JSON cannot hold must not reach memory
     this.data.set(key, value);
+    this.deferred.delete(key); // superseded
     return this.append(line);
+  }
+
+  /**
+   * Sets `key` now (reads see it at once) and writes it with the next batch, at the next `durable()`, or within
+   * DEFER_MS (see the module comment). For state no answer has revealed yet: whoever reveals it awaits durable().
+   * The value must be JSON (it is stringified when written).
+   */
+  putDeferred(key: string, value: V): void {
+    this.checkWritable();
+    this.data.set(key, value);
+    this.deferred.set(key, value);
+    if (this.deferTimer === undefined && this.pending === undefined) {
+      this.deferTimer = setTimeout(() => {
+        this.deferTimer = undefined;
+        if (this.deferred.size > 0 && !this.failure) this.schedule();
+      }, DEFER_MS);
+      this.deferTimer.unref();
+    }
   }
 
   /** Removes `key` now; resolves once the removal is on disk. */
   delete(key: string): Promise<void> {
     this.checkWritable();
+    this.deferred.delete(key);
     if (!this.data.delete(key)) return this.durable();
     return this.append(`${JSON.stringify({ delete: key })}\n`);
   }
@@ -267,6 +298,7 @@ export class DurableStore<V = unknown> {
    */
   durable(): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
+    if (this.deferred.size > 0) return this.schedule().promise;
     return (this.pending ?? this.inFlight)?.promise ?? resolved;
   }
 
@@ -285,14 +317,20 @@ export class DurableStore<V = unknown> {
     if (this.failure) throw this.failure;
   }
 
-  private append(line: string): Promise<void> {
+  /** The batch that takes the next writes, created (and its flush scheduled) if need be. */
+  private schedule(): Batch {
     if (this.pending === undefined) {
       this.pending = newBatch();
       // The batch takes everything written until the disk is free: this turn's writes at least.
       if (this.inFlight === undefined) setImmediate(() => void this.flush());
     }
-    this.pending.chunks.push(line);
-    return this.pending.promise;
+    return this.pending;
+  }
+
+  private append(line: string): Promise<void> {
+    const batch = this.schedule();
+    batch.chunks.push(line);
+    return batch.promise;
   }
 
   private async flush(): Promise<void> {
@@ -301,9 +339,18 @@ export class DurableStore<V = unknown> {
     this.pending = undefined;
     this.inFlight = batch;
     try {
-      await writeFully(this.handle, Buffer.from(batch.chunks.join('')));
-      await this.handle.datasync();
-      this.syncs++;
+      // Deferred values join the batch last: after any earlier line of the same key in it.
+      if (this.deferred.size > 0) {
+        for (const [key, value] of this.deferred) batch.chunks.push(putLine(key, value));
+        this.deferred.clear();
+        if (this.deferTimer !== undefined) clearTimeout(this.deferTimer);
+        this.deferTimer = undefined;
+      }
+      if (batch.chunks.length > 0) {
+        await writeFully(this.handle, Buffer.from(batch.chunks.join('')));
+        await this.handle.datasync();
+        this.syncs++;
+      }
       batch.resolve();
     } catch (err) {
       this.failure = new Error(`writing ${this.file} failed; the store refuses further writes`, { cause: err });

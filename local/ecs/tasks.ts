@@ -401,15 +401,35 @@ export class Tasks {
   /** Applies a change now (version + 1); resolves once it is on disk. After close() it changes nothing. */
   private update(entry: TaskEntry, patch: Patch, extra: Partial<StoredTask> = {}): Promise<void> {
     if (this.closed) return Promise.resolve();
+    this.apply(entry, patch, extra);
+    return this.store.put(this.key(entry.stored), entry.stored).catch((err: unknown) => {
+      console.error(`[berth] ECS could not store task ${entry.stored.task.taskArn}:`, err);
+      throw err;
+    });
+  }
+
+  /**
+   * A lifecycle step nobody has seen yet (the driver's own transitions): applied now, written with the next
+   * batch or at the next durable(), which every answer that shows tasks or counts awaits (DurableStore
+   * putDeferred). Successive steps of a task between two batches cost one journal line. A crash can lose only
+   * steps no answer revealed; the restarted endpoint stops such a task as on a lost host either way.
+   */
+  private advance(entry: TaskEntry, patch: Patch): void {
+    if (this.closed) return;
+    this.apply(entry, patch, {});
+    try {
+      this.store.putDeferred(this.key(entry.stored), entry.stored);
+    } catch (err) {
+      console.error(`[berth] ECS could not store task ${entry.stored.task.taskArn}:`, err);
+    }
+  }
+
+  private apply(entry: TaskEntry, patch: Patch, extra: Partial<StoredTask>): void {
     const previous = entry.stored.task;
     const changes = typeof patch === 'function' ? patch(previous) : patch;
     const task: WireTask = { ...previous, ...changes, version: previous.version + 1 };
     entry.stored = { ...entry.stored, ...extra, task };
     this.index(entry, previous);
-    return this.store.put(this.key(entry.stored), entry.stored).catch((err: unknown) => {
-      console.error(`[berth] ECS could not store task ${task.taskArn}:`, err);
-      throw err;
-    });
   }
 
   private key(stored: StoredTask): string {
@@ -657,17 +677,17 @@ export class Tasks {
     if (awsvpc) {
       if (!(await this.step())) return;
       if (run.stopping) return this.finish(entry);
-      void this.update(entry, (t) => ({
+      this.advance(entry, (t) => ({
         lastStatus: 'PENDING',
         attachments: t.attachments.map((a) => ({ ...a, status: 'ATTACHED' })),
       }));
     }
     if (!(await this.step())) return;
     if (run.stopping) return this.finish(entry);
-    void this.update(entry, { pullStartedAt: this.now() });
+    this.advance(entry, { pullStartedAt: this.now() });
     if (!(await this.step())) return;
     if (run.stopping) return this.finish(entry);
-    void this.update(entry, { pullStoppedAt: this.now() });
+    this.advance(entry, { pullStoppedAt: this.now() });
 
     const taskId = this.idOf(entry.stored.task.taskArn);
     const logFile = this.logFile(taskId);
@@ -711,19 +731,18 @@ export class Tasks {
       );
       if (!run.stopping) this.beginStop(entry, STOP_CODES.failedToStart, reason);
     } else if (!run.stopping) {
-      void this.update(
-        entry,
-        (t) => ({
-          lastStatus: 'RUNNING',
-          startedAt: now,
-          connectivity: 'CONNECTED',
-          connectivityAt: now,
-          containers: t.containers.map((c) =>
-            runtimeIds[c.name] ? { ...c, lastStatus: 'RUNNING', runtimeId: runtimeIds[c.name]! } : c,
-          ),
-        }),
-        { pids },
-      );
+      const running = (t: WireTask): Partial<WireTask> => ({
+        lastStatus: 'RUNNING',
+        startedAt: now,
+        connectivity: 'CONNECTED',
+        connectivityAt: now,
+        containers: t.containers.map((c) =>
+          runtimeIds[c.name] ? { ...c, lastStatus: 'RUNNING', runtimeId: runtimeIds[c.name]! } : c,
+        ),
+      });
+      // Process containers' pids are written at once: a restarted endpoint must find them to kill orphans.
+      if (Object.keys(pids).length > 0) void this.update(entry, running, { pids });
+      else this.advance(entry, running);
     } else {
       void this.update(entry, {}, { pids });
     }
@@ -761,7 +780,7 @@ export class Tasks {
     const run = entry.run!;
     if (this.closed || run.exited.has(name)) return;
     run.exited.add(name);
-    void this.update(entry, (t) => ({
+    this.advance(entry, (t) => ({
       containers: t.containers.map((c) => {
         if (c.name !== name) return c;
         const { exitCode: _, reason: __, ...rest } = c;
@@ -818,7 +837,7 @@ export class Tasks {
     }
     const now = this.now();
     const awsvpc = entry.stored.task.attachments.length > 0;
-    void this.update(entry, (t) => ({
+    this.advance(entry, (t) => ({
       desiredStatus: 'STOPPED',
       ...(t.stopCode === undefined
         ? { stopCode: STOP_CODES.essentialExited, stoppedReason: ESSENTIAL_EXITED_REASON, stoppingAt: now }

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DurableStore, replayJournal } from '../../../local/store';
+import { DEFER_MS, DurableStore, replayJournal } from '../../../local/store';
 
 const tempDir = () => mkdtempSync(path.join(os.tmpdir(), 'berth-store-'));
 
@@ -58,6 +58,50 @@ describe('DurableStore', () => {
     expect(store.syncCount).toBe(1);
     expect(store.size).toBe(50);
     await store.close();
+  });
+
+  it('writes a deferred value with the next batch, only its latest value, after earlier lines of its key', async () => {
+    const dir = tempDir();
+    const journal = path.join(dir, 'state.jsonl');
+    const store = await DurableStore.open<number>(dir, 'state');
+    store.putDeferred('t', 1);
+    store.putDeferred('t', 2);
+    expect(store.get('t')).toBe(2); // reads see it at once
+    await store.put('a', 1);
+    expect(readFileSync(journal, 'utf8')).toBe('{"put":"a","value":1}\n{"put":"t","value":2}\n');
+    expect(store.syncCount).toBe(1);
+    const written = store.put('t', 3);
+    store.putDeferred('t', 4); // later than the put in the same batch: written after it
+    await written;
+    expect(readFileSync(journal, 'utf8').split('\n').slice(2)).toEqual([
+      '{"put":"t","value":3}',
+      '{"put":"t","value":4}',
+      '',
+    ]);
+    store.putDeferred('u', 5);
+    await store.put('u', 6); // a put supersedes a deferred value not yet written
+    expect(readFileSync(journal, 'utf8').split('\n').slice(4)).toEqual(['{"put":"u","value":6}', '']);
+    await store.close();
+  });
+
+  it('writes deferred values at durable(), on close, and on its own within DEFER_MS', async () => {
+    const dir = tempDir();
+    const journal = path.join(dir, 'state.jsonl');
+    const store = await DurableStore.open<number>(dir, 'state');
+    store.putDeferred('a', 1);
+    expect(readFileSync(journal, 'utf8')).toBe('');
+    await store.durable();
+    expect(readFileSync(journal, 'utf8')).toBe('{"put":"a","value":1}\n');
+    store.putDeferred('b', 2);
+    await new Promise((resolve) => setTimeout(resolve, DEFER_MS + 100));
+    await store.durable(); // nothing left to write: the timer wrote it
+    expect(readFileSync(journal, 'utf8')).toBe('{"put":"a","value":1}\n{"put":"b","value":2}\n');
+    expect(store.syncCount).toBe(2);
+    store.putDeferred('c', 3);
+    await store.close();
+    const again = await DurableStore.open<number>(dir, 'state');
+    expect(Object.fromEntries(again.entries())).toEqual({ a: 1, b: 2, c: 3 });
+    await again.close();
   });
 
   it('refuses a second open in this process and a state directory a live process holds', async () => {
