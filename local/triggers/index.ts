@@ -1,0 +1,266 @@
+/**
+ * Triggers and run events under `npm start`, through the same Lambdas as on AWS:
+ * - the trigger file (BERTH_TRIGGERS_FILE, default triggers.yml, as serverless.yml custom.triggersFile) is
+ *   validated at start by lib/triggers/config.ts: an invalid trigger stops `npm start`, naming it;
+ * - schedules fire on the local clock (scheduler.ts, clock.ts), event triggers on events put on the local bus
+ *   (`aws events put-events --endpoint-url ...`, delivered through local/events' onEvent); each invokes the real
+ *   `startTriggeredRun` handler through serverless-offline's Lambda port with the input its AWS target would send
+ *   (lib/triggers/targets.ts), like local Step Functions invokes its Lambda tasks (local/sfn/lambda-invoke.ts);
+ * - when a run-task execution ends (local Step Functions' onExecutionEnd hook), the "Step Functions Execution
+ *   Status Change" event AWS would emit is built, matched against the run-events rule's pattern, and given to the
+ *   real `publishRunEvent` handler, which puts the run event on the local bus (recorded, logged, and readable with
+ *   AWSEvents.ListRecordedEvents).
+ * Invocations are retried as EventBridge retries a target: when the Lambda service cannot be reached (serverless-
+ * offline still starting) or the function fails; a refusal (the handler answers `refused`) is logged, not retried.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { compileEventPattern, matchesEventPattern } from '../../lib/events/pattern';
+import { EXECUTION_STATUS_CHANGE, TERMINAL_EXECUTION_STATUSES } from '../../lib/events/run-events';
+import {
+  type EventTrigger,
+  formatTriggerProblems,
+  parseTriggerFile,
+  type ScheduleTrigger,
+  type Trigger,
+} from '../../lib/triggers/config';
+import { eventInvocation, scheduleInvocation } from '../../lib/triggers/targets';
+import { DEFAULT_BUS, eventTime } from '../events/models';
+import { type EventSubscribers, localEventSubscribers } from '../events/subscribers';
+import type { LambdaInvoker } from '../sfn/lambda-invoke';
+import type { ExecutionRecord } from '../sfn/models';
+import { DurableStore } from '../store';
+import { type Clock, clockFromEnv } from './clock';
+import { LocalScheduler } from './scheduler';
+
+export const DEFAULT_TRIGGERS_FILE = 'triggers.yml';
+
+/** Reads and validates a trigger file; throws an Error listing every problem, each naming its trigger. */
+export function loadTriggerFile(file: string): Trigger[] {
+  let document: unknown;
+  try {
+    document = YAML.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(`Trigger file ${file}: ${code === 'ENOENT' ? 'not found' : (err as Error).message}`);
+  }
+  const result = parseTriggerFile(document);
+  if (!result.ok) throw new Error(`Trigger file ${file} is not valid:\n${formatTriggerProblems(result.problems)}`);
+  return result.triggers;
+}
+
+export interface LocalTriggersOptions {
+  /** The trigger file (relative to the working directory). */
+  file: string;
+  stateDir: string;
+  region: string;
+  accountId: string;
+  /** The Lambda name serverless-offline serves a serverless.yml function under (`berth-dev-startTriggeredRun`). */
+  functionName: (key: 'startTriggeredRun' | 'publishRunEvent') => string;
+  invoke: LambdaInvoker;
+  /** The run-task state machine: run events are for its executions only (the AWS rule's pattern). */
+  runTaskStateMachineArn: string;
+  clock: Clock;
+  subscribers?: EventSubscribers;
+  log?: (line: string) => void;
+  /** Attempts per invocation and the first delay (doubling), default 6 and 500 ms. */
+  retry?: { attempts: number; delayMs: number };
+}
+
+/** The run-events rule's pattern (deploy/triggers.js RunEventsRule). */
+export function runEventsPattern(stateMachineArn: string) {
+  return {
+    source: ['aws.states'],
+    'detail-type': [EXECUTION_STATUS_CHANGE],
+    detail: { stateMachineArn: [stateMachineArn], status: [...TERMINAL_EXECUTION_STATUSES] },
+  };
+}
+
+/** The event Step Functions emits when an execution's status changes (here: when it ends). */
+export function executionStatusChangeEvent(execution: ExecutionRecord, region: string, accountId: string) {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': EXECUTION_STATUS_CHANGE,
+    source: 'aws.states',
+    account: accountId,
+    time: eventTime(execution.stopDate ?? Date.now()),
+    region,
+    resources: [execution.executionArn],
+    detail: {
+      executionArn: execution.executionArn,
+      stateMachineArn: execution.stateMachineArn,
+      name: execution.name,
+      status: execution.status,
+      startDate: execution.startDate,
+      stopDate: execution.stopDate ?? null,
+      input: execution.input,
+      output: execution.output ?? null,
+      error: execution.error ?? null,
+      cause: execution.cause ?? null,
+    },
+  };
+}
+
+export class LocalTriggers {
+  private readonly log: (line: string) => void;
+  private readonly unsubscribe: Array<() => void> = [];
+  private scheduler: LocalScheduler | undefined;
+  private readonly runEvents;
+  private closed = false;
+
+  private constructor(
+    readonly triggers: readonly Trigger[],
+    private readonly store: DurableStore<unknown>,
+    private readonly options: LocalTriggersOptions,
+  ) {
+    this.log = options.log ?? ((line) => process.stdout.write(`[berth] ${line}\n`));
+    this.runEvents = compileEventPattern(runEventsPattern(options.runTaskStateMachineArn));
+  }
+
+  /** Validates the trigger file (throws naming each invalid trigger) and opens the triggers' state. */
+  static async open(options: LocalTriggersOptions): Promise<LocalTriggers> {
+    const triggers = loadTriggerFile(options.file);
+    const store = await DurableStore.open<unknown>(options.stateDir, 'triggers');
+    return new LocalTriggers(triggers, store, options);
+  }
+
+  /** Starts the schedules and subscribes the event triggers. */
+  async start(): Promise<void> {
+    if (this.scheduler !== undefined || this.closed) return;
+    const schedules = this.triggers.filter((t): t is ScheduleTrigger => t.type === 'schedule');
+    const events = this.triggers.filter((t): t is EventTrigger => t.type === 'event' && t.enabled);
+    this.scheduler = new LocalScheduler({
+      triggers: schedules,
+      clock: this.options.clock,
+      store: this.store,
+      log: this.log,
+      fire: (firing) =>
+        this.invoke(
+          'startTriggeredRun',
+          scheduleInvocation(firing.trigger, firing.executionId, firing.scheduledTime),
+          `schedule ${firing.trigger.name}`,
+        ),
+    });
+    await this.scheduler.start();
+    for (const trigger of events) {
+      const bus = trigger.eventBusName ?? DEFAULT_BUS;
+      this.unsubscribe.push(
+        (this.options.subscribers ?? localEventSubscribers).onEvent(
+          trigger.pattern,
+          (event, delivery) => {
+            if (delivery.eventBusName !== bus) return;
+            this.log(`Event trigger ${trigger.name} matched event ${event.id}`);
+            return this.invoke('startTriggeredRun', eventInvocation(trigger, event), `event trigger ${trigger.name}`);
+          },
+          `trigger ${trigger.name}`,
+        ),
+      );
+    }
+    const enabled = schedules.filter((s) => s.enabled).length;
+    this.log(
+      `Triggers from ${path.relative(process.cwd(), this.options.file) || this.options.file}: ${enabled} schedule(s) running, ${events.length} event trigger(s) listening` +
+        `${this.triggers.length > enabled + events.length ? `, ${this.triggers.length - enabled - events.length} disabled` : ''}`,
+    );
+  }
+
+  /**
+   * Starts once `url` (serverless-offline's Lambda port) answers HTTP at all: a schedule due at boot, or an event
+   * put while the handlers load, then reaches a live handler. Polls every `intervalMs` until closed.
+   */
+  async startWhenServing(url: string, intervalMs = 250): Promise<void> {
+    while (!this.closed) {
+      const up = await fetch(url, { signal: AbortSignal.timeout(2000) }).then(
+        () => true,
+        () => false,
+      );
+      if (up) return this.start();
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  }
+
+  /** local/sfn's onExecutionEnd: a run-task execution ended, publish its run event. */
+  readonly onExecutionEnd = (execution: ExecutionRecord): void => {
+    if (this.closed) return;
+    const event = executionStatusChangeEvent(execution, this.options.region, this.options.accountId);
+    if (!matchesEventPattern(this.runEvents, event)) return;
+    void this.invoke('publishRunEvent', JSON.stringify(event), `run event of ${execution.name}`).catch((err: unknown) =>
+      this.log(`Run event of ${execution.name} was not published: ${(err as Error)?.message ?? err}`),
+    );
+  };
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const unsubscribe of this.unsubscribe.splice(0)) unsubscribe();
+    await this.scheduler?.close();
+    await this.store.close();
+  }
+
+  private async invoke(key: 'startTriggeredRun' | 'publishRunEvent', payload: string, what: string): Promise<void> {
+    const { attempts, delayMs } = this.options.retry ?? { attempts: 6, delayMs: 500 };
+    let lastError = '';
+    for (let attempt = 1; attempt <= attempts && !this.closed; attempt++) {
+      try {
+        const result = await this.options.invoke({ functionName: this.options.functionName(key), payload });
+        const body = parse(result.payload);
+        if (result.functionError === undefined) {
+          this.log(`${what}: ${describe(body)}`);
+          return;
+        }
+        lastError = `the function failed: ${(body as { errorMessage?: string })?.errorMessage ?? result.payload}`;
+      } catch (err) {
+        lastError = (err as Error)?.message ?? String(err);
+      }
+      if (attempt < attempts) await new Promise((resolve) => setTimeout(resolve, delayMs * 2 ** (attempt - 1)));
+    }
+    throw new Error(`${what}: gave up after ${attempts} attempts: ${lastError}`);
+  }
+}
+
+function parse(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function describe(body: unknown): string {
+  const b = body as Record<string, unknown> | undefined;
+  if (b?.refused === true) return `refused (${b.status}): ${b.detail}`;
+  if (typeof b?.runId === 'string' && 'created' in b) {
+    return b.created ? `started run ${b.runId}` : `run ${b.runId} was already started for this firing`;
+  }
+  if (b?.published === true) return `published ${b.detailType} (event ${b.eventId})`;
+  if (b?.published === false) return `nothing published: ${b.reason}`;
+  return JSON.stringify(body);
+}
+
+/**
+ * The local triggers `npm start` runs: the trigger file from BERTH_TRIGGERS_FILE (default triggers.yml), the
+ * clock from BERTH_TRIGGERS_CLOCK_START / BERTH_TRIGGERS_TIME_SCALE, the Lambdas as serverless-offline names them.
+ */
+export function openLocalTriggers(options: {
+  settings: { region: string; accountId: string; stateDir: string };
+  stage: string;
+  service?: string;
+  runTaskStateMachineArn: string;
+  invoke: LambdaInvoker;
+  env?: NodeJS.ProcessEnv;
+}): Promise<LocalTriggers> {
+  const env = options.env ?? process.env;
+  const service = options.service ?? 'berth';
+  return LocalTriggers.open({
+    file: path.resolve(env.BERTH_TRIGGERS_FILE?.trim() || DEFAULT_TRIGGERS_FILE),
+    stateDir: options.settings.stateDir,
+    region: options.settings.region,
+    accountId: options.settings.accountId,
+    functionName: (key) => `${service}-${options.stage}-${key}`,
+    invoke: options.invoke,
+    runTaskStateMachineArn: options.runTaskStateMachineArn,
+    clock: clockFromEnv(env),
+  });
+}
