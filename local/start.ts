@@ -12,6 +12,7 @@ import { DEFAULT_SERVICES } from './endpoint/services';
 import { localSettings } from './settings';
 import { lambdaClientInvoker } from './sfn/lambda-invoke';
 import { sfnService, stepFunctionsService } from './sfn/service';
+import { openLocalTriggers } from './triggers';
 import { ensureLocalWorkflows } from './workflows';
 
 // The stack runs on the developer's Node (20 is supported; Lambda runs 22+): the SDK's notice about
@@ -29,6 +30,14 @@ function runTaskStateMachineArn(settings: { region: string; accountId: string })
 
 async function main() {
   const settings = localSettings();
+  const invokeLambda = lambdaClientInvoker(`http://${settings.host}:${settings.lambdaPort}`, settings.region);
+  // Schedules, event triggers and run events (local/triggers/): an invalid trigger file stops here, naming the trigger.
+  const triggers = await openLocalTriggers({
+    settings,
+    stage: LOCAL_STAGE,
+    runTaskStateMachineArn: runTaskStateMachineArn(settings),
+    invoke: invokeLambda,
+  });
   const endpoint = await startAwsEndpoint({
     host: settings.host,
     port: settings.awsPort,
@@ -38,9 +47,7 @@ async function main() {
     // Step Functions' Lambda tasks run the real handlers, through serverless-offline's Lambda port.
     services: DEFAULT_SERVICES.map((service) =>
       service === stepFunctionsService
-        ? sfnService({
-            invokeLambda: lambdaClientInvoker(`http://${settings.host}:${settings.lambdaPort}`, settings.region),
-          })
+        ? sfnService({ invokeLambda, onExecutionEnd: triggers.onExecutionEnd })
         : service,
     ),
   });
@@ -79,6 +86,10 @@ async function main() {
     env,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  // Schedules and event triggers start once the handlers they invoke are served.
+  triggers
+    .startWhenServing(`http://${settings.host}:${settings.lambdaPort}/`)
+    .catch((err: unknown) => log(`Triggers failed to start: ${(err as Error)?.message ?? err}`));
   // If this process dies unexpectedly, its API must not outlive it holding the ports.
   process.on('exit', () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -104,6 +115,7 @@ async function main() {
         });
       });
     }
+    await triggers.close();
     await endpoint.close();
     process.exit(code);
   };
