@@ -30,6 +30,13 @@ module.exports.apiStatements = async ({ resolveVariable }) => {
       },
     },
     {
+      // GET /runs/{runId} reads the task a cancel stopped (the history has no task output after the abort).
+      Effect: 'Allow',
+      Action: 'ecs:DescribeTasks',
+      Resource: sub('ecs', 'task/*'),
+      Condition: { StringEquals: { 'ecs:cluster': await runClusters(resolveVariable) } },
+    },
+    {
       // ECS task definition actions do not support resource-level permissions.
       Effect: 'Allow',
       Action: [

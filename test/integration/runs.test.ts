@@ -381,6 +381,17 @@ describe('runs to their end', () => {
     expect(task.stopCode).toBe('UserInitiated');
     expect(task.stoppedReason).toMatch(/Berth\.Cancelled/);
     expect(task.containers?.[0]?.exitCode).toBe(143); // SIGTERM: sleep was stopped, not left to run
+    // The run view tells the attempt as ECS does, though the history has no task output after the abort.
+    const cancelled = await runUntil(runId, 'to show the stopped task', (v) => v.attempts[0]?.stopCode !== undefined);
+    expect(cancelled.attempts).toEqual([
+      expect.objectContaining({
+        outcome: 'CANCELLED',
+        taskArns: [taskArn],
+        stopCode: 'UserInitiated',
+        stoppedReason: task.stoppedReason,
+        containers: [{ name: 'anjana', exitCode: 143 }],
+      }),
+    ]);
     // A second cancel finds nothing to cancel.
     expect((await fetch(`${stack.api}/runs/${runId}/cancel`, { method: 'POST' })).status).toBe(409);
   });

@@ -1,6 +1,12 @@
 /** The /runs handlers end to end through the middy stack, with ECS and Step Functions mocked. */
 import './env';
-import { ClientException, DescribeTaskDefinitionCommand, ECSClient, type TaskDefinition } from '@aws-sdk/client-ecs';
+import {
+  ClientException,
+  DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
+  ECSClient,
+  type TaskDefinition,
+} from '@aws-sdk/client-ecs';
 import {
   DescribeExecutionCommand,
   type DescribeExecutionCommandOutput,
@@ -366,6 +372,90 @@ describe('GET /runs/{runId}', () => {
         nextToken: 'page-2',
       },
     ]);
+  });
+
+  describe('a cancelled run', () => {
+    const taskArn = 'arn:aws:ecs:us-east-1:123456789012:task/default/0123456789abcdef0123456789abcdef';
+    const reason = 'Step Functions execution was stopped (StopExecution): Berth.Cancelled';
+    const aborted: HistoryEvent[] = [
+      started,
+      {
+        ...entered(2, 'Run Task'),
+        stateEnteredEventDetails: { name: 'Run Task', input: JSON.stringify({ ...input, check: { attempt: 1 } }) },
+      },
+      {
+        id: 3,
+        type: 'TaskSubmitted',
+        timestamp: new Date('2025-01-01T00:00:02Z'),
+        taskSubmittedEventDetails: {
+          resourceType: 'ecs',
+          resource: 'runTask.sync',
+          output: JSON.stringify({ Tasks: [{ TaskArn: taskArn }] }),
+        },
+      },
+      {
+        id: 4,
+        type: 'ExecutionAborted',
+        timestamp: new Date('2025-01-01T00:00:05Z'),
+        executionAbortedEventDetails: { error: 'Berth.Cancelled', cause: 'Run was cancelled.' },
+      },
+    ];
+    beforeEach(() => {
+      sfn
+        .on(DescribeExecutionCommand)
+        .resolves(
+          execution(runId, {
+            status: 'ABORTED',
+            input: JSON.stringify(input),
+            stopDate: new Date('2025-01-01T00:00:05Z'),
+          }),
+        );
+      sfn.on(GetExecutionHistoryCommand).resolves({ events: aborted });
+    });
+
+    it('reads the stop code, reason and exit codes of the task the cancel stopped from ECS (the history has none)', async () => {
+      ecs.on(DescribeTasksCommand).resolves({
+        tasks: [
+          {
+            taskArn,
+            lastStatus: 'STOPPED',
+            stopCode: 'UserInitiated',
+            stoppedReason: reason,
+            stoppedAt: new Date('2025-01-01T00:00:06Z'),
+            containers: [{ name: 'anjana', exitCode: 143 }],
+          },
+        ],
+      });
+      const result = await get(apiEvent({ pathParameters: { runId } }), context);
+      expect(result.statusCode).toBe(200);
+      expect(body(result)).toMatchObject({
+        status: 'CANCELLED',
+        attempts: [
+          {
+            attempt: 1,
+            outcome: 'CANCELLED',
+            taskArns: [taskArn],
+            stopCode: 'UserInitiated',
+            stoppedReason: reason,
+            stoppedAt: '2025-01-01T00:00:06.000Z',
+            containers: [{ name: 'anjana', exitCode: 143 }],
+          },
+        ],
+        error: { code: 'Berth.Cancelled' },
+      });
+      expect(ecs.commandCalls(DescribeTasksCommand).map((c) => c.args[0].input)).toEqual([
+        { cluster: 'default', tasks: [taskArn] },
+      ]);
+    });
+
+    it('answers the run as the history has it when ECS cannot describe the task', async () => {
+      ecs.on(DescribeTasksCommand).rejects(new Error('Rate exceeded'));
+      const result = await get(apiEvent({ pathParameters: { runId } }), context);
+      expect(result.statusCode).toBe(200);
+      const attempt = body(result).attempts[0];
+      expect(attempt).toMatchObject({ outcome: 'CANCELLED', taskArns: [taskArn], containers: [] });
+      expect(attempt.stopCode).toBeUndefined();
+    });
   });
 
   it('answers 404 for an unknown run', async () => {
