@@ -33,7 +33,7 @@
  * Error messages are Berth's wording: ECS's own text for a malformed expression is not documented.
  */
 import { ClusterQueryError } from './errors';
-import type { ClusterQueryTarget } from './types';
+import { type ClusterQueryTarget, taskGroupNames } from './types';
 
 export type ClusterQuerySubject =
   | 'attribute'
@@ -199,12 +199,14 @@ function compare(c: ClusterQueryComparison, t: ClusterQueryTarget): boolean {
     case 'agentVersion':
       return t.agentVersion !== undefined && ordered(op, compareVersions(t.agentVersion, c.values[0]!));
     case 'task:group': {
-      const groups = t.taskGroups;
-      if (op === 'exists') return groups.length > 0;
-      if (op === '!exists') return groups.length === 0;
-      if (groups.length === 0) return false;
+      const size = Array.isArray(t.taskGroups)
+        ? (t.taskGroups as readonly string[]).length
+        : (t.taskGroups as ReadonlyMap<string, number>).size;
+      if (op === 'exists') return size > 0;
+      if (op === '!exists') return size === 0;
+      if (size === 0) return false;
       let any = false;
-      for (const group of groups) {
+      for (const group of taskGroupNames(t.taskGroups)) {
         if (test(c, group)) {
           any = true;
           break;

@@ -47,7 +47,9 @@
 import { type ClusterQuery, dependsOnTaskGroups, evaluateClusterQuery, parseClusterQuery } from './cluster-query';
 import { PlacementParameterError } from './errors';
 import {
+  addTaskGroup,
   type ClusterQueryTarget,
+  countTaskGroup,
   FailureReason,
   type InstanceResources,
   type Placement,
@@ -160,7 +162,7 @@ export function placeTasks(request: PlacementRequest): PlacementResult {
   for (let i = 0; i < n; i++) {
     const instance = instances[i]!;
     if (group !== undefined) {
-      for (const g of instance.taskGroups) if (g === group) groupTasks[i]!++;
+      groupTasks[i] = countTaskGroup(instance.taskGroups, group);
     }
     if (instance.status !== 'ACTIVE') {
       gate[i] = INACTIVE;
@@ -270,7 +272,7 @@ export function placeTasks(request: PlacementRequest): PlacementResult {
     }
     if (tracked !== undefined) {
       const target = tracked[c]!;
-      tracked[c] = { ...target, taskGroups: [...target.taskGroups, group as string] };
+      tracked[c] = { ...target, taskGroups: addTaskGroup(target.taskGroups, group as string) };
     }
     placements.push({ instanceArn: instances[c]!.arn, instanceIndex: c });
   }

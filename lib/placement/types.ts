@@ -19,9 +19,37 @@ export interface ClusterQueryTarget {
   registeredAt?: Date | string | number;
   /**
    * The task group of each task on the instance, one entry per task (repeat a group for each of
-   * its tasks): `spread` counts them; `distinctInstance` and `task:group` test membership.
+   * its tasks), or the number of tasks per group (a Map, groups with no task left out: O(1) to
+   * count, for a caller that holds many tasks): `spread` counts them; `distinctInstance` and
+   * `task:group` test membership.
    */
-  taskGroups: readonly string[];
+  taskGroups: readonly string[] | ReadonlyMap<string, number>;
+}
+
+/** Tasks of `group` in `taskGroups` (either form). */
+export function countTaskGroup(taskGroups: ClusterQueryTarget['taskGroups'], group: string): number {
+  if (!Array.isArray(taskGroups)) return (taskGroups as ReadonlyMap<string, number>).get(group) ?? 0;
+  let n = 0;
+  for (const g of taskGroups as readonly string[]) if (g === group) n++;
+  return n;
+}
+
+/** The distinct groups in `taskGroups` (either form; an array may repeat them). */
+export function taskGroupNames(taskGroups: ClusterQueryTarget['taskGroups']): Iterable<string> {
+  return Array.isArray(taskGroups)
+    ? (taskGroups as readonly string[])
+    : (taskGroups as ReadonlyMap<string, number>).keys();
+}
+
+/** `taskGroups` plus one task of `group`, as a new value of the same form. */
+export function addTaskGroup(
+  taskGroups: ClusterQueryTarget['taskGroups'],
+  group: string,
+): ClusterQueryTarget['taskGroups'] {
+  if (Array.isArray(taskGroups)) return [...(taskGroups as readonly string[]), group];
+  const counts = new Map(taskGroups as ReadonlyMap<string, number>);
+  counts.set(group, (counts.get(group) ?? 0) + 1);
+  return counts;
 }
 
 export interface InstanceResources {

@@ -134,7 +134,7 @@ export function adminOperations(clusters: Clusters, tasks: Tasks, faults: Faults
       const { cluster, instance } = instanceOf(input);
       const force = optionalBoolean(input, 'force') ?? false;
       if (instance.stored.status !== 'INACTIVE') {
-        if (instance.taskGroups.length > 0) {
+        if (instance.taskGroups.size > 0) {
           if (!force) {
             throw new InvalidParameterException(
               'Found running tasks on the instance: stop them first, or pass force to stop them with the host.',

@@ -91,8 +91,11 @@ export interface StoredInstance {
 export interface InstanceEntry {
   stored: StoredInstance;
   remaining: InstanceResources;
-  /** One entry per unstopped task on the instance: its group (for spread, distinctInstance, task:group). */
-  taskGroups: string[];
+  /**
+   * Unstopped tasks on the instance per group (for spread, distinctInstance, task:group), changed in place:
+   * placement counts a group in O(1), where a list of groups grew with every task held.
+   */
+  taskGroups: Map<string, number>;
   /** Tasks with desiredStatus RUNNING (ECS's definition for a container instance). */
   runningTasksCount: number;
   /** Tasks in PROVISIONING or PENDING. */
@@ -474,7 +477,7 @@ export class Clusters {
           ports: stored.registered.ports,
           portsUdp: stored.registered.portsUdp,
         },
-        taskGroups: [],
+        taskGroups: new Map(),
         runningTasksCount: 0,
         pendingTasksCount: 0,
       };
@@ -655,7 +658,7 @@ export class Clusters {
       ports: needs.ports.length ? [...entry.remaining.ports, ...needs.ports] : entry.remaining.ports,
       portsUdp: needs.portsUdp.length ? [...entry.remaining.portsUdp, ...needs.portsUdp] : entry.remaining.portsUdp,
     };
-    entry.taskGroups = [...entry.taskGroups, group];
+    entry.taskGroups.set(group, (entry.taskGroups.get(group) ?? 0) + 1);
     cluster.placementCache = undefined;
   }
 
@@ -675,10 +678,9 @@ export class Clusters {
       ports: without(entry.remaining.ports, needs.ports),
       portsUdp: without(entry.remaining.portsUdp, needs.portsUdp),
     };
-    const groups = [...entry.taskGroups];
-    const at = groups.indexOf(group);
-    if (at >= 0) groups.splice(at, 1);
-    entry.taskGroups = groups;
+    const left = (entry.taskGroups.get(group) ?? 0) - 1;
+    if (left > 0) entry.taskGroups.set(group, left);
+    else entry.taskGroups.delete(group);
     cluster.placementCache = undefined;
   }
 

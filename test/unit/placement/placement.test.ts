@@ -562,3 +562,70 @@ describe('placeTasks: results callers rely on', () => {
     expect(new Set(result.placements.map((p) => p.instanceArn)).size).toBe(10);
   });
 });
+
+describe('placeTasks: taskGroups as counts per group', () => {
+  /** The same instances with taskGroups as a Map of counts (the emulator's form) instead of a list. */
+  const counted = (instances: PlacementInstance[]): PlacementInstance[] =>
+    instances.map((i) => {
+      const counts = new Map<string, number>();
+      for (const g of i.taskGroups as readonly string[]) counts.set(g, (counts.get(g) ?? 0) + 1);
+      return { ...i, taskGroups: counts };
+    });
+  const cases: [string, Partial<PlacementRequest> & Pick<PlacementRequest, 'instances'>][] = [
+    [
+      'distinctInstance',
+      {
+        instances: [
+          instance('busy', { taskGroups: ['family:web'] }),
+          instance('other', { taskGroups: ['family:db', 'family:db'] }),
+          instance('free'),
+        ],
+        placementConstraints: [{ type: 'distinctInstance' }],
+        count: 3,
+      },
+    ],
+    [
+      'task:group, seeing its own copies',
+      {
+        instances: [instance('a'), instance('b'), instance('c', { taskGroups: ['family:web'] })],
+        placementConstraints: [{ type: 'memberOf', expression: 'not(task:group == family:web)' }],
+        count: 3,
+      },
+    ],
+    [
+      'task:group exists',
+      {
+        instances: [instance('a'), instance('b', { taskGroups: ['family:db'] })],
+        placementConstraints: [{ type: 'memberOf', expression: 'task:group exists' }],
+        count: 2,
+      },
+    ],
+    [
+      'spread by instanceId',
+      {
+        instances: [instance('a', { taskGroups: ['family:web', 'family:web'] }), instance('b'), instance('c')],
+        placementStrategy: [{ type: 'spread', field: 'instanceId' }],
+        count: 5,
+      },
+    ],
+    [
+      'spread by zone',
+      {
+        instances: [
+          instance('a1', { az: 'us-east-1a', taskGroups: ['family:web'] }),
+          instance('b1', { az: 'us-east-1b', taskGroups: ['family:web', 'family:other', 'family:other'] }),
+          instance('c1', { az: 'us-east-1c' }),
+        ],
+        placementStrategy: [{ type: 'spread', field: 'attribute:ecs.availability-zone' }],
+        count: 4,
+      },
+    ],
+  ];
+
+  it.each(cases)('%s: the same result as with a list', (_name, request) => {
+    const listed = place(request);
+    const result = place({ ...request, instances: counted(request.instances as PlacementInstance[]) });
+    expect(result).toEqual(listed);
+    expect(listed.placedCount).toBeGreaterThan(0);
+  });
+});
