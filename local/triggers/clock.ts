@@ -1,6 +1,6 @@
 /**
  * The clock local schedules run on. `npm start` uses the machine's clock; tests (and demos) set
- *   BERTH_TRIGGERS_CLOCK_START  ISO-8601: what the clock reads when the stack starts (default: the real time)
+ *   BERTH_TRIGGERS_CLOCK_START  ISO-8601: what the clock reads when the triggers start (default: the real time)
  *   BERTH_TRIGGERS_TIME_SCALE   real seconds per clock second (default 1; 0.001 makes a minute pass in 60 ms)
  * so a `rate(1 minute)` or a cron schedule fires without real waiting, as BERTH_SFN_TIME_SCALE does for Waits.
  */

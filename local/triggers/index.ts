@@ -62,7 +62,8 @@ export interface LocalTriggersOptions {
   invoke: LambdaInvoker;
   /** The run-task state machine: run events are for its executions only (the AWS rule's pattern). */
   runTaskStateMachineArn: string;
-  clock: Clock;
+  /** Made when the triggers start, so a clock set to a time reads it then, whatever the boot took. */
+  clock: () => Clock;
   subscribers?: EventSubscribers;
   log?: (line: string) => void;
   /** Attempts per invocation and the first delay (doubling), default 6 and 500 ms. */
@@ -134,7 +135,7 @@ export class LocalTriggers {
     const events = this.triggers.filter((t): t is EventTrigger => t.type === 'event' && t.enabled);
     this.scheduler = new LocalScheduler({
       triggers: schedules,
-      clock: this.options.clock,
+      clock: this.options.clock(),
       store: this.store,
       log: this.log,
       fire: (firing) =>
@@ -253,6 +254,7 @@ export function openLocalTriggers(options: {
 }): Promise<LocalTriggers> {
   const env = options.env ?? process.env;
   const service = options.service ?? 'berth';
+  clockFromEnv(env); // a malformed clock setting stops `npm start` now, not when the triggers start
   return LocalTriggers.open({
     file: path.resolve(env.BERTH_TRIGGERS_FILE?.trim() || DEFAULT_TRIGGERS_FILE),
     stateDir: options.settings.stateDir,
@@ -261,6 +263,6 @@ export function openLocalTriggers(options: {
     functionName: (key) => `${service}-${options.stage}-${key}`,
     invoke: options.invoke,
     runTaskStateMachineArn: options.runTaskStateMachineArn,
-    clock: clockFromEnv(env),
+    clock: () => clockFromEnv(env),
   });
 }
