@@ -1,0 +1,98 @@
+/** The local scheduler on a clock set by the test: fire times, the kept start of rate schedules, closing. */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ScheduleTrigger } from '../../../../lib/triggers/config';
+import { DurableStore } from '../../../../local/store';
+import { scaledClock } from '../../../../local/triggers/clock';
+import { type Firing, LocalScheduler } from '../../../../local/triggers/scheduler';
+
+const schedule = (expression: string, extra: Partial<ScheduleTrigger> = {}): ScheduleTrigger => ({
+  type: 'schedule',
+  name: 'every',
+  enabled: true,
+  expression,
+  run: { taskDefinition: 'x' },
+  ...extra,
+});
+
+async function fire(
+  trigger: ScheduleTrigger,
+  start: string,
+  count: number,
+  store: DurableStore<unknown>,
+  scale = 0.00001,
+) {
+  const firings: Firing[] = [];
+  let done!: () => void;
+  const enough = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+  // At the default scale a minute passes in 0.6 ms.
+  const scheduler = new LocalScheduler({
+    triggers: [trigger],
+    clock: scaledClock({ start: Date.parse(start), scale }),
+    store,
+    log: () => {},
+    fire: async (firing) => {
+      firings.push(firing);
+      if (firings.length === count) done();
+    },
+  });
+  await scheduler.start();
+  await enough;
+  await scheduler.close();
+  return firings;
+}
+
+let store: DurableStore<unknown>;
+beforeEach(async () => {
+  store = await DurableStore.open(mkdtempSync(path.join(os.tmpdir(), 'berth-sched-')), 'triggers');
+});
+afterEach(async () => {
+  await store.close();
+});
+
+it('fires a cron schedule at its times, in its time zone, with Scheduler-shaped execution ids', async () => {
+  const firings = await fire(
+    schedule('cron(0/30 9 * * ? *)', { timeZone: 'Europe/Berlin' }),
+    '2024-01-15T07:55:00Z',
+    3,
+    store,
+  );
+  expect(firings.map((f) => f.scheduledTime)).toEqual([
+    '2024-01-15T08:00:00Z',
+    '2024-01-15T08:30:00Z',
+    '2024-01-16T08:00:00Z',
+  ]);
+  for (const f of firings) expect(f.executionId).toMatch(/^[0-9a-f]{16}$/);
+});
+
+it('fires a new rate schedule at once, then every period; a restart keeps its start', async () => {
+  const ms = (f: Firing) => Date.parse(f.scheduledTime);
+  // A minute passes in 60 ms: the start is "now" on that clock, to within a few clock seconds.
+  const first = await fire(schedule('rate(10 minutes)'), '2024-01-01T00:00:00Z', 2, store, 0.001);
+  const { startMs } = store.get('schedule-start/every') as { startMs: number };
+  expect(ms(first[0]!)).toBe(Math.floor(startMs / 1000) * 1000);
+  expect(startMs - Date.parse('2024-01-01T00:00:00Z')).toBeLessThan(60_000);
+  expect(ms(first[1]!) - ms(first[0]!)).toBe(600_000);
+  // Restarted 25 minutes later, it keeps its start: the next firing is the start + 30 minutes.
+  const again = await fire(schedule('rate(10 minutes)'), '2024-01-01T00:25:00Z', 1, store, 0.001);
+  expect(ms(again[0]!)).toBe(Math.floor((startMs + 1_800_000) / 1000) * 1000);
+  // A changed expression is a new schedule: it starts (and fires) then.
+  const changed = await fire(schedule('rate(15 minutes)'), '2024-01-01T02:00:00Z', 1, store, 0.001);
+  expect(ms(changed[0]!) - Date.parse('2024-01-01T02:00:00Z')).toBeLessThan(60_000);
+});
+
+it('does not run disabled schedules', async () => {
+  const scheduler = new LocalScheduler({
+    triggers: [schedule('rate(1 minute)', { enabled: false })],
+    clock: scaledClock({ scale: 0.001 }),
+    store,
+    log: () => {},
+    fire: () => Promise.reject(new Error('must not fire')),
+  });
+  await scheduler.start();
+  await scheduler.close();
+  expect(store.get('schedule-start/every')).toBeUndefined();
+});
