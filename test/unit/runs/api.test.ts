@@ -401,15 +401,13 @@ describe('GET /runs/{runId}', () => {
       },
     ];
     beforeEach(() => {
-      sfn
-        .on(DescribeExecutionCommand)
-        .resolves(
-          execution(runId, {
-            status: 'ABORTED',
-            input: JSON.stringify(input),
-            stopDate: new Date('2025-01-01T00:00:05Z'),
-          }),
-        );
+      sfn.on(DescribeExecutionCommand).resolves(
+        execution(runId, {
+          status: 'ABORTED',
+          input: JSON.stringify(input),
+          stopDate: new Date('2025-01-01T00:00:05Z'),
+        }),
+      );
       sfn.on(GetExecutionHistoryCommand).resolves({ events: aborted });
     });
 
