@@ -110,10 +110,14 @@ async function oneRun(stack: Stack): Promise<Sample> {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ taskDefinition: TASK_DEFINITION }),
   });
-  const { runId } = (await res.json()) as { runId?: string };
-  if (res.status !== 202 || runId === undefined) throw new Error(`POST /runs answered ${res.status}`);
+  const answer = await res.text();
+  if (res.status !== 202) throw new Error(`POST /runs answered ${res.status}: ${answer}`);
+  const { runId } = JSON.parse(answer) as { runId: string };
   for (;;) {
-    const view = (await (await fetch(`${stack.api}/runs/${runId}`)).json()) as RunView;
+    const got = await fetch(`${stack.api}/runs/${runId}`);
+    const text = await got.text();
+    if (got.status !== 200) throw new Error(`GET /runs/${runId} answered ${got.status}: ${text}`);
+    const view = JSON.parse(text) as RunView;
     if (view.status === 'SUCCEEDED') {
       const seenAt = Date.now();
       const latency = performance.now() - start;
@@ -183,6 +187,10 @@ async function main() {
           ` ${pad(`${ms(percentile(observed, 50))}/${ms(percentile(observed, 99))}`, 20)}`,
       );
     }
+  } catch (err) {
+    // What the stack said last (serverless-offline's 504 names the function that timed out).
+    console.error(stack.output().slice(-4000));
+    throw err;
   } finally {
     ecs.destroy();
     await stack.kill();
