@@ -84,7 +84,7 @@ async function main() {
   const args = [serverless, 'offline', 'start', '--region', settings.region, '--stage', LOCAL_STAGE, ...params];
   const child: ChildProcess = spawn(process.execPath, args, {
     env,
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   // Schedules and event triggers start once the handlers they invoke are served.
   triggers
@@ -94,12 +94,17 @@ async function main() {
   process.on('exit', () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
-  child.stdout?.on('data', (chunk: Buffer) => {
-    process.stdout.write(chunk);
-    if (chunk.toString().includes('Server ready')) {
+  // serverless-offline says "Server ready" on stderr; pass both streams through and announce the API once.
+  let announced = false;
+  const relay = (out: NodeJS.WriteStream) => (chunk: Buffer) => {
+    out.write(chunk);
+    if (!announced && chunk.toString().includes('Server ready')) {
+      announced = true;
       log(`API on http://${settings.host}:${settings.apiPort} (Ctrl-C stops everything)`);
     }
-  });
+  };
+  child.stdout?.on('data', relay(process.stdout));
+  child.stderr?.on('data', relay(process.stderr));
 
   let stopping = false;
   const stop = async (code: number) => {
