@@ -220,7 +220,9 @@ function describe(
   ].filter(Boolean);
   const unplaced = s?.tasks ?? count;
   const short = `${unplaced} of ${count} task${count === 1 ? '' : 's'} ${unplaced === 1 ? 'does' : 'do'} not fit on the ${where}`;
-  const detail = `${missing.length > 0 ? `: short ${missing.join(' and ')}` : ''}${s?.reason ? ` (closest instance: ${s.reason})` : ''}`;
+  // The shortfall is what the unplaced copies would reserve (lib/placement Shortfall), not what is missing.
+  const need = missing.length > 0 ? `: ${unplaced === 1 ? 'it needs' : 'they need'} ${missing.join(' and ')}` : '';
+  const detail = `${need}${s?.reason ? ` (closest instance: ${s.reason})` : ''}`;
   if (decision === 'GIVE_UP') return `${short} after waiting ${waitedSeconds} s${detail}.`;
   return `${short}${detail}; waited ${waitedSeconds} of ${state.capacity.waitSeconds} s.`;
 }

@@ -251,7 +251,7 @@ describe('runs to their end', () => {
     });
     expect(view.error).toEqual({
       code: 'InsufficientCapacity',
-      message: expect.stringMatching(/^1 of 1 task does not fit .* after waiting 5 s: short 2048 CPU units/),
+      message: expect.stringMatching(/^1 of 1 task does not fit .* after waiting 5 s: it needs 2048 CPU units/),
     });
     const listed = await ecs.send(
       new ListTasksCommand({ cluster: 'default', startedBy: runId, desiredStatus: 'STOPPED' }),

@@ -134,7 +134,7 @@ describe('run-task workflow', () => {
     ]);
     expect(execution.error).toBe('InsufficientCapacity');
     expect(execution.cause).toMatch(
-      /^1 of 1 task does not fit on the \d+ container instances of cluster default after waiting 3 s: short 4096 CPU units and 256 MiB \(closest instance: RESOURCE:CPU\)\.$/,
+      /^1 of 1 task does not fit on the \d+ container instances of cluster default after waiting 3 s: it needs 4096 CPU units and 256 MiB \(closest instance: RESOURCE:CPU\)\.$/,
     );
     expect(view).toMatchObject({
       status: 'FAILED',

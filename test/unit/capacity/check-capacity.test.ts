@@ -123,7 +123,7 @@ describe('checkRunCapacity', () => {
       shortfall: { tasks: 1, cpu: 2048, memory: 512, reason: 'RESOURCE:CPU' },
     });
     expect(out.check?.message).toBe(
-      '1 of 1 task does not fit on the 4 container instances of cluster default: short 2048 CPU units and 512 MiB (closest instance: RESOURCE:CPU); waited 0 of 30 s.',
+      '1 of 1 task does not fit on the 4 container instances of cluster default: it needs 2048 CPU units and 512 MiB (closest instance: RESOURCE:CPU); waited 0 of 30 s.',
     );
   });
 
@@ -144,7 +144,7 @@ describe('checkRunCapacity', () => {
     }
     expect(decisions).toEqual(['WAIT', 'WAIT', 'WAIT', 'GIVE_UP']);
     expect(s.check).toMatchObject({ waitedSeconds: 30, checks: 4, clientToken: 'run-1-1-4' });
-    expect(s.check?.message).toMatch(/^1 of 1 task does not fit .* after waiting 30 s: short 2048 CPU units/);
+    expect(s.check?.message).toMatch(/^1 of 1 task does not fit .* after waiting 30 s: it needs 2048 CPU units/);
     // The task definition was described once: ARNs name immutable revisions.
     expect(ecsMock.commandCalls(DescribeTaskDefinitionCommand)).toHaveLength(1);
   });
