@@ -9,65 +9,103 @@ const list = (raw) =>
     .map((s) => s.trim())
     .filter(Boolean);
 
-module.exports.apiStatements = async ({ resolveVariable }) => {
+/**
+ * The API functions: one role each, with only the calls its use case makes (lib/task-definitions.ts,
+ * lib/runs/service.ts). ECS task definition actions do not support resource-level permissions, so
+ * they are on `*`; everything else is scoped to the run-task state machine, its executions, or the
+ * run clusters.
+ */
+module.exports.apiRoles = async ({ resolveVariable }) => {
+  const service = await resolveVariable('self:service');
+  const stage = await resolveVariable('sls:stage');
   const roles = list(await resolveVariable('param:allowedRoleArns'));
-  const stateMachine = await resolveVariable('self:custom.runTaskStateMachineName');
-  return [
-    {
-      // POST /runs starts executions of the run-task state machine; GET /runs lists them.
-      Effect: 'Allow',
-      Action: ['states:StartExecution', 'states:ListExecutions'],
-      Resource: {
-        'Fn::Sub': `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:${stateMachine}`,
+  const stateMachineName = await resolveVariable('self:custom.runTaskStateMachineName');
+  const stateMachine = sub('states', `stateMachine:${stateMachineName}`);
+  const executions = sub('states', `execution:${stateMachineName}:*`);
+  const ecsTaskDefinitions = (...actions) => ({
+    Effect: 'Allow',
+    Action: actions.map((a) => `ecs:${a}`),
+    Resource: '*',
+  });
+  const onExecutions = (...actions) => ({
+    Effect: 'Allow',
+    Action: actions.map((a) => `states:${a}`),
+    Resource: executions,
+  });
+  const apiRole = (key, statements) =>
+    role(key, 'lambda.amazonaws.com', [...functionBasics(`${service}-${stage}-${key}`), ...statements]);
+
+  return {
+    RegisterTaskDefinitionRole: apiRole('registerTaskDefinition', [
+      ecsTaskDefinitions('RegisterTaskDefinition'),
+      {
+        // Tags given at registration are applied by RegisterTaskDefinition itself.
+        Effect: 'Allow',
+        Action: 'ecs:TagResource',
+        Resource: sub('ecs', 'task-definition/*'),
+        Condition: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } },
       },
-    },
-    {
-      // GET /runs/{runId} and POST /runs/{runId}/cancel act on that state machine's executions only.
-      Effect: 'Allow',
-      Action: ['states:DescribeExecution', 'states:GetExecutionHistory', 'states:StopExecution'],
-      Resource: {
-        'Fn::Sub': `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:execution:${stateMachine}:*`,
+      // A definition may name only the stage's allowlisted roles; with no allowlist, no PassRole at all.
+      ...(roles.length === 0
+        ? []
+        : [
+            {
+              Effect: 'Allow',
+              Action: 'iam:PassRole',
+              Resource: roles,
+              Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+            },
+          ]),
+    ]),
+    GetTaskDefinitionRole: apiRole('getTaskDefinition', [ecsTaskDefinitions('DescribeTaskDefinition')]),
+    ListTaskDefinitionsRole: apiRole('listTaskDefinitions', [
+      ecsTaskDefinitions('ListTaskDefinitionFamilies', 'ListTaskDefinitions', 'DescribeTaskDefinition'),
+    ]),
+    DeregisterTaskDefinitionRole: apiRole('deregisterTaskDefinition', [
+      ecsTaskDefinitions('DescribeTaskDefinition', 'DeregisterTaskDefinition'),
+    ]),
+    StartRunRole: apiRole('startRun', [
+      // The task definition is resolved before anything starts; a repeated Idempotency-Key finds its run.
+      ecsTaskDefinitions('DescribeTaskDefinition'),
+      { Effect: 'Allow', Action: 'states:StartExecution', Resource: stateMachine },
+      onExecutions('DescribeExecution'),
+    ]),
+    GetRunRole: apiRole('getRun', [
+      onExecutions('DescribeExecution', 'GetExecutionHistory'),
+      {
+        // The task a cancel stopped (the history has no task output after the abort).
+        Effect: 'Allow',
+        Action: 'ecs:DescribeTasks',
+        Resource: sub('ecs', 'task/*'),
+        Condition: { StringEquals: { 'ecs:cluster': await runClusters(resolveVariable) } },
       },
-    },
-    {
-      // GET /runs/{runId} reads the task a cancel stopped (the history has no task output after the abort).
-      Effect: 'Allow',
-      Action: 'ecs:DescribeTasks',
-      Resource: sub('ecs', 'task/*'),
-      Condition: { StringEquals: { 'ecs:cluster': await runClusters(resolveVariable) } },
-    },
-    {
-      // ECS task definition actions do not support resource-level permissions.
-      Effect: 'Allow',
-      Action: [
-        'ecs:RegisterTaskDefinition',
-        'ecs:DescribeTaskDefinition',
-        'ecs:DeregisterTaskDefinition',
-        'ecs:ListTaskDefinitions',
-        'ecs:ListTaskDefinitionFamilies',
-      ],
-      Resource: '*',
-    },
-    {
-      // Tags given at registration are applied by RegisterTaskDefinition itself.
-      Effect: 'Allow',
-      Action: 'ecs:TagResource',
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax, not JavaScript.
-      Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:task-definition/*' },
-      Condition: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } },
-    },
-    ...(roles.length === 0
-      ? []
-      : [
-          {
-            Effect: 'Allow',
-            Action: 'iam:PassRole',
-            Resource: roles,
-            Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
-          },
-        ]),
-  ];
+    ]),
+    ListRunsRole: apiRole('listRuns', [
+      { Effect: 'Allow', Action: 'states:ListExecutions', Resource: stateMachine },
+      // A status filter on running or failed runs reads their views.
+      onExecutions('DescribeExecution', 'GetExecutionHistory'),
+    ]),
+    CancelRunRole: apiRole('cancelRun', [onExecutions('DescribeExecution', 'StopExecution')]),
+    GetOpenApiRole: apiRole('getOpenApi', []),
+  };
 };
+
+// Each API function's `role` (serverless.yml): an ARN through Fn::Sub, not the logical name, which would
+// add a DependsOn the GetAtt already implies (cfn-lint W3005).
+for (const key of [
+  'registerTaskDefinition',
+  'listTaskDefinitions',
+  'getTaskDefinition',
+  'deregisterTaskDefinition',
+  'startRun',
+  'listRuns',
+  'getRun',
+  'cancelRun',
+  'getOpenApi',
+]) {
+  const logicalId = `${key[0].toUpperCase()}${key.slice(1)}Role`;
+  module.exports[`${key}RoleArn`] = () => ({ 'Fn::Sub': `\${${logicalId}.Arn}` });
+}
 
 // ---------------------------------------------------------------------------------------------
 // The run-task workflow: the state machine's role and one role per function it calls, each with
