@@ -4,52 +4,18 @@
  * CLI v1 validates types client-side and refuses the example's string container memory and cpu, so the
  * file it registers is the example with numbers.
  */
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { arn, example, type LocalEndpoint, REGION, startLocalEndpoint } from './endpoint';
+import { awsCli, awsCliJson } from './aws-cli';
+import { arn, example, type LocalEndpoint, startLocalEndpoint } from './endpoint';
 
 jest.setTimeout(30_000);
 
 let endpoint: LocalEndpoint;
 let inputFile: string;
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function aws(...args: string[]): Promise<CliResult> {
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_DEFAULT_REGION: REGION,
-    // Nothing from the machine's own AWS configuration may leak in.
-    AWS_CONFIG_FILE: '/dev/null',
-    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-    AWS_PAGER: '',
-  };
-  return new Promise((resolve) => {
-    execFile(
-      'aws',
-      ['ecs', ...args, '--endpoint-url', endpoint.url, '--region', REGION, '--output', 'json'],
-      { env },
-      (err, stdout, stderr) => {
-        const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
-
-async function awsJson(...args: string[]) {
-  const result = await aws(...args);
-  if (result.code !== 0) throw new Error(`aws ecs ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
-  return JSON.parse(result.stdout);
-}
+const aws = (...args: string[]) => awsCli('ecs', endpoint.url, ...args);
+const awsJson = (...args: string[]) => awsCliJson('ecs', endpoint.url, ...args);
 
 beforeAll(async () => {
   endpoint = await startLocalEndpoint();

@@ -2,41 +2,18 @@
  * The AWS CLI (v1, as installed) against the local ECS cluster, exactly as the issue's acceptance steps run it:
  * run-task, describe-tasks, stop-task, list-container-instances, describe-container-instances.
  */
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { awsCli, awsCliJson } from './aws-cli';
 import { startEcsEndpoint } from './ecs-cluster';
-import { example, type LocalEndpoint, REGION } from './endpoint';
+import { example, type LocalEndpoint } from './endpoint';
 
 jest.setTimeout(60_000);
 
 let endpoint: LocalEndpoint;
 
-function aws(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_CONFIG_FILE: '/dev/null',
-    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-    AWS_PAGER: '',
-  };
-  return new Promise((resolve) => {
-    execFile(
-      'aws',
-      ['ecs', ...args, '--endpoint-url', endpoint.url, '--region', REGION, '--output', 'json'],
-      { env },
-      (err, stdout, stderr) => resolve({ code: err === null ? 0 : Number(err.code ?? -1), stdout, stderr }),
-    );
-  });
-}
-
-async function awsJson(...args: string[]) {
-  const result = await aws(...args);
-  if (result.code !== 0) throw new Error(`aws ecs ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
-  return JSON.parse(result.stdout);
-}
+const aws = (...args: string[]) => awsCli('ecs', endpoint.url, ...args);
+const awsJson = (...args: string[]) => awsCliJson('ecs', endpoint.url, ...args);
 
 async function untilStopped(taskArn: string) {
   for (;;) {

@@ -4,9 +4,9 @@
  * Shapes follow https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html and the rule
  * operations' pages; limits https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html.
  */
-import { execFile } from 'node:child_process';
 import { eventBridgeService } from '../../local/events/service';
 import { EventSubscribers } from '../../local/events/subscribers';
+import { awsCli } from './aws-cli';
 import { ACCOUNT_ID, type LocalEndpoint, REGION, startLocalEndpoint, tempStateDir } from './endpoint';
 
 jest.setTimeout(30_000);
@@ -55,35 +55,7 @@ function entry(overrides: Record<string, unknown> = {}) {
   return { Source: 'berth', DetailType: 'Run Succeeded', Detail: JSON.stringify({ runId: 'r-1' }), ...overrides };
 }
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function aws(...args: string[]): Promise<CliResult> {
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_DEFAULT_REGION: REGION,
-    AWS_CONFIG_FILE: '/dev/null',
-    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-    AWS_PAGER: '',
-  };
-  return new Promise((resolve) => {
-    execFile(
-      'aws',
-      ['events', ...args, '--endpoint-url', endpoint.url, '--region', REGION, '--output', 'json'],
-      { env },
-      (err, stdout, stderr) => {
-        const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const aws = (...args: string[]) => awsCli('events', endpoint.url, ...args);
 
 beforeAll(async () => {
   stateDir = tempStateDir();

@@ -2,50 +2,17 @@
  * The AWS CLI (v1, as installed) against the local Step Functions endpoint with `--endpoint-url`, exactly as
  * a user would run it: create a state machine, start, describe, read the history, stop, and an error.
  */
-import { execFile } from 'node:child_process';
 import { ecsService } from '../../local/ecs/service';
 import { sfnService } from '../../local/sfn/service';
+import { awsCli, awsCliJson } from './aws-cli';
 import { ACCOUNT_ID, type LocalEndpoint, REGION, startLocalEndpoint, tempStateDir } from './endpoint';
 
 jest.setTimeout(60_000);
 
 let endpoint: LocalEndpoint;
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function aws(...args: string[]): Promise<CliResult> {
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_DEFAULT_REGION: REGION,
-    AWS_CONFIG_FILE: '/dev/null',
-    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-    AWS_PAGER: '',
-  };
-  return new Promise((resolve) => {
-    execFile(
-      'aws',
-      ['stepfunctions', ...args, '--endpoint-url', endpoint.url, '--region', REGION, '--output', 'json'],
-      { env },
-      (err, stdout, stderr) => {
-        const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
-
-async function awsJson(...args: string[]) {
-  const result = await aws(...args);
-  if (result.code !== 0) throw new Error(`aws stepfunctions ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
-  return result.stdout.trim() === '' ? {} : JSON.parse(result.stdout);
-}
+const aws = (...args: string[]) => awsCli('stepfunctions', endpoint.url, ...args);
+const awsJson = (...args: string[]) => awsCliJson('stepfunctions', endpoint.url, ...args);
 
 beforeAll(async () => {
   endpoint = await startLocalEndpoint(tempStateDir(), { services: [ecsService, sfnService({ timeScale: 1e-6 })] });
