@@ -12,6 +12,7 @@ import {
   type Tag,
   type TaskDefinition,
 } from '@aws-sdk/client-ecs';
+import { mapLimited } from './concurrency';
 import type { Config } from './config';
 import { NotFoundError, PolicyError, ValidationError } from './errors';
 import { checkGuardrails } from './guardrails';
@@ -174,20 +175,6 @@ async function latestOf(ecs: ECSClient, family: string, status: FamilyStatus): P
     nextToken = page.nextToken;
   } while (nextToken);
   return undefined;
-}
-
-/** Maps with at most `limit` calls in flight, keeping order (ECS rate-limits describe calls). */
-async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 /** Families with their latest revision, one page at a time (the page token is ECS's own). */

@@ -28,6 +28,7 @@ import {
   StartExecutionCommand,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import { mapLimited } from '../concurrency';
 import { ConflictError, NotFoundError, PolicyError, ServiceUnavailableError, ValidationError } from '../errors';
 import { checkGuardrails } from '../guardrails';
 import type { Violation } from '../task-definition/validate';
@@ -467,20 +468,6 @@ function decodeToken(raw: string, status: string): string {
   }
   if (typeof token?.t !== 'string' || token.t === '' || token.s !== status) throw invalid();
   return token.t;
-}
-
-/** Maps with at most `limit` calls in flight, keeping order (Step Functions throttles history reads). */
-async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 /**
