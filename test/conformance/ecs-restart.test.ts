@@ -3,7 +3,6 @@
  * instances, tasks and logs are as they were answered, and a task that was running is stopped as on a lost host
  * (its process killed, its resources given back), so nothing stays RUNNING forever.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
@@ -17,7 +16,7 @@ import {
   UpdateContainerInstancesStateCommand,
 } from '@aws-sdk/client-ecs';
 import { admin, resource, startEcsEndpoint, waitForTask } from './ecs-cluster';
-import { ecsClient, tempStateDir } from './endpoint';
+import { ecsClient, startEndpointProcess, tempStateDir } from './endpoint';
 
 jest.setTimeout(30_000);
 
@@ -130,20 +129,9 @@ it('finds clusters, instances, tasks and logs again after a clean restart; runni
 it('stops what ran under an endpoint killed with SIGKILL, kills its process and frees its resources', async () => {
   const stateDir = tempStateDir();
   const pidFile = path.join(stateDir, 'sleeper.pid');
-  // `node --import tsx`, not the tsx CLI: the CLI runs the script in a child process SIGKILL would not reach.
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'endpoint-process.ts'), stateDir], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, BERTH_ECS_STEP_MS: '2', BERTH_CLUSTER_CONFIG: '' },
-  });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const line = out.split('\n')[0];
-      if (out.includes('\n') && line) resolve(line);
-    });
-    child.once('exit', (code) => reject(new Error(`the endpoint exited (${code}) before it started`)));
+  const { url, child, exited } = await startEndpointProcess(stateDir, {
+    BERTH_ECS_STEP_MS: '2',
+    BERTH_CLUSTER_CONFIG: '',
   });
   const ecs = ecsClient(url);
   let taskArn: string;

@@ -1,10 +1,12 @@
 /**
  * Starts Berth's local AWS endpoint on a free loopback port with its own state directory, and an
- * unmodified ECS client pointed at it, as a user's code would be.
+ * unmodified ECS client pointed at it, as a user's code would be (or in a process of its own, to kill -9).
  */
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { type AwsEndpointOptions, startAwsEndpoint } from '../../local/endpoint/server';
 
@@ -53,6 +55,36 @@ export async function startLocalEndpoint(
       await endpoint.close();
     },
   };
+}
+
+export interface EndpointProcess {
+  url: string;
+  child: ChildProcessByStdio<null, Readable, null>;
+  /** Settles when the process exits, however it ends. */
+  exited: Promise<unknown>;
+}
+
+/**
+ * The endpoint in a process of its own (endpoint-process.ts) on `stateDir`, for tests that kill -9 it; `env` is
+ * added to this process's environment. Resolves once it prints its URL, rejects if it exits before.
+ */
+export async function startEndpointProcess(stateDir: string, env: NodeJS.ProcessEnv = {}): Promise<EndpointProcess> {
+  // `node --import tsx`, not the tsx CLI: the CLI runs the script in a child process SIGKILL would not reach.
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'endpoint-process.ts'), stateDir], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const line = out.split('\n')[0];
+      if (out.includes('\n') && line) resolve(line);
+    });
+    child.once('exit', (code) => reject(new Error(`the endpoint exited (${code}) before it started`)));
+  });
+  return { url, child, exited };
 }
 
 const EXAMPLE = readFileSync(path.join(__dirname, '..', '..', 'examples', 'anjana-educative.json'), 'utf8');

@@ -2,8 +2,6 @@
  * The local endpoint keeps its state on disk: a clean restart, and a kill -9 straight after the last
  * response, both find every task definition, status and revision counter as they were answered.
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import {
   DeleteTaskDefinitionsCommand,
   DeregisterTaskDefinitionCommand,
@@ -13,7 +11,7 @@ import {
   RegisterTaskDefinitionCommand,
   type RegisterTaskDefinitionCommandInput,
 } from '@aws-sdk/client-ecs';
-import { arn, ecsClient, example, startLocalEndpoint, tempStateDir } from './endpoint';
+import { arn, ecsClient, example, startEndpointProcess, startLocalEndpoint, tempStateDir } from './endpoint';
 
 jest.setTimeout(30_000);
 
@@ -56,20 +54,7 @@ it('finds everything again after a clean restart on the same state directory', a
 
 it('loses nothing it answered when killed with SIGKILL right after a response', async () => {
   const stateDir = tempStateDir();
-  // `node --import tsx`, not the tsx CLI: the CLI runs the script in a child process SIGKILL would not reach.
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'endpoint-process.ts'), stateDir], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const line = out.split('\n')[0];
-      if (out.includes('\n') && line) resolve(line);
-    });
-    child.once('exit', (code) => reject(new Error(`the endpoint exited (${code}) before it started`)));
-  });
+  const { url, child, exited } = await startEndpointProcess(stateDir);
   const ecs = ecsClient(url);
   try {
     // Concurrent registrations share fsyncs (group commit); each still has its own revision.
