@@ -7,6 +7,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { startAwsEndpoint } from './endpoint/server';
 import { DEFAULT_SERVICES } from './endpoint/services';
 import { localSettings } from './settings';
@@ -81,7 +82,20 @@ async function main() {
     `subnets=${process.env.BERTH_SUBNETS || LOCAL_SUBNET}`,
   ].map((param) => `--param=${param}`);
   const serverless = path.join(path.dirname(require.resolve('serverless/package.json')), 'bin', 'serverless.js');
-  const args = [serverless, 'offline', 'start', '--region', settings.region, '--stage', LOCAL_STAGE, ...params];
+  // The hooks fix serverless-offline's handling of a timed-out worker (see local/offline-fix/hooks.mjs).
+  const offlineFix = path.join(__dirname, 'offline-fix', 'register.mjs');
+  const args = [
+    '--import',
+    pathToFileURL(offlineFix).href,
+    serverless,
+    'offline',
+    'start',
+    '--region',
+    settings.region,
+    '--stage',
+    LOCAL_STAGE,
+    ...params,
+  ];
   const child: ChildProcess = spawn(process.execPath, args, {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
