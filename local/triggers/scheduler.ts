@@ -64,7 +64,7 @@ export class LocalScheduler {
           starts.push(this.options.store.put(key, { expression: trigger.expression, startMs } satisfies StoredStart));
         }
       }
-      this.loops.push(this.run(trigger, expression, startMs));
+      this.loops.push(this.run(trigger, expression, startMs, now));
     }
     await Promise.all(starts);
   }
@@ -74,14 +74,20 @@ export class LocalScheduler {
     await Promise.allSettled(this.loops);
   }
 
-  private async run(trigger: ScheduleTrigger, expression: ScheduleExpression, startMs: number | undefined) {
+  private async run(
+    trigger: ScheduleTrigger,
+    expression: ScheduleExpression,
+    startMs: number | undefined,
+    startedAt: number,
+  ) {
     const { clock, log } = this.options;
     const options = {
       ...(trigger.timeZone !== undefined && { timeZone: trigger.timeZone }),
       ...(startMs !== undefined && { anchorMs: startMs }),
     };
-    // Strictly after "just before now": a schedule due now (a new rate schedule) fires at once.
-    let after = clock.now() - 1;
+    // Strictly after "just before the start": a schedule due then (a new rate schedule) fires at once, however
+    // far the clock has moved since (a scaled clock moves many milliseconds per real one).
+    let after = startedAt - 1;
     for (;;) {
       const at = nextFireTime(expression, after, options);
       if (at === undefined) {
