@@ -4,9 +4,12 @@
  *
  * On disk a store is one append-only JSON-lines journal, `<dir>/<name>.jsonl`, one record a line:
  *   {"put":"<key>","value":<json>}   or   {"delete":"<key>"}
- * - Every write is appended and fdatasync'ed before its promise resolves. Writes made while the previous
- *   batch is on its way to disk (or in the same event-loop turn) share one write and one fdatasync (group
- *   commit), so a busy endpoint pays one fsync per batch, not per request.
+ * - Every write is appended and fdatasync'ed before its promise resolves. The writes of one event-loop turn
+ *   share one write and one fdatasync (group commit), so a busy endpoint pays one fsync per batch, not per
+ *   request. The batch is written with synchronous calls at the end of the turn (setImmediate): requests that
+ *   arrive meanwhile wait in their sockets and form the next batch, and no thread-pool round trip is paid.
+ *   Measured on the 2-core build VM: a journal line's write + fdatasync took 515 µs of wall time and 300 µs of
+ *   CPU through fs.promises, 344 µs and 144 µs synchronously.
  * - Opening replays the journal into memory. A crash can tear only the last line (the end of the last
  *   append); that line is dropped. A bad line anywhere else is corruption, and opening fails loudly.
  * - Then it compacts: the live entries go to a temp file, which is fsynced and renamed over the journal,
@@ -25,7 +28,7 @@
  * since memory would no longer match the disk.
  */
 import { randomUUID } from 'node:crypto';
-import { promises as fs, readFileSync } from 'node:fs';
+import { fdatasyncSync, promises as fs, readFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 
 type JournalRecord = { put: string; value: unknown } | { delete: string };
@@ -72,6 +75,11 @@ async function writeFully(handle: fs.FileHandle, data: Buffer): Promise<void> {
     const { bytesWritten } = await handle.write(data, offset, data.length - offset);
     offset += bytesWritten;
   }
+}
+
+function writeFullySync(fd: number, data: Buffer): void {
+  let offset = 0;
+  while (offset < data.length) offset += writeSync(fd, data, offset, data.length - offset);
 }
 
 function isAlive(pid: number): boolean {
@@ -141,10 +149,8 @@ function putLine(key: string, value: unknown): string {
 
 export class DurableStore<V = unknown> {
   private readonly data: Map<string, V>;
-  /** Writes not yet handed to the disk. */
+  /** Writes not yet on disk: the batch written at the end of this event-loop turn. */
   private pending: Batch | undefined;
-  /** The batch being written and fsynced. */
-  private inFlight: Batch | undefined;
   /** Deferred values not yet in a batch, by key (the latest only). */
   private readonly deferred = new Map<string, V>();
   private deferTimer: NodeJS.Timeout | undefined;
@@ -299,7 +305,7 @@ export class DurableStore<V = unknown> {
   durable(): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.deferred.size > 0) return this.schedule().promise;
-    return (this.pending ?? this.inFlight)?.promise ?? resolved;
+    return this.pending?.promise ?? resolved;
   }
 
   /** Waits for pending writes, then releases the journal and its lock. Later writes throw. */
@@ -321,8 +327,7 @@ export class DurableStore<V = unknown> {
   private schedule(): Batch {
     if (this.pending === undefined) {
       this.pending = newBatch();
-      // The batch takes everything written until the disk is free: this turn's writes at least.
-      if (this.inFlight === undefined) setImmediate(() => void this.flush());
+      setImmediate(() => this.flush());
     }
     return this.pending;
   }
@@ -333,11 +338,11 @@ export class DurableStore<V = unknown> {
     return batch.promise;
   }
 
-  private async flush(): Promise<void> {
+  /** Writes the pending batch and fdatasyncs it, synchronously (see the module comment), then settles it. */
+  private flush(): void {
     const batch = this.pending;
-    if (batch === undefined || this.inFlight !== undefined) return;
+    if (batch === undefined) return;
     this.pending = undefined;
-    this.inFlight = batch;
     try {
       // Deferred values join the batch last: after any earlier line of the same key in it.
       if (this.deferred.size > 0) {
@@ -347,20 +352,14 @@ export class DurableStore<V = unknown> {
         this.deferTimer = undefined;
       }
       if (batch.chunks.length > 0) {
-        await writeFully(this.handle, Buffer.from(batch.chunks.join('')));
-        await this.handle.datasync();
+        writeFullySync(this.handle.fd, Buffer.from(batch.chunks.join('')));
+        fdatasyncSync(this.handle.fd);
         this.syncs++;
       }
       batch.resolve();
     } catch (err) {
       this.failure = new Error(`writing ${this.file} failed; the store refuses further writes`, { cause: err });
       batch.reject(this.failure);
-      // Written meanwhile, while the await above ran: they fail with the batch before them.
-      (this.pending as Batch | undefined)?.reject(this.failure);
-      this.pending = undefined;
-    } finally {
-      this.inFlight = undefined;
     }
-    if (this.pending !== undefined) void this.flush();
   }
 }
