@@ -187,11 +187,16 @@ export function adminOperations(clusters: Clusters, tasks: Tasks, faults: Faults
       const found = tasks.taskFor(cluster, identifier);
       if (found === undefined) throw new InvalidParameterException('The referenced task was not found.');
       let data: Buffer;
-      try {
-        data = await fs.readFile(found.logFile);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-        data = Buffer.alloc(0);
+      if (found.log !== undefined) {
+        await tasks.durable();
+        data = Buffer.from(found.log);
+      } else {
+        try {
+          data = await fs.readFile(found.logFile);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+          data = Buffer.alloc(0);
+        }
       }
       const truncated = data.length > maxBytes;
       const log = (truncated ? data.subarray(data.length - maxBytes) : data).toString('utf8');

@@ -46,6 +46,7 @@ import {
   type ContainerExit,
   type ContainerHandle,
   type ContainerSpec,
+  chooseRuntime,
   killOrphan,
   startContainer,
 } from './runtime/runtime';
@@ -193,6 +194,11 @@ export interface StoredTask {
   reservation?: Reservation;
   /** Process containers' pids (process group ids), so a restarted endpoint can kill what is left of them. */
   pids: Record<string, number>;
+  /**
+   * The log of a task none of whose containers runs as a process: the simulate runtime's notes, kept here
+   * instead of in a log file made for them (creating a file costs more than the rest of a RunTask).
+   */
+  log?: string;
 }
 
 interface StoredClientToken {
@@ -422,6 +428,17 @@ export class Tasks {
     } catch (err) {
       console.error(`[berth] ECS could not store task ${entry.stored.task.taskArn}:`, err);
     }
+  }
+
+  /**
+   * Appends a runtime note to the log kept in the task's record (StoredTask.log), written as a lifecycle step
+   * is (deferred); GetTaskLog awaits durable() before showing it. Not a change of the task: no version + 1.
+   */
+  private note(entry: TaskEntry, line: string): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    entry.stored = { ...entry.stored, log: `${entry.stored.log ?? ''}${line}\n` };
+    this.store.putDeferred(this.key(entry.stored), entry.stored);
+    return Promise.resolve();
   }
 
   private apply(entry: TaskEntry, patch: Patch, extra: Partial<StoredTask>): void {
@@ -694,9 +711,12 @@ export class Tasks {
     let failed: { name: string; reason: string } | undefined;
     const runtimeIds: Record<string, string> = {};
     const pids: Record<string, number> = {};
-    for (const definition of run.definitions) {
+    const specs = run.definitions.map((definition) => this.containerSpec(entry, definition, logFile, taskId));
+    if (!specs.some((spec) => chooseRuntime(spec) === 'process')) {
+      for (const spec of specs) spec.note = (line) => this.note(entry, line);
+    }
+    for (const spec of specs) {
       if (run.stopping || this.closed) break;
-      const spec = this.containerSpec(entry, definition, logFile, taskId);
       try {
         const handle = await startContainer(spec, { simulateSeconds: this.options.simulateSeconds });
         run.handles.set(spec.containerName, handle);
@@ -907,11 +927,18 @@ export class Tasks {
     return entry?.stored.clusterName === cluster.stored.clusterName ? entry : undefined;
   }
 
-  /** The task and its log file, for BerthLocal.GetTaskLog. */
-  taskFor(cluster: ClusterEntry, identifier: string): { task: WireTask; logFile: string } | undefined {
+  /**
+   * The task and where its log is, for BerthLocal.GetTaskLog: the text kept in its record when none of its
+   * containers ran as a process (await durable() before showing it), else its log file.
+   */
+  taskFor(
+    cluster: ClusterEntry,
+    identifier: string,
+  ): { task: WireTask; logFile: string; log: string | undefined } | undefined {
     const entry = this.find(cluster, identifier);
     if (entry === undefined) return undefined;
-    return { task: entry.stored.task, logFile: this.logFile(this.idOf(entry.stored.task.taskArn)) };
+    const { task, log } = entry.stored;
+    return { task, logFile: this.logFile(this.idOf(task.taskArn)), log };
   }
 
   private logFile(taskId: string): string {

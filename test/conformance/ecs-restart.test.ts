@@ -66,6 +66,7 @@ it('finds clusters, instances, tasks and logs again after a clean restart; runni
   const first = await startEcsEndpoint({}, stateDir);
   let taskArn: string;
   let doneArn: string;
+  let simulatedArn: string;
   let before: Awaited<ReturnType<typeof describeAll>>;
   async function describeAll(ecs = first.ecs) {
     const list = await ecs.send(new ListContainerInstancesCommand({}));
@@ -85,6 +86,14 @@ it('finds clusters, instances, tasks and logs again after a clean restart; runni
     );
     doneArn = (await first.ecs.send(new RunTaskCommand({ taskDefinition: 'quick' }))).tasks![0]!.taskArn!;
     await waitForTask(first.ecs, doneArn);
+    await first.ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: 'simulated',
+        containerDefinitions: [{ name: 'main', image: 'someimage', memory: 64 }],
+      }),
+    );
+    simulatedArn = (await first.ecs.send(new RunTaskCommand({ taskDefinition: 'simulated' }))).tasks![0]!.taskArn!;
+    await waitForTask(first.ecs, simulatedArn);
     taskArn = (await first.ecs.send(new RunTaskCommand({ taskDefinition: 'sleeper' }))).tasks![0]!.taskArn!;
     await waitForTask(first.ecs, taskArn, (t) => t.lastStatus === 'RUNNING');
     await waitForFile(pidFile);
@@ -118,6 +127,9 @@ it('finds clusters, instances, tasks and logs again after a clean restart; runni
     expect(done).toMatchObject({ lastStatus: 'STOPPED', stopCode: 'EssentialContainerExited' });
     expect((await admin(second.url, 'GetTaskLog', { task: doneArn })).body.log).toBe('quick\n');
     expect((await admin(second.url, 'GetTaskLog', { task: taskArn })).body.log).toBe('started\n');
+    expect((await admin(second.url, 'GetTaskLog', { task: simulatedArn })).body.log).toMatch(
+      /^\[berth\] simulated container main \(image someimage\): no entryPoint or command to run here; .*\n$/,
+    );
     expect((await second.ecs.send(new ListTasksCommand({}))).taskArns).toEqual([]);
     const kept = await second.ecs.send(new RunTaskCommand({ taskDefinition: 'quick' }));
     expect(kept.tasks).toHaveLength(1);

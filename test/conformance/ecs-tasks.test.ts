@@ -4,6 +4,8 @@
  * idempotency, and the BerthLocal admin service (faults, agents, hosts, logs). Error tests assert the exception,
  * the HTTP status and the message.
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import {
   CreateClusterCommand,
   DeleteClusterCommand,
@@ -489,6 +491,25 @@ describe('containers', () => {
       body: { taskArn: task.taskArn, lastStatus: 'STOPPED', truncated: false },
     });
     expect(log.body.log).toBe('hi\n');
+  });
+
+  it('keeps the log of a task whose containers are all simulated in its record: no log file, both notes', async () => {
+    await ec2Definition('simulated-log', {
+      image: 'someimage',
+      dockerLabels: { 'berth.simulate.seconds': '600' },
+    });
+    const run = await ecs.send(new RunTaskCommand({ taskDefinition: 'simulated-log' }));
+    const taskArn = run.tasks![0]!.taskArn!;
+    await waitForTask(ecs, taskArn, (t) => t.lastStatus === 'RUNNING');
+    await ecs.send(new StopTaskCommand({ task: taskArn, reason: 'done' }));
+    await waitForTask(ecs, taskArn);
+    const log = await admin(endpoint.url, 'GetTaskLog', { task: taskArn });
+    expect(log.body.log).toBe(
+      '[berth] simulated container main (image someimage): no entryPoint or command to run here; ' +
+        'exits with code 0 after 600 s\n' +
+        '[berth] simulated container main stopped (SIGTERM): exit code 143\n',
+    );
+    expect(existsSync(path.join(endpoint.stateDir, 'ecs-logs', `${taskArn.split('/').pop()}.log`))).toBe(false);
   });
 
   it('merges the environment as ECS does and lets the command override replace the command', async () => {

@@ -1,7 +1,8 @@
 /**
  * The `simulate` runtime: for a container with nothing to run on this host (an image and no entryPoint or
  * command, such as `{"name": "anjana", "image": "someimage"}`), or one forced by `berth.runtime=simulate`.
- * It appends one line to the log saying it simulated (naming the image), runs for a while, and exits 0.
+ * It notes in the log that it simulated (naming the image; `spec.note`, by default a line appended to the log
+ * file), runs for a while, and exits 0.
  *
  * Steering (labels win over variables, knob by knob; see steering.ts for the rules):
  * - `berth.simulate.exit-code` / `BERTH_SIMULATE_EXIT_CODE` (e.g. `3`): the exit code, 0..255; default 0.
@@ -35,8 +36,8 @@ export async function startSimulated(spec: ContainerSpec, defaultSeconds: number
   const seconds = steering.seconds ?? defaultSeconds;
   const why =
     containerArgv(spec).length > 0 ? `docker label ${RUNTIME_LABEL}=simulate` : 'no entryPoint or command to run here';
-  await appendLogLine(
-    spec.logFile,
+  const note = spec.note ?? ((line: string) => appendLogLine(spec.logFile, line));
+  await note(
     `[berth] simulated container ${spec.containerName} (image ${spec.image}): ${why}; ` +
       `exits with code ${steering.exitCode} after ${seconds} s`,
   );
@@ -64,10 +65,7 @@ export async function startSimulated(spec: ContainerSpec, defaultSeconds: number
       clearTimeout(timer);
       const stopped = { exitCode: SIGTERM_EXIT_CODE };
       exit = stopped;
-      appendLogLine(
-        spec.logFile,
-        `[berth] simulated container ${spec.containerName} stopped (SIGTERM): exit code ${SIGTERM_EXIT_CODE}`,
-      )
+      note(`[berth] simulated container ${spec.containerName} stopped (SIGTERM): exit code ${SIGTERM_EXIT_CODE}`)
         .catch(() => {
           // The exit stands even if the log cannot take the line.
         })

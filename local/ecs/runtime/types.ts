@@ -18,6 +18,12 @@ export interface ContainerSpec {
   dockerLabels?: Record<string, string>;
   /** Where this container's stdout/stderr go (appended; the caller reads it as the task's log). */
   logFile: string;
+  /**
+   * Where the runtime's own lines go (a simulated container's notes), resolving once they are kept; rejecting
+   * with a CannotStartContainerError when they cannot be. Default: appended to `logFile`. The task lifecycle keeps
+   * the notes of a task with no process container in the task's record instead, so such a task makes no file.
+   */
+  note?: (line: string) => Promise<void>;
   /** Directory the runtime may use as the container's scratch/working dir (created if missing). */
   scratchDir: string;
 }
