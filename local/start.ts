@@ -84,9 +84,13 @@ async function main() {
   const serverless = path.join(path.dirname(require.resolve('serverless/package.json')), 'bin', 'serverless.js');
   // The hooks fix serverless-offline's handling of a timed-out worker (see local/offline-fix/hooks.mjs).
   const offlineFix = path.join(__dirname, 'offline-fix', 'register.mjs');
+  // It exits when its stdin ends, that is when this process is gone, however it died (see the module).
+  const exitWithLauncher = path.join(__dirname, 'offline-fix', 'exit-with-launcher.mjs');
   const args = [
     '--import',
     pathToFileURL(offlineFix).href,
+    '--import',
+    pathToFileURL(exitWithLauncher).href,
     serverless,
     'offline',
     'start',
@@ -98,7 +102,7 @@ async function main() {
   ];
   const child: ChildProcess = spawn(process.execPath, args, {
     env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   // Schedules and event triggers start once the handlers they invoke are served.
   triggers

@@ -30,6 +30,10 @@ export interface Stack {
   stop: () => Promise<number | null>;
   /** kill -9 of the whole process group. */
   kill: () => Promise<void>;
+  /** kill -9 of the launcher alone, as `kill -9 <pid of npm start>` does; resolves once it has exited. */
+  killLauncher: () => Promise<void>;
+  /** Whether any process of the stack's process group (the launcher, serverless-offline) is still alive. */
+  anyAlive: () => boolean;
 }
 
 export interface StackOptions {
@@ -93,6 +97,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         // already gone
       }
       await exited;
+    },
+    killLauncher: async () => {
+      child.kill('SIGKILL');
+      await exited;
+    },
+    anyAlive: () => {
+      try {
+        process.kill(-child.pid!, 0);
+        return true;
+      } catch {
+        return false;
+      }
     },
   };
 }

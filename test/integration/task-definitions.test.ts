@@ -117,3 +117,16 @@ it('stops cleanly on Ctrl-C', async () => {
   await expect(fetch(`${stack.api}/task-definitions`)).rejects.toThrow();
   await expect(fetch(stack.aws, { method: 'POST' })).rejects.toThrow();
 });
+
+it('leaves nothing behind when the launcher alone is killed -9: serverless-offline follows it', async () => {
+  const alone = await startStack();
+  try {
+    await alone.killLauncher();
+    const deadline = Date.now() + 10_000;
+    while (alone.anyAlive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(alone.anyAlive()).toBe(false);
+    await expect(fetch(`${alone.api}/task-definitions`)).rejects.toThrow();
+  } finally {
+    await alone.kill();
+  }
+});
