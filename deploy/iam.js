@@ -177,13 +177,18 @@ module.exports.workflowResources = async ({ resolveVariable }) => {
           lambdaVersions('DecideRetryLambdaFunction'),
         ],
       },
-      {
-        // Only the families runs may use (param runFamilies), only on the stage's clusters.
-        Effect: 'Allow',
-        Action: 'ecs:RunTask',
-        Resource: (families.length > 0 ? families : ['*']).map((f) => sub('ecs', `task-definition/${f}:*`)),
-        Condition: inClusters,
-      },
+      // Only the families the API lets the stage register and run (param runFamilies; none: no RunTask at all),
+      // only on the stage's clusters.
+      ...(families.length > 0
+        ? [
+            {
+              Effect: 'Allow',
+              Action: 'ecs:RunTask',
+              Resource: families.map((f) => sub('ecs', `task-definition/${f}:*`)),
+              Condition: inClusters,
+            },
+          ]
+        : []),
       {
         // RunTask with tags tags the task it creates.
         Effect: 'Allow',

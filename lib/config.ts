@@ -15,6 +15,11 @@ export interface Guardrails {
   maxTaskCpu: number;
   /** MiB, for the task (task-level memory, else the sum over containers). */
   maxTaskMemory: number;
+  /**
+   * Task definition families the stage registers and runs (`*` globs, IAM's syntax): the run-task state machine's
+   * role may RunTask exactly these (deploy/iam.js), so the API refuses any other family before it reaches ECS.
+   */
+  runFamilies: string[];
 }
 
 export interface Config {
@@ -56,6 +61,7 @@ export function loadConfig(env: Env = process.env): Config {
       allowHostNetwork: bool(env, 'BERTH_ALLOW_HOST_NETWORK', false),
       maxTaskCpu: positiveInt(env, 'BERTH_MAX_TASK_CPU', 4096),
       maxTaskMemory: positiveInt(env, 'BERTH_MAX_TASK_MEMORY', 30720),
+      runFamilies: list(env, 'BERTH_RUN_FAMILIES', ['*']),
     },
   };
 }

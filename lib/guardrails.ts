@@ -10,6 +10,7 @@ export type PolicyViolation = Violation & { rule: string };
 
 /** The parts of a validated task definition the guardrails look at. */
 export interface GuardedTaskDefinition {
+  family?: string | undefined;
   taskRoleArn?: string | undefined;
   executionRoleArn?: string | undefined;
   networkMode?: string | undefined;
@@ -26,6 +27,16 @@ export interface GuardedTaskDefinition {
 
 export function checkGuardrails(td: GuardedTaskDefinition, rules: Guardrails): PolicyViolation[] {
   const out: PolicyViolation[] = [];
+  if (td.family !== undefined && !matchesAny(td.family, rules.runFamilies)) {
+    out.push({
+      rule: 'runFamilies',
+      path: '$.family',
+      message:
+        rules.runFamilies.length === 0
+          ? 'This stage registers and runs no task definition family; ask for the family to be added to runFamilies.'
+          : `Family ${td.family} is not in this stage's runFamilies (${rules.runFamilies.join(', ')}).`,
+    });
+  }
   for (const field of ['taskRoleArn', 'executionRoleArn'] as const) {
     const arn = td[field];
     if (arn !== undefined && !matchesAny(arn, rules.allowedRoleArns)) {

@@ -218,12 +218,13 @@ function checkAgainstTaskDefinition(
   return { violations, ...(network !== undefined && { network }) };
 }
 
-/** The stage's task size limits, on the task as the overrides make it. */
-function checkSize(request: RunRequest, td: TaskDefinition, config: RunsConfig) {
+/** The stage's rules for a run: its family in runFamilies, and the task size limits on the task as the overrides make it. */
+function checkStageRules(request: RunRequest, td: TaskDefinition, config: RunsConfig) {
   const overrides = request.overrides;
   const byName = new Map((overrides?.containerOverrides ?? []).map((o) => [o.name, o]));
   const refused = checkGuardrails(
     {
+      family: td.family,
       cpu: overrides?.cpu ?? td.cpu,
       memory: overrides?.memory ?? td.memory,
       containerDefinitions: (td.containerDefinitions ?? []).map((c) => {
@@ -242,7 +243,10 @@ function checkSize(request: RunRequest, td: TaskDefinition, config: RunsConfig) 
       allowPrivileged: true,
       allowHostNetwork: true,
     },
-  ).map((v) => ({ ...v, path: overrides === undefined ? '$.taskDefinition' : '$.overrides' }));
+  ).map((v) => ({
+    ...v,
+    path: overrides === undefined || v.rule === 'runFamilies' ? '$.taskDefinition' : '$.overrides',
+  }));
   if (refused.length > 0) throw new PolicyError(refused);
 }
 
@@ -276,7 +280,7 @@ async function repeated(
  *    or 409 (another request), whatever has changed since.
  * 3. Resolve the task definition (404 unknown, 400 INACTIVE) and check the request against it
  *    (container names, launch type, network mode; stage defaults for cluster and awsvpc network),
- *    then the stage's size limits (403): a mistake is refused now, not as a failed execution later.
+ *    then the stage's runFamilies and size limits (403): a mistake is refused now, not as a failed execution later.
  * 4. Start the execution named by the run id. A key racing with itself lands on
  *    ExecutionAlreadyExists: then it is step 2 again.
  */
@@ -297,7 +301,7 @@ export async function startRun(deps: RunsDeps, input: StartRunInput): Promise<St
   const td = await resolveTaskDefinition(deps.ecs, request.taskDefinition);
   const { violations, network } = checkAgainstTaskDefinition(request, td, config);
   if (violations.length > 0) throw new ValidationError(violations);
-  checkSize(request, td, config);
+  checkStageRules(request, td, config);
 
   const executionInput = toExecutionInput({
     runId,

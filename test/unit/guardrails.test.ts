@@ -9,9 +9,13 @@ const rules: Guardrails = {
   allowHostNetwork: false,
   maxTaskCpu: 2048,
   maxTaskMemory: 4096,
+  runFamilies: ['team-a-*', 'nightly'],
 };
 const image = 'public.ecr.aws/docker/library/busybox:1.36';
-const base: GuardedTaskDefinition = { containerDefinitions: [{ image, cpu: 256, memory: 512 }] };
+const base: GuardedTaskDefinition = {
+  family: 'team-a-report',
+  containerDefinitions: [{ image, cpu: 256, memory: 512 }],
+};
 
 describe('checkGuardrails', () => {
   it('accepts a definition inside every rule', () => {
@@ -31,6 +35,8 @@ describe('checkGuardrails', () => {
       'allowedRoleArns',
       '$.executionRoleArn',
     ],
+    ['a family outside runFamilies', { ...base, family: 'team-b-report' }, 'runFamilies', '$.family'],
+    ['a family that only starts like an allowed one', { ...base, family: 'nightly-2' }, 'runFamilies', '$.family'],
     ['host network mode', { ...base, networkMode: 'host' }, 'allowHostNetwork', '$.networkMode'],
     [
       'a privileged container',
@@ -84,6 +90,18 @@ describe('checkGuardrails', () => {
     ]);
   });
 
+  it('names the setting when the stage runs no family at all', () => {
+    expect(checkGuardrails(base, { ...rules, runFamilies: [] })).toEqual([
+      {
+        rule: 'runFamilies',
+        path: '$.family',
+        message:
+          'This stage registers and runs no task definition family; ask for the family to be added to runFamilies.',
+      },
+    ]);
+    expect(checkGuardrails({ ...base, family: 'nightly' }, rules)).toEqual([]);
+  });
+
   it('lets a stage allow host networking and privileged containers', () => {
     const td = { networkMode: 'host', containerDefinitions: [{ image, privileged: true }] };
     expect(checkGuardrails(td, { ...rules, allowHostNetwork: true, allowPrivileged: true })).toEqual([]);
@@ -99,6 +117,7 @@ describe('loadConfig', () => {
       allowHostNetwork: false,
       maxTaskCpu: 4096,
       maxTaskMemory: 30720,
+      runFamilies: ['*'],
     });
   });
 
@@ -108,12 +127,14 @@ describe('loadConfig', () => {
       BERTH_ALLOWED_IMAGES: '',
       BERTH_ALLOW_PRIVILEGED: 'true',
       BERTH_MAX_TASK_CPU: '1024',
+      BERTH_RUN_FAMILIES: 'team-a-*, nightly',
     });
     expect(config.guardrails).toMatchObject({
       allowedRoleArns: ['arn:a', 'arn:b'],
       allowedImages: [],
       allowPrivileged: true,
       maxTaskCpu: 1024,
+      runFamilies: ['team-a-*', 'nightly'],
     });
   });
 

@@ -214,6 +214,21 @@ describe('POST /runs', () => {
     expect(sfn.calls()).toHaveLength(0);
   });
 
+  it("answers 403 for a family outside the stage's runFamilies, which the workflow could not RunTask", async () => {
+    ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: { ...example(), family: 'payroll' } });
+    const result = await start(postJson('/runs', { taskDefinition: 'payroll:1' }), context);
+    expect(result.statusCode).toBe(403);
+    expect(body(result)).toMatchObject({ rule: 'runFamilies' });
+    expect(body(result).errors).toEqual([
+      {
+        rule: 'runFamilies',
+        path: '$.taskDefinition',
+        message: "Family payroll is not in this stage's runFamilies (anjana-*, ingest).",
+      },
+    ]);
+    expect(sfn.calls()).toHaveLength(0);
+  });
+
   it('answers 503 with Retry-After when Step Functions has too many executions running', async () => {
     sfn.on(StartExecutionCommand).rejects(sfnError(ExecutionLimitExceeded));
     const result = await start(postJson('/runs', { taskDefinition: 'anjana-educative:1' }), context);

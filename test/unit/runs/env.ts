@@ -8,4 +8,5 @@ Object.assign(process.env, {
   BERTH_SECURITY_GROUPS: 'sg-1',
   BERTH_CAPACITY_WAIT_SECONDS: '600',
   BERTH_CAPACITY_CHECK_INTERVAL_SECONDS: '30',
+  BERTH_RUN_FAMILIES: 'anjana-*,ingest',
 });
