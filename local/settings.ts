@@ -7,8 +7,11 @@
  *   BERTH_REGION      region in ARNs and for the handlers (default AWS_REGION, else us-east-1)
  *   BERTH_ACCOUNT_ID  account id in ARNs (default 000000000000)
  *   BERTH_STATE_DIR   where the endpoint keeps its state (default .berth/state, git-ignored)
+ * and every stage setting serverless.yml gives the handlers from a param (`BERTH_MAX_TASK_CPU: ${param:maxTaskCpu}`):
+ * set in the environment, it overrides the param (paramsFromEnvironment).
  */
 import path from 'node:path';
+import YAML from 'yaml';
 
 export interface LocalSettings {
   host: string;
@@ -40,4 +43,29 @@ export function localSettings(env: NodeJS.ProcessEnv = process.env, cwd = proces
     accountId,
     stateDir: path.resolve(cwd, env.BERTH_STATE_DIR ?? '.berth/state'),
   };
+}
+
+/**
+ * `name=value` for each stage param that serverless.yml hands the functions as a BERTH_* variable
+ * (`provider.environment`, `BERTH_X: ${param:name}`) and that `env` sets: serverless-offline gives functions
+ * provider.environment over the process's own variables, so the launcher passes these as `--param` instead.
+ * Params in `except` are left out (the launcher sets those itself).
+ */
+export function paramsFromEnvironment(
+  serverlessYml: string,
+  env: NodeJS.ProcessEnv,
+  except: readonly string[] = [],
+): string[] {
+  const environment = (YAML.parse(serverlessYml) as { provider?: { environment?: Record<string, unknown> } })?.provider
+    ?.environment;
+  const out: string[] = [];
+  for (const [variable, value] of Object.entries(environment ?? {})) {
+    const param = typeof value === 'string' ? /^\$\{param:(\w+)\}$/.exec(value)?.[1] : undefined;
+    if (param === undefined || except.includes(param)) continue;
+    const set = env[variable];
+    // serverless refuses `--param=name=` (a value must have a character): an empty value goes as one space,
+    // which the handlers' settings trim back to empty.
+    if (set !== undefined) out.push(`${param}=${set === '' ? ' ' : set}`);
+  }
+  return out;
 }

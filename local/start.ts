@@ -6,11 +6,12 @@
  * 3. On Ctrl-C (or SIGTERM) stop the child, then close the endpoint; if the child dies, stop too.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startAwsEndpoint } from './endpoint/server';
 import { DEFAULT_SERVICES } from './endpoint/services';
-import { localSettings } from './settings';
+import { localSettings, paramsFromEnvironment } from './settings';
 import { lambdaClientInvoker } from './sfn/lambda-invoke';
 import { sfnService, stepFunctionsService } from './sfn/service';
 import { openLocalTriggers } from './triggers';
@@ -77,6 +78,11 @@ async function main() {
   // serverless-offline does not resolve the CloudFormation intrinsics serverless.yml builds these from
   // on AWS, so the local values are passed as params (a --param wins over the file's params).
   const params = [
+    // BERTH_MAX_TASK_CPU=1024 npm start: stage settings from the environment (see local/settings.ts).
+    ...paramsFromEnvironment(readFileSync(path.join(process.cwd(), 'serverless.yml'), 'utf8'), process.env, [
+      'runTaskStateMachineArn',
+      'subnets',
+    ]),
     `runTaskStateMachineArn=${runTaskStateMachineArn(settings)}`,
     // The local cluster takes any subnet id: awsvpc tasks (the example) run with no networkConfiguration.
     `subnets=${process.env.BERTH_SUBNETS || LOCAL_SUBNET}`,

@@ -130,3 +130,25 @@ it('leaves nothing behind when the launcher alone is killed -9: serverless-offli
     await alone.kill();
   }
 });
+
+it("takes the stage's guardrails from the environment, an empty value included", async () => {
+  const limited = await startStack({
+    env: { BERTH_RUN_FAMILIES: 'team-*', BERTH_MAX_TASK_CPU: '64', BERTH_ALLOWED_IMAGES: '' },
+  });
+  try {
+    const res = await fetch(`${limited.api}/task-definitions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: example,
+    });
+    expect(res.status).toBe(403);
+    const problem = await json(res);
+    expect(problem.errors.map((e: { rule: string; path: string }) => [e.rule, e.path])).toEqual([
+      ['runFamilies', '$.family'],
+      ['allowedImages', '$.containerDefinitions[0].image'],
+      ['maxTaskCpu', '$.cpu'],
+    ]);
+  } finally {
+    await limited.kill();
+  }
+});

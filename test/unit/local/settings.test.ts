@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { paramsFromEnvironment } from '../../../local/settings';
+
+const serverlessYml = readFileSync(path.join(__dirname, '..', '..', '..', 'serverless.yml'), 'utf8');
+
+describe('paramsFromEnvironment', () => {
+  it("turns the BERTH_* variables serverless.yml fills from params into --param values, the launcher's own left out", () => {
+    const env = {
+      BERTH_MAX_TASK_CPU: '1024',
+      BERTH_RUN_FAMILIES: 'team-*',
+      BERTH_ALLOWED_IMAGES: '',
+      BERTH_SUBNETS: 'subnet-9',
+      BERTH_RUN_STATE_MACHINE_ARN: 'arn:x',
+      BERTH_API_PORT: '3100',
+      PATH: '/bin',
+    };
+    expect(paramsFromEnvironment(serverlessYml, env, ['runTaskStateMachineArn', 'subnets']).sort()).toEqual([
+      'allowedImages= ',
+      'maxTaskCpu=1024',
+      'runFamilies=team-*',
+    ]);
+  });
+
+  it('covers every guardrail the README documents', () => {
+    const env = Object.fromEntries(
+      [
+        'BERTH_ALLOWED_ROLE_ARNS',
+        'BERTH_ALLOWED_IMAGES',
+        'BERTH_ALLOW_PRIVILEGED',
+        'BERTH_ALLOW_HOST_NETWORK',
+        'BERTH_MAX_TASK_CPU',
+        'BERTH_MAX_TASK_MEMORY',
+        'BERTH_RUN_FAMILIES',
+      ].map((name) => [name, 'x']),
+    );
+    expect(paramsFromEnvironment(serverlessYml, env)).toHaveLength(7);
+  });
+
+  it('reads only values that are a param reference, nothing else', () => {
+    const ref = (what: string) => `$${'{'}${what}}`; // serverless's variable syntax, built to keep it out of templates
+    const yml = `provider:\n  environment:\n    BERTH_A: ${ref('param:a')}\n    BERTH_B: fixed\n    BERTH_C: ${ref('self:custom.c')}\n`;
+    expect(paramsFromEnvironment(yml, { BERTH_A: '1', BERTH_B: '2', BERTH_C: '3' })).toEqual(['a=1']);
+  });
+});
