@@ -7,8 +7,8 @@ import { locationOfRun, startRun } from '../lib/runs/service';
 
 const deps = { sfn: sfnClient(), ecs: ecsClient(), config: loadRunsConfig() };
 
-export const handler = httpApi(async ({ body, headers }) => {
-  const { created, ...run } = await startRun(deps, { body, idempotencyKey: headers['idempotency-key'] });
+export const handler = httpApi(async ({ body, headers, caller }) => {
+  const { created, ...run } = await startRun(deps, { body, idempotencyKey: headers['idempotency-key'], caller });
   const reply = created ? accepted(run, locationOfRun(run.runId)) : ok(run);
   return { ...reply, headers: { Location: locationOfRun(run.runId) } };
 });

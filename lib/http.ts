@@ -28,6 +28,11 @@ export interface ApiRequest {
   /** Header names in lower case. */
   headers: Record<string, string>;
   requestId: string;
+  /**
+   * The IAM principal API Gateway authenticated (AWS_IAM authorization): `requestContext.identity.userArn`, e.g.
+   * `arn:aws:sts::123456789012:assumed-role/orders/i-0abc`. Undefined when there is none (locally, unsigned).
+   */
+  caller: string | undefined;
 }
 
 export interface Reply {
@@ -157,6 +162,7 @@ export function httpApi(fn: (req: ApiRequest) => Promise<Reply>) {
         query: compact(event.queryStringParameters),
         headers,
         requestId: event.requestContext?.requestId ?? '',
+        caller: event.requestContext?.identity?.userArn ?? undefined,
       });
       return json(reply.status, reply.body, 'application/json', reply.headers);
     });

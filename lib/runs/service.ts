@@ -92,12 +92,26 @@ export function checkIdempotencyKey(key: string | undefined): string | undefined
   return key;
 }
 
+const ASSUMED_ROLE = /^arn:([\w-]+):sts::(\d{12}):assumed-role\/([^/]+)\/[^/]+$/;
+
 /**
- * The run id a key maps to: a UUID (version 8, RFC 9562) from the key's SHA-256, so a repeat finds
- * the same execution name with no table, and keyed ids look like the random (version 4) ones.
+ * The principal an Idempotency-Key belongs to: the caller's ARN, with an assumed role's session name dropped
+ * (`arn:aws:sts::123456789012:assumed-role/orders/i-0abc` -> `arn:aws:iam::123456789012:role/orders`). A service
+ * retrying from another instance or container of itself has another session name and must find its run again.
  */
-export function runIdForKey(key: string): string {
-  const hex = createHash('sha256').update(`berth:idempotency-key:${key}`).digest('hex');
+export function idempotencyScope(caller: string): string {
+  const role = ASSUMED_ROLE.exec(caller);
+  return role === null ? caller : `arn:${role[1]}:iam::${role[2]}:role/${role[3]}`;
+}
+
+/**
+ * The run id a key maps to: a UUID (version 8, RFC 9562) from the SHA-256 of the key and its caller's scope
+ * (idempotencyScope), so a repeat finds the same execution name with no table, and keyed ids look like the
+ * random (version 4) ones.
+ */
+export function runIdForKey(key: string, caller?: string): string {
+  const scope = caller === undefined ? '' : idempotencyScope(caller);
+  const hex = createHash('sha256').update(`berth:idempotency-key:${scope}\n${key}`).digest('hex');
   const variant = ((Number.parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
@@ -131,6 +145,11 @@ async function describeExecution(
 export interface StartRunInput {
   body: unknown;
   idempotencyKey?: string | undefined;
+  /**
+   * Who asks (the IAM principal of a signed API call): an Idempotency-Key is scoped to it, so two services that
+   * happen to pick the same key start two runs and never see each other's (idempotencyScope).
+   */
+  caller?: string | undefined;
   /** What started the run (a schedule, an event: lib/triggers); absent for POST /runs, recorded as `api`. */
   trigger?: RunTrigger;
 }
@@ -291,7 +310,7 @@ export async function startRun(deps: RunsDeps, input: StartRunInput): Promise<St
   if (!parsed.ok) throw new ValidationError(parsed.violations);
   const request = parsed.value;
 
-  const runId = key === undefined ? (deps.newRunId ?? randomUUID)() : runIdForKey(key);
+  const runId = key === undefined ? (deps.newRunId ?? randomUUID)() : runIdForKey(key, input.caller);
   const hash = key === undefined ? undefined : requestHash(request);
   if (key !== undefined && hash !== undefined) {
     const existing = await describeExecution(deps, runId);

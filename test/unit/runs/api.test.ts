@@ -1,4 +1,5 @@
 /** The /runs handlers end to end through the middy stack, with ECS and Step Functions mocked. */
+import type { APIGatewayProxyEvent } from 'aws-lambda';
 import './env';
 import {
   ClientException,
@@ -26,7 +27,7 @@ import { handler as cancel } from '../../../functions/cancel-run';
 import { handler as get } from '../../../functions/get-run';
 import { handler as list } from '../../../functions/list-runs';
 import { handler as start } from '../../../functions/start-run';
-import { requestHash, runIdForKey } from '../../../lib/runs/service';
+import { idempotencyScope, requestHash, runIdForKey } from '../../../lib/runs/service';
 import type { ExecutionInput } from '../../../lib/runs/types';
 import { apiEvent, context, postJson } from '../api/event';
 import { STATE_MACHINE_ARN } from './env';
@@ -55,9 +56,15 @@ const sfnError = <T>(Type: new (o: { message: string; $metadata: object }) => T,
   new Type({ message, $metadata: {} });
 const startedInput = (): ExecutionInput =>
   JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.input ?? '{}') as ExecutionInput;
-const withKey = (payload: unknown, key: string) => {
+const withKey = (payload: unknown, key: string, caller?: string) => {
   const event = postJson('/runs', payload);
   event.headers = { ...event.headers, 'Idempotency-Key': key };
+  if (caller !== undefined) {
+    event.requestContext = {
+      ...event.requestContext,
+      identity: { userArn: caller } as APIGatewayProxyEvent['requestContext']['identity'],
+    };
+  }
   return event;
 };
 const execution = (runId: string, fields: Partial<DescribeExecutionCommandOutput> = {}) => ({
@@ -254,6 +261,23 @@ describe('POST /runs with an Idempotency-Key', () => {
     expect(body(result)).toEqual({ runId, status: 'PENDING' });
     expect(startedInput().idempotency).toEqual({ key, requestHash: expect.any(String) });
     expect(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.name).toBe(runId);
+  });
+
+  it("scopes a key to its caller: another service's same key is another run; another session of a role is not", async () => {
+    const orders = 'arn:aws:sts::123456789012:assumed-role/orders/i-0abc';
+    expect(idempotencyScope(orders)).toBe('arn:aws:iam::123456789012:role/orders');
+    expect(idempotencyScope('arn:aws:iam::123456789012:user/ci')).toBe('arn:aws:iam::123456789012:user/ci');
+    expect(runIdForKey(key, 'arn:aws:sts::123456789012:assumed-role/orders/i-0def')).toBe(runIdForKey(key, orders));
+    expect(runIdForKey(key, 'arn:aws:sts::123456789012:assumed-role/billing/i-0abc')).not.toBe(
+      runIdForKey(key, orders),
+    );
+    expect(runIdForKey(key, orders)).not.toBe(runId);
+
+    sfn.on(DescribeExecutionCommand).rejects(sfnError(ExecutionDoesNotExist));
+    const result = await start(withKey(payload, key, orders), context);
+    expect(result.statusCode).toBe(202);
+    expect(body(result).runId).toBe(runIdForKey(key, orders));
+    expect(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.name).toBe(runIdForKey(key, orders));
   });
 
   it('answers the same run, starting nothing, when the same key comes with the same body', async () => {
