@@ -4,6 +4,8 @@
  *   BERTH_ECS_STEP_MS             milliseconds between two lifecycle steps of a task (default 20)
  *   BERTH_ECS_SIMULATE_SECONDS    how long a simulated container runs unless steered (default 0.2)
  *   BERTH_FARGATE_MAX_TASKS       FARGATE tasks that may be unstopped at once, standing in for the Fargate quota (default 100)
+ *   BERTH_ECS_STOPPED_TASK_SECONDS  how long a STOPPED task stays (DescribeTasks, ListTasks, its log) before it is
+ *                                 forgotten, as ECS forgets stopped tasks after about an hour (default 3600)
  *   BERTH_FAULT_THROTTLE_RATE     share of ECS calls answered ThrottlingException, 0..1 (default 0: off)
  *   BERTH_FAULT_THROTTLE_OPERATIONS  comma-separated ECS operations the throttle applies to (default all)
  *   BERTH_FAULT_PLACEMENT_REASON  every RunTask placement fails with this reason, e.g. RESOURCE:CPU (default off)
@@ -17,6 +19,8 @@ export interface EcsOptions {
   stepMs: number;
   simulateSeconds: number;
   fargateMaxTasks: number;
+  /** Seconds a STOPPED task is kept before it is purged (ECS: stopped tasks appear for at least an hour). */
+  stoppedTaskSeconds: number;
   faults: FaultSettings;
   /** Uniform in [0, 1): placement ties and throttling draws; tests inject one. */
   random: () => number;
@@ -50,6 +54,7 @@ export function ecsOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): EcsOpti
     stepMs: number(env, 'BERTH_ECS_STEP_MS', 20, 0, 600_000),
     simulateSeconds: number(env, 'BERTH_ECS_SIMULATE_SECONDS', 0.2, 0, 2_147_483),
     fargateMaxTasks: number(env, 'BERTH_FARGATE_MAX_TASKS', 100, 0, 1_000_000),
+    stoppedTaskSeconds: number(env, 'BERTH_ECS_STOPPED_TASK_SECONDS', 3600, 0.01, 31_536_000),
     faults,
     random: Math.random,
     now: Date.now,

@@ -238,6 +238,7 @@ export interface TasksOptions {
   stepMs: number;
   simulateSeconds: number;
   fargateMaxTasks: number;
+  stoppedTaskSeconds: number;
   random: () => number;
   now: () => number;
 }
@@ -269,6 +270,7 @@ export class Tasks {
   private readonly logsDir: string;
   private readonly scratchDir: string;
   private readonly timers = new Set<NodeJS.Timeout>();
+  private purgeTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
   private constructor(
@@ -301,7 +303,56 @@ export class Tasks {
       if (stored.task.lastStatus !== 'STOPPED') writes.push(model.recover(entry));
     }
     await Promise.all(writes);
+    await model.purgeStopped();
+    model.schedulePurge();
     return model;
+  }
+
+  /** Sweeps for expired STOPPED tasks every minute, or as often as they expire when that is sooner. */
+  private schedulePurge(): void {
+    const timer = setInterval(() => {
+      this.purgeStopped().catch((err: unknown) => console.error('[berth] ECS could not purge stopped tasks:', err));
+    }, Math.min(60, this.options.stoppedTaskSeconds) * 1000);
+    timer.unref();
+    this.purgeTimer = timer;
+  }
+
+  /**
+   * Forgets the tasks STOPPED for longer than stoppedTaskSeconds, as ECS does ("stopped tasks appear in the
+   * returned results for at least one hour"): out of the indexes (DescribeTasks then answers MISSING), out of
+   * the journal, their log file removed. Client tokens stay: a repeated RunTask still answers the same ARNs.
+   */
+  private async purgeStopped(): Promise<void> {
+    if (this.closed) return;
+    const cutoff = this.now() - this.options.stoppedTaskSeconds;
+    const deletes: Promise<void>[] = [];
+    for (const lists of this.listed.values()) {
+      const keep: string[] = [];
+      for (const id of lists.STOPPED) {
+        const entry = this.byId.get(id);
+        const task = entry?.stored.task;
+        if (
+          entry === undefined ||
+          task === undefined ||
+          task.lastStatus !== 'STOPPED' ||
+          task.stoppedAt === undefined
+        ) {
+          keep.push(id);
+          continue;
+        }
+        if (task.stoppedAt > cutoff) {
+          keep.push(id);
+          continue;
+        }
+        this.byId.delete(id);
+        deletes.push(this.store.delete(this.key(entry.stored)));
+        if (entry.stored.log === undefined) {
+          deletes.push(fs.rm(this.logFile(id), { force: true }));
+        }
+      }
+      if (keep.length !== lists.STOPPED.length) lists.STOPPED = keep;
+    }
+    await Promise.all(deletes);
   }
 
   private async recover(entry: TaskEntry): Promise<void> {
@@ -330,6 +381,7 @@ export class Tasks {
   /** Stops the lifecycle timers and kills the process containers this endpoint runs (see service.ts). */
   close(): void {
     this.closed = true;
+    clearInterval(this.purgeTimer);
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     for (const entry of this.byId.values()) {

@@ -3,7 +3,7 @@
  * instances, tasks and logs are as they were answered, and a task that was running is stopped as on a lost host
  * (its process killed, its resources given back), so nothing stays RUNNING forever.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   CreateClusterCommand,
@@ -183,5 +183,56 @@ it('stops what ran under an endpoint killed with SIGKILL, kills its process and 
     expect(instances.containerInstances?.map((i) => i.runningTasksCount)).toEqual([0, 0, 0]);
   } finally {
     await restarted.close();
+  }
+});
+
+it('forgets a task BERTH_ECS_STOPPED_TASK_SECONDS after it stopped, log included, for good; a running task stays', async () => {
+  const stateDir = tempStateDir();
+  const first = await startEcsEndpoint({ stoppedTaskSeconds: 0.5 }, stateDir);
+  let doneArn: string;
+  let runningArn: string;
+  try {
+    await first.ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: 'quick',
+        containerDefinitions: [{ name: 'main', image: 'busybox', memory: 64, command: ['sh', '-c', 'echo quick'] }],
+      }),
+    );
+    await first.ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: 'long',
+        containerDefinitions: [
+          { name: 'main', image: 'someimage', memory: 64, dockerLabels: { 'berth.simulate.seconds': '600' } },
+        ],
+      }),
+    );
+    doneArn = (await first.ecs.send(new RunTaskCommand({ taskDefinition: 'quick' }))).tasks![0]!.taskArn!;
+    runningArn = (await first.ecs.send(new RunTaskCommand({ taskDefinition: 'long' }))).tasks![0]!.taskArn!;
+    await waitForTask(first.ecs, doneArn);
+    const logFile = path.join(stateDir, 'ecs-logs', `${doneArn.split('/').pop()}.log`);
+    expect(existsSync(logFile)).toBe(true);
+    expect((await first.ecs.send(new ListTasksCommand({ desiredStatus: 'STOPPED' }))).taskArns).toEqual([doneArn]);
+
+    const deadline = Date.now() + 5000;
+    let described = await first.ecs.send(new DescribeTasksCommand({ tasks: [doneArn, runningArn] }));
+    while (described.failures?.length === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      described = await first.ecs.send(new DescribeTasksCommand({ tasks: [doneArn, runningArn] }));
+    }
+    expect(described.failures).toEqual([{ arn: doneArn, reason: 'MISSING' }]);
+    expect(described.tasks?.map((t) => [t.taskArn, t.lastStatus])).toEqual([[runningArn, 'RUNNING']]);
+    expect((await first.ecs.send(new ListTasksCommand({ desiredStatus: 'STOPPED' }))).taskArns).toEqual([]);
+    expect(existsSync(logFile)).toBe(false);
+    expect((await admin(first.url, 'GetTaskLog', { task: doneArn })).status).toBe(400);
+  } finally {
+    await first.close();
+  }
+
+  const second = await startEcsEndpoint({}, stateDir);
+  try {
+    const described = await second.ecs.send(new DescribeTasksCommand({ tasks: [doneArn] }));
+    expect(described.failures).toEqual([{ arn: doneArn, reason: 'MISSING' }]);
+  } finally {
+    await second.close();
   }
 });
