@@ -188,7 +188,7 @@ it('stops what ran under an endpoint killed with SIGKILL, kills its process and 
 
 it('forgets a task BERTH_ECS_STOPPED_TASK_SECONDS after it stopped, log included, for good; a running task stays', async () => {
   const stateDir = tempStateDir();
-  const first = await startEcsEndpoint({ stoppedTaskSeconds: 0.5 }, stateDir);
+  const first = await startEcsEndpoint({ stoppedTaskSeconds: 2 }, stateDir);
   let doneArn: string;
   let runningArn: string;
   try {
@@ -213,7 +213,8 @@ it('forgets a task BERTH_ECS_STOPPED_TASK_SECONDS after it stopped, log included
     expect(existsSync(logFile)).toBe(true);
     expect((await first.ecs.send(new ListTasksCommand({ desiredStatus: 'STOPPED' }))).taskArns).toEqual([doneArn]);
 
-    const deadline = Date.now() + 5000;
+    // Swept within twice the retention (the sweep runs every stoppedTaskSeconds, at most a minute).
+    const deadline = Date.now() + 10_000;
     let described = await first.ecs.send(new DescribeTasksCommand({ tasks: [doneArn, runningArn] }));
     while (described.failures?.length === 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -222,6 +223,8 @@ it('forgets a task BERTH_ECS_STOPPED_TASK_SECONDS after it stopped, log included
     expect(described.failures).toEqual([{ arn: doneArn, reason: 'MISSING' }]);
     expect(described.tasks?.map((t) => [t.taskArn, t.lastStatus])).toEqual([[runningArn, 'RUNNING']]);
     expect((await first.ecs.send(new ListTasksCommand({ desiredStatus: 'STOPPED' }))).taskArns).toEqual([]);
+    // The log file goes with the sweep's journal write, just after the task left the indexes.
+    while (existsSync(logFile) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(existsSync(logFile)).toBe(false);
     expect((await admin(first.url, 'GetTaskLog', { task: doneArn })).status).toBe(400);
   } finally {
