@@ -9,6 +9,10 @@ const list = (raw) =>
     .map((s) => s.trim())
     .filter(Boolean);
 
+/** The stage's runFamilies param as a list: what the state machine may RunTask (and deploy/triggers.js checks). */
+const runFamilies = async (resolveVariable) => list(await resolveVariable('param:runFamilies'));
+module.exports.stageRunFamilies = runFamilies;
+
 /**
  * The API functions: one role each, with only the calls its use case makes (lib/task-definitions.ts,
  * lib/runs/service.ts). ECS task definition actions do not support resource-level permissions, so
@@ -158,7 +162,7 @@ module.exports.workflowResources = async ({ resolveVariable }) => {
   const stage = await resolveVariable('sls:stage');
   const clusters = await runClusters(resolveVariable);
   const inClusters = { StringEquals: { 'ecs:cluster': clusters } };
-  const families = list(await resolveVariable('param:runFamilies'));
+  const families = await runFamilies(resolveVariable);
   const roles = list(await resolveVariable('param:allowedRoleArns'));
   const fn = (key) => `${service}-${stage}-${key}`;
   const lambdaArn = (logicalId) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });

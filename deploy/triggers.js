@@ -15,6 +15,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const YAML = require('yaml');
+const { stageRunFamilies } = require('./iam');
 
 const ROOT = path.join(__dirname, '..');
 
@@ -31,7 +32,7 @@ function triggersModules() {
  * Reads and validates a trigger file; throws an Error listing every problem, each naming its trigger.
  * Returns the triggers (lib/triggers/config.ts Trigger).
  */
-function loadTriggers(file) {
+function loadTriggers(file, runFamilies) {
   const absolute = path.resolve(ROOT, file);
   const relative = absolute.startsWith(`${ROOT}${path.sep}`) ? path.relative(ROOT, absolute) : absolute;
   let document;
@@ -41,7 +42,7 @@ function loadTriggers(file) {
     throw new Error(`Trigger file ${relative}: ${err.code === 'ENOENT' ? 'not found' : err.message}`);
   }
   const { config } = triggersModules();
-  const result = config.parseTriggerFile(document);
+  const result = config.parseTriggerFile(document, runFamilies === undefined ? {} : { runFamilies });
   if (!result.ok) {
     throw new Error(`Trigger file ${relative} is not valid:\n${config.formatTriggerProblems(result.problems)}`);
   }
@@ -104,7 +105,7 @@ module.exports.loadTriggers = loadTriggers;
 module.exports.logicalName = logicalName;
 
 module.exports.resources = async ({ resolveVariable }) => {
-  const triggers = loadTriggers(await triggerFile(resolveVariable));
+  const triggers = loadTriggers(await triggerFile(resolveVariable), await stageRunFamilies(resolveVariable));
   const { targets } = triggersModules();
   const stateMachine = await resolveVariable('self:custom.runTaskStateMachineName');
   const seen = new Map();

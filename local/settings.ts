@@ -46,6 +46,19 @@ export function localSettings(env: NodeJS.ProcessEnv = process.env, cwd = proces
 }
 
 /**
+ * A stage param as the local handlers get it: from the environment variable serverless.yml gives it to them
+ * under, if set, else serverless.yml's default (`params.default`). Undefined if it has neither.
+ */
+export function localStageParam(serverlessYml: string, env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const fromEnv = paramsFromEnvironment(serverlessYml, env).find((p) => p.startsWith(`${name}=`));
+  if (fromEnv !== undefined) return fromEnv.slice(name.length + 1).trim();
+  const value = (YAML.parse(serverlessYml) as { params?: { default?: Record<string, unknown> } })?.params?.default?.[
+    name
+  ];
+  return value === undefined || value === null ? undefined : String(value);
+}
+
+/**
  * `name=value` for each stage param that serverless.yml hands the functions as a BERTH_* variable
  * (`provider.environment`, `BERTH_X: ${param:name}`) and that `env` sets: serverless-offline gives functions
  * provider.environment over the process's own variables, so the launcher passes these as `--param` instead.

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startAwsEndpoint } from './endpoint/server';
 import { DEFAULT_SERVICES } from './endpoint/services';
-import { localSettings, paramsFromEnvironment } from './settings';
+import { localSettings, localStageParam, paramsFromEnvironment } from './settings';
 import { lambdaClientInvoker } from './sfn/lambda-invoke';
 import { sfnService, stepFunctionsService } from './sfn/service';
 import { openLocalTriggers } from './triggers';
@@ -32,6 +32,7 @@ function runTaskStateMachineArn(settings: { region: string; accountId: string })
 
 async function main() {
   const settings = localSettings();
+  const serverlessYml = readFileSync(path.join(process.cwd(), 'serverless.yml'), 'utf8');
   const invokeLambda = lambdaClientInvoker(`http://${settings.host}:${settings.lambdaPort}`, settings.region);
   // Schedules, event triggers and run events (local/triggers/): an invalid trigger file stops here, naming the trigger.
   const triggers = await openLocalTriggers({
@@ -39,6 +40,11 @@ async function main() {
     stage: LOCAL_STAGE,
     runTaskStateMachineArn: runTaskStateMachineArn(settings),
     invoke: invokeLambda,
+    // A trigger for a family the stage does not run could never start a run: refused here, as at package time.
+    runFamilies: (localStageParam(serverlessYml, process.env, 'runFamilies') ?? '*')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
   });
   const endpoint = await startAwsEndpoint({
     host: settings.host,
@@ -79,10 +85,7 @@ async function main() {
   // on AWS, so the local values are passed as params (a --param wins over the file's params).
   const params = [
     // BERTH_MAX_TASK_CPU=1024 npm start: stage settings from the environment (see local/settings.ts).
-    ...paramsFromEnvironment(readFileSync(path.join(process.cwd(), 'serverless.yml'), 'utf8'), process.env, [
-      'runTaskStateMachineArn',
-      'subnets',
-    ]),
+    ...paramsFromEnvironment(serverlessYml, process.env, ['runTaskStateMachineArn', 'subnets']),
     `runTaskStateMachineArn=${runTaskStateMachineArn(settings)}`,
     // The local cluster takes any subnet id: awsvpc tasks (the example) run with no networkConfiguration.
     `subnets=${process.env.BERTH_SUBNETS || LOCAL_SUBNET}`,

@@ -19,12 +19,15 @@
  *         taskDefinition: ingest
  *         overrides: { containerOverrides: [{ name: ingest, environment: [{ name: KEY, value: { $event: $.detail.key } }] }] }
  *
- * The run request is checked as POST /runs checks a body (lib/runs/request.ts) at load time; what only the
- * deployed stage can check (that the task definition exists, the guardrails) is checked when the trigger fires,
- * by the same use case as POST /runs. A template's place is checked once the event fills it.
+ * The run request is checked as POST /runs checks a body (lib/runs/request.ts) at load time, and so is an
+ * enabled trigger's family against the stage's runFamilies when the caller gives them (a trigger the stage could
+ * never run is refused at package time); what only the deployed stage can check (that the task definition exists,
+ * the other guardrails) is checked when the trigger fires, by the same use case as POST /runs. A template's place
+ * is checked once the event fills it.
  */
 import * as z from 'zod/mini';
 import { validateEventPattern } from '../events/pattern';
+import { matchesAny } from '../glob';
 import { parseRunRequest, type RunDefaults } from '../runs/request';
 import { fallbackMessage, toViolations } from '../task-definition/issues';
 import { TRIGGER_NAME } from './names';
@@ -217,8 +220,19 @@ function finish(trigger: Trigger, problems: TriggerProblem[], add: (path: string
   return { trigger, problems };
 }
 
+/** The family a run request's `taskDefinition` names (family, family:revision or ARN); undefined for a template. */
+function familyOf(taskDefinition: unknown): string | undefined {
+  if (typeof taskDefinition !== 'string') return undefined;
+  return taskDefinition.slice(taskDefinition.lastIndexOf('/') + 1).replace(/:\d+$/, '');
+}
+
+export interface TriggerFileOptions {
+  /** The stage's runFamilies (lib/config.ts): an enabled trigger for another family could never run. */
+  runFamilies?: readonly string[];
+}
+
 /** Validates a parsed trigger file (YAML or JSON); every problem at once, each naming its trigger. */
-export function parseTriggerFile(document: unknown): TriggerFileResult {
+export function parseTriggerFile(document: unknown, options: TriggerFileOptions = {}): TriggerFileResult {
   const parsed = TriggerFileSchema.safeParse(document ?? {}, { error: fallbackMessage });
   if (!parsed.success) {
     return {
@@ -231,7 +245,19 @@ export function parseTriggerFile(document: unknown): TriggerFileResult {
   for (const [name, raw] of Object.entries(parsed.data.triggers ?? {})) {
     const checked = checkTrigger(name, raw);
     problems.push(...checked.problems);
-    if (checked.trigger !== undefined) triggers.push(checked.trigger);
+    const trigger = checked.trigger;
+    if (trigger === undefined) continue;
+    const family = familyOf(trigger.run.taskDefinition);
+    const { runFamilies } = options;
+    if (trigger.enabled && runFamilies !== undefined && family !== undefined && !matchesAny(family, runFamilies)) {
+      problems.push({
+        trigger: name,
+        path: '$.run.taskDefinition',
+        message: `Family ${family} is not in this stage's runFamilies (${runFamilies.join(', ') || 'none'}): the trigger could never start a run.`,
+      });
+      continue;
+    }
+    triggers.push(trigger);
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, triggers };
 }

@@ -25,6 +25,7 @@ import {
   parseTriggerFile,
   type ScheduleTrigger,
   type Trigger,
+  type TriggerFileOptions,
 } from '../../lib/triggers/config';
 import { eventInvocation, scheduleInvocation } from '../../lib/triggers/targets';
 import { DEFAULT_BUS, eventTime } from '../events/models';
@@ -38,7 +39,7 @@ import { LocalScheduler } from './scheduler';
 export const DEFAULT_TRIGGERS_FILE = 'triggers.yml';
 
 /** Reads and validates a trigger file; throws an Error listing every problem, each naming its trigger. */
-export function loadTriggerFile(file: string): Trigger[] {
+export function loadTriggerFile(file: string, options: TriggerFileOptions = {}): Trigger[] {
   let document: unknown;
   try {
     document = YAML.parse(readFileSync(file, 'utf8'));
@@ -46,7 +47,7 @@ export function loadTriggerFile(file: string): Trigger[] {
     const code = (err as NodeJS.ErrnoException).code;
     throw new Error(`Trigger file ${file}: ${code === 'ENOENT' ? 'not found' : (err as Error).message}`);
   }
-  const result = parseTriggerFile(document);
+  const result = parseTriggerFile(document, options);
   if (!result.ok) throw new Error(`Trigger file ${file} is not valid:\n${formatTriggerProblems(result.problems)}`);
   return result.triggers;
 }
@@ -66,6 +67,8 @@ export interface LocalTriggersOptions {
   clock: () => Clock;
   subscribers?: EventSubscribers;
   log?: (line: string) => void;
+  /** The stage's runFamilies, checked against the enabled triggers' families when the file is loaded. */
+  runFamilies?: readonly string[];
   /** Attempts per invocation and the first delay (doubling), default 6 and 500 ms. */
   retry?: { attempts: number; delayMs: number };
 }
@@ -123,7 +126,10 @@ export class LocalTriggers {
 
   /** Validates the trigger file (throws naming each invalid trigger) and opens the triggers' state. */
   static async open(options: LocalTriggersOptions): Promise<LocalTriggers> {
-    const triggers = loadTriggerFile(options.file);
+    const triggers = loadTriggerFile(
+      options.file,
+      options.runFamilies === undefined ? {} : { runFamilies: options.runFamilies },
+    );
     const store = await DurableStore.open<unknown>(options.stateDir, 'triggers');
     return new LocalTriggers(triggers, store, options);
   }
@@ -251,6 +257,8 @@ export function openLocalTriggers(options: {
   runTaskStateMachineArn: string;
   invoke: LambdaInvoker;
   env?: NodeJS.ProcessEnv;
+  /** The stage's runFamilies: an enabled trigger for another family is refused (lib/triggers/config.ts). */
+  runFamilies?: readonly string[];
 }): Promise<LocalTriggers> {
   const env = options.env ?? process.env;
   const service = options.service ?? 'berth';
@@ -264,5 +272,6 @@ export function openLocalTriggers(options: {
     invoke: options.invoke,
     runTaskStateMachineArn: options.runTaskStateMachineArn,
     clock: () => clockFromEnv(env),
+    ...(options.runFamilies !== undefined && { runFamilies: options.runFamilies }),
   });
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { paramsFromEnvironment } from '../../../local/settings';
+import { localStageParam, paramsFromEnvironment } from '../../../local/settings';
 
 const serverlessYml = readFileSync(path.join(__dirname, '..', '..', '..', 'serverless.yml'), 'utf8');
 
@@ -41,5 +41,14 @@ describe('paramsFromEnvironment', () => {
     const ref = (what: string) => `$${'{'}${what}}`; // serverless's variable syntax, built to keep it out of templates
     const yml = `provider:\n  environment:\n    BERTH_A: ${ref('param:a')}\n    BERTH_B: fixed\n    BERTH_C: ${ref('self:custom.c')}\n`;
     expect(paramsFromEnvironment(yml, { BERTH_A: '1', BERTH_B: '2', BERTH_C: '3' })).toEqual(['a=1']);
+  });
+});
+
+describe('localStageParam', () => {
+  it("is the environment's value when set, else serverless.yml's default", () => {
+    expect(localStageParam(serverlessYml, {}, 'runFamilies')).toBe('*');
+    expect(localStageParam(serverlessYml, { BERTH_RUN_FAMILIES: 'team-*' }, 'runFamilies')).toBe('team-*');
+    expect(localStageParam(serverlessYml, { BERTH_RUN_FAMILIES: '' }, 'runFamilies')).toBe('');
+    expect(localStageParam(serverlessYml, {}, 'noSuchParam')).toBeUndefined();
   });
 });

@@ -236,6 +236,29 @@ describe('invalid triggers, each named', () => {
     );
   });
 
+  it("refuses an enabled trigger for a family outside the stage's runFamilies, in every way of naming it", () => {
+    const arn = 'arn:aws:ecs:us-east-1:123456789012:task-definition/payroll:3';
+    const document = {
+      triggers: {
+        byFamily: { schedule: { expression: 'rate(1 day)' }, run: { taskDefinition: 'payroll' } },
+        byRevision: { schedule: { expression: 'rate(1 day)' }, run: { taskDefinition: 'payroll:2' } },
+        byArn: { schedule: { expression: 'rate(1 day)' }, run: { taskDefinition: arn } },
+        disabled: { enabled: false, schedule: { expression: 'rate(1 day)' }, run: { taskDefinition: 'payroll' } },
+        allowed: { schedule: { expression: 'rate(1 day)' }, run: { taskDefinition: 'team-a-report:4' } },
+        fromEvent: { event: { pattern: { source: ['x'] } }, run: { taskDefinition: { $event: '$.detail.family' } } },
+      },
+    };
+    const result = parseTriggerFile(document, { runFamilies: ['team-a-*', 'nightly'] });
+    expect(result.ok).toBe(false);
+    const message =
+      "Family payroll is not in this stage's runFamilies (team-a-*, nightly): the trigger could never start a run.";
+    expect(result.ok ? [] : result.problems).toEqual(
+      ['byFamily', 'byRevision', 'byArn'].map((trigger) => ({ trigger, path: '$.run.taskDefinition', message })),
+    );
+    expect(parseTriggerFile(document, { runFamilies: ['*'] }).ok).toBe(true);
+    expect(parseTriggerFile(document).ok).toBe(true);
+  });
+
   it('refuses a file that is not a mapping of triggers', () => {
     expect(problems({ trigger: {} })).toEqual([{ path: '$.trigger', message: 'Unknown parameter "trigger".' }]);
     expect(problems([1])).toEqual([{ path: '$', message: 'The trigger file must be a mapping with `triggers:`.' }]);
