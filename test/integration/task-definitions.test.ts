@@ -2,7 +2,8 @@
  * The walking skeleton end to end: the real local stack (serverless-offline running the bundled
  * handlers, Berth's local ECS endpoint), driven over HTTP.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { type Stack, startStack } from './stack';
@@ -132,8 +133,16 @@ it('leaves nothing behind when the launcher alone is killed -9: serverless-offli
 });
 
 it("takes the stage's guardrails from the environment, an empty value included", async () => {
+  // The repo's triggers run the example's family, which this stage does not: they would stop the start.
+  const noTriggers = path.join(mkdtempSync(path.join(os.tmpdir(), 'berth-it-')), 'triggers.yml');
+  writeFileSync(noTriggers, 'triggers: {}\n');
   const limited = await startStack({
-    env: { BERTH_RUN_FAMILIES: 'team-*', BERTH_MAX_TASK_CPU: '64', BERTH_ALLOWED_IMAGES: '' },
+    env: {
+      BERTH_RUN_FAMILIES: 'team-*',
+      BERTH_MAX_TASK_CPU: '64',
+      BERTH_ALLOWED_IMAGES: '',
+      BERTH_TRIGGERS_FILE: noTriggers,
+    },
   });
   try {
     const res = await fetch(`${limited.api}/task-definitions`, {
@@ -151,4 +160,10 @@ it("takes the stage's guardrails from the environment, an empty value included",
   } finally {
     await limited.kill();
   }
+});
+
+it("refuses to start with an enabled trigger for a family outside the stage's runFamilies, naming it", async () => {
+  await expect(startStack({ env: { BERTH_RUN_FAMILIES: 'team-*' } })).rejects.toThrow(
+    /trigger "example-upload" at \$\.run\.taskDefinition: Family anjana-educative is not in this stage's runFamilies/,
+  );
 });
