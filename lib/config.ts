@@ -28,13 +28,17 @@ export interface Config {
 
 type Env = Record<string, string | undefined>;
 
-function list(env: Env, name: string, fallback: string[]): string[] {
-  const raw = env[name];
-  if (raw === undefined) return fallback;
+/** A comma-separated setting as a list: items trimmed, empty ones dropped (`""` is the empty list). */
+export function commaList(raw: string): string[] {
   return raw
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
+}
+
+function list(env: Env, name: string, fallback: string[]): string[] {
+  const raw = env[name];
+  return raw === undefined ? fallback : commaList(raw);
 }
 
 function bool(env: Env, name: string, fallback: boolean): boolean {

@@ -50,12 +50,27 @@ export function localSettings(env: NodeJS.ProcessEnv = process.env, cwd = proces
  * under, if set, else serverless.yml's default (`params.default`). Undefined if it has neither.
  */
 export function localStageParam(serverlessYml: string, env: NodeJS.ProcessEnv, name: string): string | undefined {
-  const fromEnv = paramsFromEnvironment(serverlessYml, env).find((p) => p.startsWith(`${name}=`));
-  if (fromEnv !== undefined) return fromEnv.slice(name.length + 1).trim();
-  const value = (YAML.parse(serverlessYml) as { params?: { default?: Record<string, unknown> } })?.params?.default?.[
-    name
-  ];
+  const document = YAML.parse(serverlessYml) as ServerlessYml | null;
+  const fromEnv = paramValuesFromEnvironment(document, env).find(([param]) => param === name);
+  if (fromEnv !== undefined) return fromEnv[1];
+  const value = document?.params?.default?.[name];
   return value === undefined || value === null ? undefined : String(value);
+}
+
+interface ServerlessYml {
+  params?: { default?: Record<string, unknown> };
+  provider?: { environment?: Record<string, unknown> };
+}
+
+/** [param, value] for each param serverless.yml hands the functions as a BERTH_* variable that `env` sets. */
+function paramValuesFromEnvironment(document: ServerlessYml | null, env: NodeJS.ProcessEnv): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const [variable, value] of Object.entries(document?.provider?.environment ?? {})) {
+    const param = typeof value === 'string' ? /^\$\{param:(\w+)\}$/.exec(value)?.[1] : undefined;
+    const set = env[variable];
+    if (param !== undefined && set !== undefined) out.push([param, set]);
+  }
+  return out;
 }
 
 /**
@@ -69,16 +84,11 @@ export function paramsFromEnvironment(
   env: NodeJS.ProcessEnv,
   except: readonly string[] = [],
 ): string[] {
-  const environment = (YAML.parse(serverlessYml) as { provider?: { environment?: Record<string, unknown> } })?.provider
-    ?.environment;
-  const out: string[] = [];
-  for (const [variable, value] of Object.entries(environment ?? {})) {
-    const param = typeof value === 'string' ? /^\$\{param:(\w+)\}$/.exec(value)?.[1] : undefined;
-    if (param === undefined || except.includes(param)) continue;
-    const set = env[variable];
-    // serverless refuses `--param=name=` (a value must have a character): an empty value goes as one space,
-    // which the handlers' settings trim back to empty.
-    if (set !== undefined) out.push(`${param}=${set === '' ? ' ' : set}`);
-  }
-  return out;
+  return (
+    paramValuesFromEnvironment(YAML.parse(serverlessYml) as ServerlessYml | null, env)
+      .filter(([param]) => !except.includes(param))
+      // serverless refuses `--param=name=` (a value must have a character): an empty value goes as one space,
+      // which the handlers' settings trim back to empty.
+      .map(([param, value]) => `${param}=${value === '' ? ' ' : value}`)
+  );
 }

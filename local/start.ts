@@ -9,6 +9,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { commaList } from '../lib/config';
 import { startAwsEndpoint } from './endpoint/server';
 import { DEFAULT_SERVICES } from './endpoint/services';
 import { localSettings, localStageParam, paramsFromEnvironment } from './settings';
@@ -41,10 +42,7 @@ async function main() {
     runTaskStateMachineArn: runTaskStateMachineArn(settings),
     invoke: invokeLambda,
     // A trigger for a family the stage does not run could never start a run: refused here, as at package time.
-    runFamilies: (localStageParam(serverlessYml, process.env, 'runFamilies') ?? '*')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
+    runFamilies: commaList(localStageParam(serverlessYml, process.env, 'runFamilies') ?? '*'),
   });
   const endpoint = await startAwsEndpoint({
     host: settings.host,

@@ -331,16 +331,9 @@ export class Tasks {
       for (const id of lists.STOPPED) {
         const entry = this.byId.get(id);
         const task = entry?.stored.task;
-        if (
-          entry === undefined ||
-          task === undefined ||
-          task.lastStatus !== 'STOPPED' ||
-          task.stoppedAt === undefined
-        ) {
-          keep.push(id);
-          continue;
-        }
-        if (task.stoppedAt > cutoff) {
+        // desiredStatus STOPPED lists tasks still stopping too: only one STOPPED before the cutoff goes.
+        const expired = task?.lastStatus === 'STOPPED' && task.stoppedAt !== undefined && task.stoppedAt <= cutoff;
+        if (entry === undefined || !expired) {
           keep.push(id);
           continue;
         }
