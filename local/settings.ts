@@ -7,6 +7,7 @@
  *   BERTH_REGION      region in ARNs and for the handlers (default AWS_REGION, else us-east-1)
  *   BERTH_ACCOUNT_ID  account id in ARNs (default 000000000000)
  *   BERTH_STATE_DIR   where the endpoint keeps its state (default .berth/state, git-ignored)
+ *   BERTH_CORS_ORIGINS, BERTH_ALLOWED_HOSTS  which browser requests the local servers take (endpoint/browser-guard.ts)
  * and every stage setting serverless.yml gives the handlers from a param (`BERTH_MAX_TASK_CPU: ${param:maxTaskCpu}`):
  * set in the environment, it overrides the param (paramsFromEnvironment).
  */

@@ -93,11 +93,15 @@ async function main() {
   const offlineFix = path.join(__dirname, 'offline-fix', 'register.mjs');
   // It exits when its stdin ends, that is when this process is gone, however it died (see the module).
   const exitWithLauncher = path.join(__dirname, 'offline-fix', 'exit-with-launcher.mjs');
+  // No web page may drive its API or Lambda port: Host and Origin checks (local/endpoint/browser-guard.ts).
+  const browserGuard = path.join(__dirname, 'offline-fix', 'browser-guard.mjs');
   const args = [
     '--import',
     pathToFileURL(offlineFix).href,
     '--import',
     pathToFileURL(exitWithLauncher).href,
+    '--import',
+    pathToFileURL(browserGuard).href,
     serverless,
     'offline',
     'start',

@@ -39,6 +39,13 @@ export class MethodNotAllowedException extends AwsError {
   }
 }
 
+/** The body is not in the protocol's media type (application/x-amz-json-1.0 or 1.1). */
+export class UnsupportedMediaTypeException extends AwsError {
+  constructor(message: string) {
+    super('UnsupportedMediaTypeException', message, 415);
+  }
+}
+
 export class RequestEntityTooLargeException extends AwsError {
   constructor(message: string) {
     super('RequestEntityTooLargeException', message, 413);

@@ -7,16 +7,23 @@
  * - SigV4 signatures are accepted without being checked, and any credentials will do.
  * - An operation a service does not implement answers UnknownOperationException (400) naming it, so a
  *   missing feature fails loudly instead of answering `{}`.
+ * - No web page can drive it (./browser-guard.ts): a Host that is not loopback, or an Origin the user did not
+ *   allow (BERTH_CORS_ORIGINS), is refused with AccessDeniedException (403) before anything runs; a request
+ *   without the protocol's Content-Type (`application/x-amz-json-1.0` or `1.1`) is refused with 415. Both the
+ *   content type and X-Amz-Target need a CORS preflight from a browser, and a preflight from an origin that is
+ *   not allowed gets no Access-Control-Allow-* header. An allowed origin gets the CORS headers the SDK needs.
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type BrowserGuardPolicy, browserGuardPolicy, type Refusal, refusal } from './browser-guard';
 import {
   AwsError,
   MethodNotAllowedException,
   RequestEntityTooLargeException,
   SerializationException,
   UnknownOperationException,
+  UnsupportedMediaTypeException,
 } from './errors';
 import type { AwsJsonService, JsonObject, ServiceFactory } from './service';
 import { DEFAULT_SERVICES } from './services';
@@ -31,6 +38,8 @@ export interface AwsEndpointOptions {
   stateDir: string;
   /** Defaults to every service Berth emulates. */
   services?: readonly ServiceFactory[];
+  /** Which browser requests it takes; defaults to BERTH_CORS_ORIGINS and BERTH_ALLOWED_HOSTS (./browser-guard.ts). */
+  browserGuard?: BrowserGuardPolicy;
 }
 
 export interface AwsEndpoint {
@@ -38,6 +47,9 @@ export interface AwsEndpoint {
   url: string;
   close(): Promise<void>;
 }
+
+/** The media types of the AWS JSON protocols (awsJson1_0, awsJson1_1), which no browser sends without a preflight. */
+const AWS_JSON_MEDIA_TYPE = /^application\/x-amz-json-1\.[01]$/;
 
 /** Far above any request the emulated APIs accept; only there to bound memory. */
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
@@ -157,14 +169,69 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Aws
     );
   }
 
+  const guard = options.browserGuard ?? browserGuardPolicy(process.env, options.host);
+
+  /** The CORS headers for an origin the user allowed (the browser guard has refused every other Origin). */
+  function corsHeaders(req: http.IncomingMessage): http.OutgoingHttpHeaders {
+    const origin = req.headers.origin;
+    if (origin === undefined) return {};
+    return {
+      'access-control-allow-origin': origin,
+      'access-control-expose-headers': 'x-amzn-RequestId, x-amzn-errortype, x-amz-id-2',
+      vary: 'Origin',
+    };
+  }
+
+  function preflight(req: http.IncomingMessage, res: http.ServerResponse) {
+    req.resume();
+    res.writeHead(204, {
+      ...corsHeaders(req),
+      'access-control-allow-methods': 'POST',
+      'access-control-allow-headers': req.headers['access-control-request-headers'] ?? 'content-type, x-amz-target',
+      'access-control-max-age': '600',
+    });
+    res.end();
+  }
+
+  function refuse(req: http.IncomingMessage, res: http.ServerResponse, requestId: string, refused: Refusal) {
+    req.resume();
+    send(
+      res,
+      requestId,
+      errorReply(new AwsError('AccessDeniedException', refused.message, refused.status), contentTypeOf(undefined)),
+    );
+  }
+
   const server = http.createServer((req, res) => {
     const requestId = randomUUID();
+    const refused = refusal(req, guard);
+    if (refused !== undefined) {
+      refuse(req, res, requestId, refused);
+      return;
+    }
+    for (const [name, value] of Object.entries(corsHeaders(req))) res.setHeader(name, value as string);
+    if (req.method === 'OPTIONS' && req.headers.origin !== undefined) {
+      preflight(req, res);
+      return;
+    }
     if (req.method !== 'POST') {
       req.resume();
       fail(
         res,
         requestId,
         new MethodNotAllowedException(`Berth's local endpoint takes POST / with X-Amz-Target, for ${served}.`),
+      );
+      return;
+    }
+    const mediaType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (!AWS_JSON_MEDIA_TYPE.test(mediaType)) {
+      req.resume();
+      fail(
+        res,
+        requestId,
+        new UnsupportedMediaTypeException(
+          `Content-Type must be application/x-amz-json-1.0 or application/x-amz-json-1.1 (the AWS JSON protocols), not ${mediaType || 'absent'}.`,
+        ),
       );
       return;
     }

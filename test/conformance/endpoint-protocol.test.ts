@@ -175,3 +175,28 @@ it('answers an unexpected ECS failure with ServerException (500), the name ECS u
     await broken.close();
   }
 });
+
+it('refuses a body in any media type but the AWS JSON protocols, as a browser sends without a preflight', async () => {
+  for (const contentType of ['text/plain', 'application/x-www-form-urlencoded', 'application/json']) {
+    const res = await fetch(endpoint.url, {
+      method: 'POST',
+      headers: { 'content-type': contentType, 'x-amz-target': `${ECS}.ListClusters` },
+      body: '{}',
+    });
+    await expectError(res, 415, 'UnsupportedMediaTypeException', /Content-Type must be application\/x-amz-json-1\.0/);
+  }
+});
+
+it('refuses a request from a web origin it was not told to allow, with no CORS header', async () => {
+  const res = await fetch(endpoint.url, {
+    method: 'POST',
+    headers: {
+      origin: 'https://evil.example',
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amz-target': `${ECS}.ListClusters`,
+    },
+    body: '{}',
+  });
+  await expectError(res, 403, 'AccessDeniedException', /web origin "https:\/\/evil.example" are refused/);
+  expect([...res.headers.keys()].filter((name) => name.startsWith('access-control-'))).toEqual([]);
+});

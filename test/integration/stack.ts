@@ -24,6 +24,8 @@ async function freePort(): Promise<number> {
 export interface Stack {
   api: string;
   aws: string;
+  /** serverless-offline's Lambda invoke port (the AWS SDK's Lambda Invoke). */
+  lambda: string;
   stateDir: string;
   output: () => string;
   /** SIGINT, as Ctrl-C sends it; resolves with the exit code. */
@@ -84,6 +86,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   return {
     api,
     aws: `http://127.0.0.1:${awsPort}`,
+    lambda: `http://127.0.0.1:${lambdaPort}`,
     stateDir,
     output: () => output,
     stop: async () => {
