@@ -69,8 +69,10 @@ module.exports.apiRoles = async ({ resolveVariable }) => {
       ecsTaskDefinitions('DescribeTaskDefinition', 'DeregisterTaskDefinition'),
     ]),
     StartRunRole: apiRole('startRun', [
-      // The task definition is resolved before anything starts; a repeated Idempotency-Key finds its run.
+      // The task definition and the cluster are resolved before anything starts; a repeated Idempotency-Key
+      // finds its run.
       ecsTaskDefinitions('DescribeTaskDefinition'),
+      { Effect: 'Allow', Action: 'ecs:DescribeClusters', Resource: await runClusters(resolveVariable) },
       { Effect: 'Allow', Action: 'states:StartExecution', Resource: stateMachine },
       onExecutions('DescribeExecution'),
     ]),

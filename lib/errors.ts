@@ -55,6 +55,16 @@ export class NotFoundError extends HttpError {
   readonly statusCode = 404;
   readonly title = 'Not found';
   readonly problemType = 'not-found';
+  /** `path`: the request member that names what does not exist (`$.cluster`), reported as `errors`. */
+  constructor(
+    message: string,
+    readonly path?: string,
+  ) {
+    super(message);
+  }
+  override extensions(): Record<string, unknown> {
+    return this.path === undefined ? {} : { errors: [{ path: this.path, message: this.message }] };
+  }
 }
 
 export class ConflictError extends HttpError {

@@ -13,6 +13,7 @@ import {
   PayloadTooLargeError,
   ServiceUnavailableError,
   UnsupportedMediaTypeError,
+  ValidationError,
 } from './errors';
 
 export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'berth' });
@@ -68,10 +69,17 @@ function compact(record: Record<string, string | undefined> | null | undefined):
   return out;
 }
 
-/** Reads the body: 413 over MAX_BODY_BYTES, 415 when it is not JSON, 400 when it does not parse. */
+/**
+ * Reads the body: 413 over MAX_BODY_BYTES, 415 when it is not JSON, 400 when it does not parse. API Gateway always
+ * hands the body over as a string; serverless-offline hands over a JSON scalar body (`false`, `0.0`) already
+ * parsed, which is read back as the JSON text it was.
+ */
 export function parseJsonBody(event: Event, headers: Record<string, string>): unknown {
-  if (event.body === null || event.body === undefined || event.body === '') return undefined;
-  const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+  const body: unknown = event.body;
+  if (body === null || body === undefined || body === '') return undefined;
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  const raw =
+    event.isBase64Encoded && typeof body === 'string' ? Buffer.from(text, 'base64') : Buffer.from(text, 'utf8');
   if (raw.byteLength > MAX_BODY_BYTES) {
     throw new PayloadTooLargeError(
       `The body is ${raw.byteLength} bytes; the limit is ${MAX_BODY_BYTES} bytes (64 KiB).`,
@@ -98,6 +106,27 @@ const json = (status: number, body: unknown, contentType: string, headers: Recor
 
 const THROTTLING = new Set(['ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded']);
 
+/**
+ * The AWS errors that mean "the request, as the caller gave it, is not valid" (ECS's ClientException and
+ * InvalidParameterException, Step Functions' Invalid* exceptions): a 400 with AWS's own message, not a 500.
+ * A use case that knows which member caused it maps it with that member's path first (e.g. `$.nextToken`).
+ */
+const REFUSED_REQUEST = new Set([
+  'ClientException',
+  'InvalidParameterException',
+  'InvalidToken',
+  'InvalidArn',
+  'InvalidName',
+  'InvalidExecutionInput',
+  'ValidationException',
+]);
+
+function asRefusedAwsRequest(err: unknown): HttpError | undefined {
+  const e = err as { name?: string; message?: string; $fault?: string };
+  if (typeof e?.name !== 'string' || !REFUSED_REQUEST.has(e.name) || e.$fault !== 'client') return undefined;
+  return new ValidationError([{ path: '$', message: `AWS refused the request (${e.name}): ${e.message ?? ''}` }]);
+}
+
 /** An AWS SDK error that means "try again shortly" rather than "Berth is broken". */
 function asRetryableAwsError(err: unknown): HttpError | undefined {
   const e = err as { name?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
@@ -108,9 +137,10 @@ function asRetryableAwsError(err: unknown): HttpError | undefined {
 }
 
 export function toProblem(err: unknown, event: Event): Result {
-  const known = err instanceof HttpError ? err : asRetryableAwsError(err);
+  const known = err instanceof HttpError ? err : (asRetryableAwsError(err) ?? asRefusedAwsRequest(err));
   if (known === undefined) {
-    logger.error('Unhandled error', err as Error);
+    // The problem body's requestId is API Gateway's: logged with the cause, so the caller's id finds it.
+    logger.error('Unhandled error', { requestId: event.requestContext?.requestId, error: err as Error });
     return json(
       500,
       {
@@ -124,7 +154,7 @@ export function toProblem(err: unknown, event: Event): Result {
       'application/problem+json',
     );
   }
-  if (known !== err) logger.warn('AWS call failed, answered as retryable', err as Error);
+  if (known !== err) logger.warn('AWS call failed, answered as a 4xx or 503', err as Error);
   else logger.info('Request refused', { status: known.statusCode, detail: known.message });
   return json(
     known.statusCode,
@@ -155,6 +185,8 @@ export function httpApi(fn: (req: ApiRequest) => Promise<Reply>) {
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(problemJson())
     .handler(async (event) => {
+      // Every log line of the invocation carries the id the caller sees in a problem body.
+      logger.appendKeys({ requestId: event.requestContext?.requestId });
       const headers = lowerCaseHeaders(event);
       const reply = await fn({
         body: parseJsonBody(event, headers),

@@ -193,14 +193,22 @@ export async function listTaskDefinitionFamilies({ ecs }: Pick<TaskDefinitionDep
     violations.push({ path: '$.nextToken', message: 'nextToken must be the token a previous page returned.' });
   }
   throwIfAny(violations);
-  const page = await ecs.send(
-    new ListTaskDefinitionFamiliesCommand({
-      familyPrefix: query.familyPrefix,
-      status,
-      maxResults: limit,
-      nextToken: query.nextToken,
-    }),
-  );
+  const page = await ecs
+    .send(
+      new ListTaskDefinitionFamiliesCommand({
+        familyPrefix: query.familyPrefix,
+        status,
+        maxResults: limit,
+        nextToken: query.nextToken,
+      }),
+    )
+    .catch((err: unknown) => {
+      // ECS refuses a token it did not issue (or one for other parameters) with InvalidParameterException.
+      if (query.nextToken !== undefined && (err as { name?: string })?.name === 'InvalidParameterException') {
+        throw new ValidationError([{ path: '$.nextToken', message: (err as Error).message }]);
+      }
+      throw err;
+    });
   const families = await mapLimited(page.families ?? [], 5, (family) => latestOf(ecs, family, status));
   return {
     items: families.filter((f): f is FamilySummary => f !== undefined),

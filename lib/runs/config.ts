@@ -20,6 +20,11 @@ export interface RunsConfig extends Config {
   stateMachineArn: string;
   /** The cluster a request without `cluster` runs on. */
   defaultCluster: string;
+  /**
+   * The clusters (names) the run-task state machine's role may RunTask on (param runClusters, else the default
+   * cluster): a run on any other would fail with AccessDenied, so POST /runs refuses it (403, rule runClusters).
+   */
+  runClusters: string[];
   /** For tasks in awsvpc mode when the request has no networkConfiguration; undefined when the stage has no subnets. */
   defaultNetwork?: NetworkConfigurationRequest;
   capacity: RunCapacity;
@@ -52,6 +57,12 @@ function wholeNumber(env: Env, name: string, fallback: number, min: number, max:
   return n;
 }
 
+/** `arn:aws:ecs:us-east-1:123456789012:cluster/jobs` -> `jobs`; a name stays as it is. */
+export function clusterName(cluster: string): string {
+  const arn = /^arn:aws[a-z-]*:ecs:[^:]*:[0-9]*:cluster\/(.+)$/.exec(cluster);
+  return arn ? arn[1]! : cluster;
+}
+
 export function loadRunsConfig(env: Env = process.env): RunsConfig {
   const stateMachineArn = required(env, 'BERTH_RUN_STATE_MACHINE_ARN');
   if (!STATE_MACHINE_ARN.test(stateMachineArn)) {
@@ -63,10 +74,13 @@ export function loadRunsConfig(env: Env = process.env): RunsConfig {
   if (assignPublicIp !== 'ENABLED' && assignPublicIp !== 'DISABLED') {
     throw new Error(`BERTH_ASSIGN_PUBLIC_IP must be ENABLED or DISABLED, got "${env.BERTH_ASSIGN_PUBLIC_IP}"`);
   }
+  const defaultCluster = env.BERTH_CLUSTER?.trim() || 'default';
+  const runClusters = list(env, 'BERTH_RUN_CLUSTERS').map(clusterName);
   return {
     ...loadConfig(env),
     stateMachineArn,
-    defaultCluster: env.BERTH_CLUSTER?.trim() || 'default',
+    defaultCluster,
+    runClusters: runClusters.length > 0 ? runClusters : [clusterName(defaultCluster)],
     ...(subnets.length > 0 && {
       defaultNetwork: {
         awsvpcConfiguration: {

@@ -11,6 +11,8 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import {
+  type Cluster,
+  DescribeClustersCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
   type ECSClient,
@@ -32,7 +34,7 @@ import { mapLimited } from '../concurrency';
 import { ConflictError, NotFoundError, PolicyError, ServiceUnavailableError, ValidationError } from '../errors';
 import { checkGuardrails } from '../guardrails';
 import type { Violation } from '../task-definition/validate';
-import type { RunsConfig } from './config';
+import { clusterName, type RunsConfig } from './config';
 import { canonicalJson, parseRunRequest, toExecutionInput } from './request';
 import { readSyncTask } from './sync-task';
 import {
@@ -78,18 +80,15 @@ function checkRunId(runId: string | undefined): string {
   return runId;
 }
 
-/** Validates the Idempotency-Key header: at most 64 printable ASCII characters. */
-export function checkIdempotencyKey(key: string | undefined): string | undefined {
-  if (key === undefined) return undefined;
-  if (!IDEMPOTENCY_KEY.test(key)) {
-    throw new ValidationError([
-      {
-        path: "$.headers['Idempotency-Key']",
-        message: 'Idempotency-Key must be 1 to 64 printable ASCII characters.',
-      },
-    ]);
-  }
-  return key;
+/** What is wrong with the Idempotency-Key header (at most 64 printable ASCII characters), if anything. */
+export function idempotencyKeyViolations(key: string | undefined): Violation[] {
+  if (key === undefined || IDEMPOTENCY_KEY.test(key)) return [];
+  return [
+    {
+      path: "$.headers['Idempotency-Key']",
+      message: 'Idempotency-Key must be 1 to 64 printable ASCII characters.',
+    },
+  ];
 }
 
 const ASSUMED_ROLE = /^arn:([\w-]+):sts::(\d{12}):assumed-role\/([^/]+)\/[^/]+$/;
@@ -176,6 +175,54 @@ async function resolveTaskDefinition(ecs: ECSClient, taskDefinition: string): Pr
         : `Task definition family ${taskDefinition} has no ACTIVE revision.`,
     );
   }
+}
+
+/** The stage's runClusters (403): checked before any ECS call, since the stage's roles reach no other cluster. */
+function checkRunCluster(cluster: string, config: RunsConfig): void {
+  if (config.runClusters.includes(clusterName(cluster))) return;
+  throw new PolicyError([
+    {
+      rule: 'runClusters',
+      path: '$.cluster',
+      message: `Cluster ${clusterName(cluster)} is not one of this stage's runClusters (${config.runClusters.join(', ')}): its run-task workflow may not run tasks there.`,
+    },
+  ]);
+}
+
+/**
+ * The run's cluster as ECS describes it (DescribeClusters:
+ * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeClusters.html answers an unknown one in
+ * `failures[]` with reason MISSING): 404 naming `$.cluster` when it does not exist or was deleted (INACTIVE), as
+ * RunTask would answer ClusterNotFoundException after the run was acknowledged.
+ */
+async function resolveCluster(ecs: ECSClient, cluster: string, fromRequest: boolean): Promise<Cluster> {
+  const out = await ecs.send(new DescribeClustersCommand({ clusters: [cluster] }));
+  const found = out.clusters?.find((c) => c.status !== 'INACTIVE');
+  if (found === undefined) {
+    throw new NotFoundError(
+      `Cluster ${cluster} does not exist${fromRequest ? '' : " (it is this stage's default cluster)"}.`,
+      '$.cluster',
+    );
+  }
+  return found;
+}
+
+/**
+ * Capacity providers the request names that are not associated with the cluster: RunTask refuses them with this
+ * InvalidParameterException, FARGATE and FARGATE_SPOT included (they must be associated like any other).
+ */
+function checkAgainstCluster(request: RunRequest, cluster: Cluster): Violation[] {
+  const associated = new Set(cluster.capacityProviders ?? []);
+  return (request.capacityProviderStrategy ?? []).flatMap((item, i) =>
+    associated.has(item.capacityProvider)
+      ? []
+      : [
+          {
+            path: `$.capacityProviderStrategy[${i}].capacityProvider`,
+            message: `Capacity provider ${item.capacityProvider} is not associated with cluster ${cluster.clusterName}: the specified capacity provider strategy cannot contain a capacity provider that is not associated with the cluster. Associate the capacity provider with the cluster or specify a valid capacity provider and try again.`,
+          },
+        ],
+  );
 }
 
 /** What ECS's RunTask would refuse about this request on this task definition, found before anything starts. */
@@ -294,20 +341,23 @@ async function repeated(
 
 /**
  * Starts a run.
- * 1. Validate the body (every violation at once: 400) and the Idempotency-Key header.
+ * 1. Validate the body and the Idempotency-Key header (every violation of both at once: 400).
  * 2. With a key, the run id is derived from it: if that execution exists, answer it (same request)
  *    or 409 (another request), whatever has changed since.
- * 3. Resolve the task definition (404 unknown, 400 INACTIVE) and check the request against it
- *    (container names, launch type, network mode; stage defaults for cluster and awsvpc network),
- *    then the stage's runFamilies and size limits (403): a mistake is refused now, not as a failed execution later.
+ * 3. The cluster must be one of the stage's runClusters (403). Resolve the task definition (404 unknown, 400
+ *    INACTIVE) and the cluster (404 unknown or deleted), and check the request against them (container names,
+ *    launch type, network mode, capacity providers associated with the cluster; stage defaults for cluster and
+ *    awsvpc network), then the stage's runFamilies and size limits (403): a mistake is refused now, not as a
+ *    failed execution later.
  * 4. Start the execution named by the run id. A key racing with itself lands on
  *    ExecutionAlreadyExists: then it is step 2 again.
  */
 export async function startRun(deps: RunsDeps, input: StartRunInput): Promise<StartRunResult> {
   const { config } = deps;
-  const key = checkIdempotencyKey(input.idempotencyKey);
+  const key = input.idempotencyKey;
   const parsed = parseRunRequest(input.body, config);
-  if (!parsed.ok) throw new ValidationError(parsed.violations);
+  const invalid = [...idempotencyKeyViolations(key), ...(parsed.ok ? [] : parsed.violations)];
+  if (!parsed.ok || invalid.length > 0) throw new ValidationError(invalid);
   const request = parsed.value;
 
   const runId = key === undefined ? (deps.newRunId ?? randomUUID)() : runIdForKey(key, input.caller);
@@ -317,8 +367,19 @@ export async function startRun(deps: RunsDeps, input: StartRunInput): Promise<St
     if (existing !== undefined) return repeated(deps, runId, key, hash, existing);
   }
 
-  const td = await resolveTaskDefinition(deps.ecs, request.taskDefinition);
+  const clusterNamed = request.cluster ?? config.defaultCluster;
+  checkRunCluster(clusterNamed, config);
+  // Both looked up at once; an unknown task definition is reported before an unknown cluster.
+  const [tdLookup, clusterLookup] = await Promise.allSettled([
+    resolveTaskDefinition(deps.ecs, request.taskDefinition),
+    resolveCluster(deps.ecs, clusterNamed, request.cluster !== undefined),
+  ]);
+  if (tdLookup.status === 'rejected') throw tdLookup.reason;
+  if (clusterLookup.status === 'rejected') throw clusterLookup.reason;
+  const td = tdLookup.value;
+  const cluster = clusterLookup.value;
   const { violations, network } = checkAgainstTaskDefinition(request, td, config);
+  violations.push(...checkAgainstCluster(request, cluster));
   if (violations.length > 0) throw new ValidationError(violations);
   checkStageRules(request, td, config);
 
@@ -327,7 +388,7 @@ export async function startRun(deps: RunsDeps, input: StartRunInput): Promise<St
     submittedAt: (deps.now ?? (() => new Date()))(),
     request,
     taskDefinitionArn: td.taskDefinitionArn ?? request.taskDefinition,
-    cluster: request.cluster ?? config.defaultCluster,
+    cluster: clusterNamed,
     ...(network !== undefined && { networkConfiguration: network }),
     trigger: input.trigger ?? { type: 'api', ...(request.startedBy !== undefined && { name: request.startedBy }) },
     ...(key !== undefined && hash !== undefined && { idempotency: { key, requestHash: hash } }),

@@ -4,6 +4,7 @@ import {
   DeregisterTaskDefinitionCommand,
   DescribeTaskDefinitionCommand,
   ECSClient,
+  InvalidParameterException,
   ListTaskDefinitionFamiliesCommand,
   ListTaskDefinitionsCommand,
   RegisterTaskDefinitionCommand,
@@ -14,6 +15,7 @@ import { handler as deregister } from '../../../functions/deregister-task-defini
 import { handler as get } from '../../../functions/get-task-definition';
 import { handler as list } from '../../../functions/list-task-definitions';
 import { handler as register } from '../../../functions/register-task-definition';
+import { logger } from '../../../lib/http';
 import { apiEvent, context, postJson } from './event';
 
 const ecs = mockClient(ECSClient);
@@ -208,5 +210,60 @@ describe('GET /task-definitions', () => {
     const result = await list(apiEvent({ queryStringParameters: query }), context);
     expect(result.statusCode).toBe(400);
     expect(body(result).errors).toEqual([expect.objectContaining({ path })]);
+  });
+});
+
+describe('what ECS or the caller can get wrong is a 4xx, never a 500', () => {
+  it('maps ECS refusing a page token it did not issue to 400 naming $.nextToken, with ECS words', async () => {
+    ecs
+      .on(ListTaskDefinitionFamiliesCommand)
+      .rejects(new InvalidParameterException({ message: 'Invalid NextToken.', $metadata: {} }));
+    const result = await list(
+      apiEvent({ path: '/task-definitions', queryStringParameters: { nextToken: 'garbage' } }),
+      context,
+    );
+    expect(result.statusCode).toBe(400);
+    expect(body(result).errors).toEqual([{ path: '$.nextToken', message: 'Invalid NextToken.' }]);
+  });
+
+  it('maps any other refusal ECS answers as a client error to 400 with its message', async () => {
+    ecs
+      .on(RegisterTaskDefinitionCommand)
+      .rejects(new ClientException({ message: 'Too many revisions.', $metadata: {}, $fault: 'client' } as never));
+    const result = await register(postJson('/task-definitions', example), context);
+    expect(result.statusCode).toBe(400);
+    expect(body(result).errors).toEqual([
+      { path: '$', message: 'AWS refused the request (ClientException): Too many revisions.' },
+    ]);
+  });
+
+  it.each([false, 0, true, null, 'text', 12.5])(
+    'answers 400 for a JSON body of %j, as serverless-offline hands it over (already parsed)',
+    async (value) => {
+      const event = postJson('/task-definitions', {});
+      event.body = value as unknown as string;
+      const result = await register(event, context);
+      expect(result.statusCode).toBe(400);
+      expect(result.headers).toMatchObject({ 'Content-Type': 'application/problem+json' });
+    },
+  );
+
+  it("logs a 500's cause under the requestId its problem body shows", async () => {
+    const logged = jest.spyOn(logger, 'error');
+    try {
+      ecs.on(RegisterTaskDefinitionCommand).rejects(new Error('disk on fire'));
+      const event = postJson('/task-definitions', example);
+      event.requestContext = { ...event.requestContext, requestId: 'req-500-check' };
+      const result = await register(event, context);
+      expect(result.statusCode).toBe(500);
+      expect(body(result)).toMatchObject({ requestId: 'req-500-check' });
+      expect(body(result).detail).not.toContain('disk on fire');
+      expect(logged).toHaveBeenCalledWith('Unhandled error', {
+        requestId: 'req-500-check',
+        error: expect.objectContaining({ message: 'disk on fire' }),
+      });
+    } finally {
+      logged.mockRestore();
+    }
   });
 });

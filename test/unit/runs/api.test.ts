@@ -3,6 +3,7 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import './env';
 import {
   ClientException,
+  DescribeClustersCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
   ECSClient,
@@ -82,6 +83,14 @@ beforeEach(() => {
   ecs.reset();
   sfn.reset();
   ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: example() });
+  ecs.on(DescribeClustersCommand).callsFake(({ clusters }: { clusters: string[] }) => ({
+    clusters: clusters.map((c) => ({
+      clusterName: c.split('/').pop(),
+      status: 'ACTIVE',
+      capacityProviders: ['FARGATE', 'FARGATE_SPOT'],
+    })),
+    failures: [],
+  }));
   sfn.on(StartExecutionCommand).resolves({ executionArn: 'x', startDate: new Date() });
   sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
 });
@@ -234,6 +243,72 @@ describe('POST /runs', () => {
       },
     ]);
     expect(sfn.calls()).toHaveLength(0);
+  });
+
+  it('answers 404 naming $.cluster for a cluster ECS does not know, or that was deleted, before any execution starts', async () => {
+    ecs.on(DescribeClustersCommand).resolves({ clusters: [], failures: [{ arn: 'batch', reason: 'MISSING' }] });
+    const result = await start(postJson('/runs', { taskDefinition: 'anjana-educative:1', cluster: 'batch' }), context);
+    expect(result.statusCode).toBe(404);
+    expect(body(result)).toMatchObject({
+      detail: 'Cluster batch does not exist.',
+      errors: [{ path: '$.cluster', message: 'Cluster batch does not exist.' }],
+    });
+    ecs.on(DescribeClustersCommand).resolves({ clusters: [{ clusterName: 'default', status: 'INACTIVE' }] });
+    const deleted = await start(postJson('/runs', { taskDefinition: 'anjana-educative:1' }), context);
+    expect(deleted.statusCode).toBe(404);
+    expect(body(deleted).detail).toBe("Cluster default does not exist (it is this stage's default cluster).");
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  it('answers 400 naming each capacity provider that is not associated with the cluster, as RunTask would', async () => {
+    ecs.on(DescribeClustersCommand).resolves({
+      clusters: [{ clusterName: 'default', status: 'ACTIVE', capacityProviders: ['FARGATE'] }],
+    });
+    const result = await start(
+      postJson('/runs', {
+        taskDefinition: 'anjana-educative:1',
+        capacityProviderStrategy: [{ capacityProvider: 'FARGATE' }, { capacityProvider: 'FARGATE_SPOT', weight: 1 }],
+      }),
+      context,
+    );
+    expect(result.statusCode).toBe(400);
+    expect(body(result).errors).toEqual([
+      {
+        path: '$.capacityProviderStrategy[1].capacityProvider',
+        message: expect.stringMatching(
+          /^Capacity provider FARGATE_SPOT is not associated with cluster default: the specified capacity provider strategy cannot contain a capacity provider that is not associated with the cluster\./,
+        ),
+      },
+    ]);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  it("answers 403 for a cluster outside the stage's runClusters, before any ECS call", async () => {
+    const result = await start(postJson('/runs', { taskDefinition: 'anjana-educative:1', cluster: 'prod' }), context);
+    expect(result.statusCode).toBe(403);
+    expect(body(result)).toMatchObject({
+      rule: 'runClusters',
+      errors: [{ rule: 'runClusters', path: '$.cluster', message: expect.stringContaining('Cluster prod is not one') }],
+    });
+    expect(ecs.calls()).toHaveLength(0);
+    // A cluster named by its ARN counts by its name.
+    const byArn = await start(
+      postJson('/runs', {
+        taskDefinition: 'anjana-educative:1',
+        cluster: 'arn:aws:ecs:us-east-1:123456789012:cluster/spot',
+      }),
+      context,
+    );
+    expect(byArn.statusCode).toBe(202);
+  });
+
+  it('reports a bad Idempotency-Key together with the body violations', async () => {
+    const result = await start(withKey({ taskDefinition: 'anjana-educative:1', count: 11 }, 'caf\u00e9'), context);
+    expect(result.statusCode).toBe(400);
+    expect(body(result).errors.map((e: { path: string }) => e.path)).toEqual([
+      "$.headers['Idempotency-Key']",
+      '$.count',
+    ]);
   });
 
   it('answers 503 with Retry-After when Step Functions has too many executions running', async () => {

@@ -4,6 +4,7 @@ export const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMac
 Object.assign(process.env, {
   BERTH_RUN_STATE_MACHINE_ARN: STATE_MACHINE_ARN,
   BERTH_CLUSTER: 'default',
+  BERTH_RUN_CLUSTERS: 'default,batch,arn:aws:ecs:us-east-1:123456789012:cluster/spot',
   BERTH_SUBNETS: 'subnet-1,subnet-2',
   BERTH_SECURITY_GROUPS: 'sg-1',
   BERTH_CAPACITY_WAIT_SECONDS: '600',

@@ -3,7 +3,12 @@
  * schedules and rules send (lib/triggers/targets.ts), the run it starts, and what it refuses without retrying.
  */
 import '../runs/env';
-import { DescribeTaskDefinitionCommand, ECSClient, type TaskDefinition } from '@aws-sdk/client-ecs';
+import {
+  DescribeClustersCommand,
+  DescribeTaskDefinitionCommand,
+  ECSClient,
+  type TaskDefinition,
+} from '@aws-sdk/client-ecs';
 import { DescribeExecutionCommand, ExecutionDoesNotExist, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../functions/start-triggered-run';
@@ -65,6 +70,7 @@ beforeEach(() => {
   ecs.reset();
   sfn.reset();
   ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition });
+  ecs.on(DescribeClustersCommand).resolves({ clusters: [{ clusterName: 'default', status: 'ACTIVE' }] });
   sfn.on(DescribeExecutionCommand).rejects(new ExecutionDoesNotExist({ message: 'no', $metadata: {} }));
   sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn', startDate: new Date() });
 });
