@@ -6,7 +6,7 @@
  * 3. On Ctrl-C (or SIGTERM) stop the child, then close the endpoint; if the child dies, stop too.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { commaList } from '../lib/config';
@@ -31,8 +31,34 @@ function runTaskStateMachineArn(settings: { region: string; accountId: string })
   return `arn:aws:states:${settings.region}:${settings.accountId}:stateMachine:berth-${LOCAL_STAGE}-run-task`;
 }
 
+/**
+ * This launcher's bundle directory, `.berth/build/<pid>`, after removing those of launchers that are gone (a
+ * `kill -9` leaves its directory behind; the next start reclaims it).
+ */
+function claimBuildDir(): string {
+  const root = path.join(process.cwd(), '.berth', 'build');
+  mkdirSync(root, { recursive: true });
+  for (const entry of readdirSync(root)) {
+    const pid = Number(entry);
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !alive(pid)) {
+      rmSync(path.join(root, entry), { recursive: true, force: true });
+    }
+  }
+  return path.join(root, String(process.pid));
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 async function main() {
   const settings = localSettings();
+  const buildDir = claimBuildDir();
   const serverlessYml = readFileSync(path.join(process.cwd(), 'serverless.yml'), 'utf8');
   const invokeLambda = lambdaClientInvoker(`http://${settings.host}:${settings.lambdaPort}`, settings.region);
   // Schedules, event triggers and run events (local/triggers/): an invalid trigger file stops here, naming the trigger.
@@ -76,6 +102,9 @@ async function main() {
     BERTH_HOST: settings.host,
     BERTH_API_PORT: String(settings.apiPort),
     BERTH_LAMBDA_PORT: String(settings.lambdaPort),
+    // Its own bundles (serverless.yml custom.esbuild.outputWorkFolder): `npx serverless package`, or another
+    // stack started from this checkout, cleans and rewrites `.esbuild`, never the bundles this stack serves.
+    BERTH_BUILD_DIR: path.relative(process.cwd(), buildDir),
   };
   for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_CONTAINER_CREDENTIALS_FULL_URI']) delete env[name];
 
@@ -95,6 +124,8 @@ async function main() {
   const exitWithLauncher = path.join(__dirname, 'offline-fix', 'exit-with-launcher.mjs');
   // No web page may drive its API or Lambda port: Host and Origin checks (local/endpoint/browser-guard.ts).
   const browserGuard = path.join(__dirname, 'offline-fix', 'browser-guard.mjs');
+  // At most BERTH_LAMBDA_WORKERS workers per function, so a burst queues instead of timing out (see the module).
+  const lambdaPool = path.join(__dirname, 'offline-fix', 'lambda-pool.mjs');
   const args = [
     '--import',
     pathToFileURL(offlineFix).href,
@@ -102,6 +133,8 @@ async function main() {
     pathToFileURL(exitWithLauncher).href,
     '--import',
     pathToFileURL(browserGuard).href,
+    '--import',
+    pathToFileURL(lambdaPool).href,
     serverless,
     'offline',
     'start',
@@ -151,6 +184,7 @@ async function main() {
     }
     await triggers.close();
     await endpoint.close();
+    rmSync(buildDir, { recursive: true, force: true });
     process.exit(code);
   };
   process.on('SIGINT', () => void stop(0));
