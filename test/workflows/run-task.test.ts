@@ -177,6 +177,22 @@ describe('run-task workflow', () => {
       expect(view.attempts.map((a) => [a.attempt, a.outcome])).toEqual([[1, 'SUCCEEDED']]);
     });
 
+    it('checks again and keeps the ClientToken when RunTask stays throttled through its retries', async () => {
+      // The Run Task states make 1 + 5 calls (MaxAttempts 5) before the Catch: throttle all of them.
+      await stack.admin('PutFaults', { throttle: { rate: 1, operations: ['RunTask'], count: 6 } });
+      const { events, view } = await runToEnd(executionInput(job), 'SUCCEEDED');
+      expect(path_(events)).toEqual([
+        ...['Check Capacity', 'Is There Room', 'Run Task', 'Wait For Capacity'],
+        ...['Check Capacity', 'Is There Room', 'Run Task'],
+      ]);
+      expect(failed(events)).toEqual(Array(6).fill('ECS.AmazonECSException'));
+      const tokens = events
+        .filter((e) => e.taskScheduledEventDetails?.resource === 'runTask.sync')
+        .map((e) => JSON.parse(e.taskScheduledEventDetails?.parameters ?? '{}').ClientToken);
+      expect(new Set(tokens)).toEqual(new Set([`${view.runId}-1-1`]));
+      expect(view.attempts.map((a) => [a.attempt, a.outcome])).toEqual([[1, 'SUCCEEDED']]);
+    });
+
     it('retries Check Capacity after the function timed out or died (Sandbox.Timedout, Lambda.Unknown)', async () => {
       stack.failInvokes('checkCapacity', ['Sandbox.Timedout', 'Lambda.Unknown']);
       const { events, view } = await runToEnd(executionInput(job), 'SUCCEEDED');
