@@ -226,6 +226,34 @@ module.exports.workflowResources = async ({ resolveVariable }) => {
               Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
             },
           ]),
+      {
+        // Logging to CloudWatch Logs (serverless.yml loggingConfig): the log delivery actions the Step Functions
+        // Developer Guide lists ("IAM policies for logging to CloudWatch Logs"); they take no resource-level
+        // permissions, so they are on `*`.
+        Effect: 'Allow',
+        Action: [
+          'logs:CreateLogDelivery',
+          'logs:GetLogDelivery',
+          'logs:UpdateLogDelivery',
+          'logs:DeleteLogDelivery',
+          'logs:ListLogDeliveries',
+          'logs:PutResourcePolicy',
+          'logs:DescribeResourcePolicies',
+          'logs:DescribeLogGroups',
+        ],
+        Resource: '*',
+      },
+      {
+        // X-Ray tracing (serverless.yml tracingConfig), as the Developer Guide's "IAM policies for X-Ray" lists it.
+        Effect: 'Allow',
+        Action: [
+          'xray:PutTraceSegments',
+          'xray:PutTelemetryRecords',
+          'xray:GetSamplingRules',
+          'xray:GetSamplingTargets',
+        ],
+        Resource: '*',
+      },
     ]),
     CheckCapacityRole: role('check-capacity', 'lambda.amazonaws.com', [
       ...functionBasics(fn('checkCapacity')),

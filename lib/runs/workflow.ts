@@ -149,6 +149,20 @@ export function runTaskTarget(runTask: RunTaskParameters): RunTaskTarget {
   return vpc ? 'LAUNCH_TYPE_VPC' : 'LAUNCH_TYPE';
 }
 
+/**
+ * RunTask failures that the Run Task states' Catch sends back to the capacity check after their Retry gave up
+ * (workflows/run-task.asl.yaml) and after which the next RunTask keeps the ClientToken: a throttled call
+ * started nothing, and a server or network error may have started a task that the same token finds again
+ * instead of starting a second. After a placement failure (AmazonECS.Unknown) the token is new: the retry is
+ * a new request, which ECS must place afresh.
+ */
+const SAME_TOKEN_AFTER: ReadonlySet<string> = new Set([
+  'ECS.AmazonECSException',
+  'ECS.ThrottlingException',
+  'ECS.ServerException',
+  'ECS.SdkClientException',
+]);
+
 /** ECS allows 64 characters in a ClientToken; a longer run id is hashed so the token stays unique. */
 export function clientToken(runId: string, attempt: number, check: number): string {
   const suffix = `-${attempt}-${check}`;
@@ -191,7 +205,10 @@ export function decideCapacity(
     waitedSeconds,
     checks,
     decision,
-    clientToken: clientToken(state.runId, attempt, checks),
+    clientToken:
+      previous !== undefined && state.failure !== undefined && SAME_TOKEN_AFTER.has(state.failure.Error)
+        ? previous.clientToken
+        : clientToken(state.runId, attempt, checks),
     message: describe(state, findings, decision, waitedSeconds, placementKeptFailing),
   };
 }

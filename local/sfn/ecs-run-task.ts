@@ -23,6 +23,11 @@
  *   form AWS shows them. A request that never got an answer is `ECS.SdkClientException`.
  * - When the execution is stopped or the state times out, the running tasks are stopped (StopTask, best
  *   effort) with a reason naming why.
+ * - A DescribeTasks poll that is throttled, meets a server error or loses its connection does not fail the
+ *   state: Step Functions watches the task on its side, and a throttle there is not the run's concern. The
+ *   driver backs off (exponentially, with jitter, up to `maxPollBackoffMs`) and keeps polling for as long as
+ *   the task runs; only other errors count towards `maxPollErrors`. Reading the task definition's essential
+ *   containers retries the same way, a few times.
  */
 import {
   DescribeTaskDefinitionCommand,
@@ -34,6 +39,7 @@ import {
   StopTaskCommand,
   type Task,
 } from '@aws-sdk/client-ecs';
+import { isTransientAwsError } from '../../lib/clients/errors';
 import { json } from './history';
 import type { TaskContext, TaskDriver } from './task-driver';
 import { sleep, TaskCancelledError, TaskError } from './task-error';
@@ -134,8 +140,23 @@ export interface EcsRunTaskOptions {
   ecs: () => Promise<ECSClient>;
   /** How often DescribeTasks is called while waiting (AWS uses events; locally a small interval). */
   pollIntervalMs: number;
-  /** Consecutive DescribeTasks errors tolerated before the state fails with the last one. */
+  /** Consecutive DescribeTasks errors (other than throttling, 5xx and network errors) tolerated before the state fails. */
   maxPollErrors?: number;
+  /** The longest wait between two polls while DescribeTasks is throttled or failing on ECS's side (default 10 s). */
+  maxPollBackoffMs?: number;
+}
+
+/** Transient failures of the essential-containers lookup tolerated before every container counts as essential. */
+const DESCRIBE_DEFINITION_TRIES = 5;
+
+/**
+ * The wait before the next poll after `failures` transient failures in a row: the poll interval, plus an
+ * exponential backoff with full jitter (so tasks throttled together do not poll again together), capped.
+ */
+export function pollBackoffMs(pollIntervalMs: number, failures: number, capMs: number, random = Math.random): number {
+  if (failures <= 0) return pollIntervalMs;
+  const ceiling = Math.min(capMs, pollIntervalMs * 2 ** Math.min(failures, 30));
+  return Math.min(capMs, pollIntervalMs + Math.floor(random() * ceiling));
 }
 
 function parseParameters(input: unknown): RunTaskCommandInput {
@@ -159,22 +180,26 @@ function parseParameters(input: unknown): RunTaskCommandInput {
 export function ecsRunTaskDriver(options: EcsRunTaskOptions, sync: boolean): TaskDriver {
   const essentialByDefinition = new Map<string, ReadonlySet<string>>();
   const maxPollErrors = options.maxPollErrors ?? 5;
+  const maxPollBackoffMs = Math.max(options.maxPollBackoffMs ?? 10_000, options.pollIntervalMs);
 
-  async function essentialContainers(ecs: ECSClient, taskDefinitionArn: string | undefined) {
+  async function essentialContainers(ecs: ECSClient, taskDefinitionArn: string | undefined, signal: AbortSignal) {
     if (taskDefinitionArn === undefined) return undefined;
     const cached = essentialByDefinition.get(taskDefinitionArn);
     if (cached) return cached;
-    try {
-      const { taskDefinition } = await ecs.send(
-        new DescribeTaskDefinitionCommand({ taskDefinition: taskDefinitionArn }),
-      );
-      const names = new Set(
-        (taskDefinition?.containerDefinitions ?? []).filter((c) => c.essential !== false).map((c) => c.name ?? ''),
-      );
-      essentialByDefinition.set(taskDefinitionArn, names); // a revision's containers never change
-      return names;
-    } catch {
-      return undefined; // every container then counts as essential
+    for (let failures = 0; ; ) {
+      try {
+        const { taskDefinition } = await ecs.send(
+          new DescribeTaskDefinitionCommand({ taskDefinition: taskDefinitionArn }),
+        );
+        const names = new Set(
+          (taskDefinition?.containerDefinitions ?? []).filter((c) => c.essential !== false).map((c) => c.name ?? ''),
+        );
+        essentialByDefinition.set(taskDefinitionArn, names); // a revision's containers never change
+        return names;
+      } catch (err) {
+        if (!isTransientAwsError(err) || ++failures >= DESCRIBE_DEFINITION_TRIES) return undefined; // all essential
+        await sleep(pollBackoffMs(options.pollIntervalMs, failures, maxPollBackoffMs), signal);
+      }
     }
   }
 
@@ -220,12 +245,14 @@ export function ecsRunTaskDriver(options: EcsRunTaskOptions, sync: boolean): Tas
 
       let latest: Task[] = tasks;
       let pollErrors = 0;
+      let transientFailures = 0;
       try {
         while (!latest.every((task) => task.lastStatus === 'STOPPED')) {
-          await sleep(options.pollIntervalMs, context.signal);
+          await sleep(pollBackoffMs(options.pollIntervalMs, transientFailures, maxPollBackoffMs), context.signal);
           try {
             const described = await ecs.send(new DescribeTasksCommand({ cluster, tasks: arns }));
             pollErrors = 0;
+            transientFailures = 0;
             const missing = described.failures ?? [];
             if (missing.length > 0) {
               throw new TaskError('States.TaskFailed', JSON.stringify(toPascalCase({ Failures: missing })));
@@ -233,6 +260,10 @@ export function ecsRunTaskDriver(options: EcsRunTaskOptions, sync: boolean): Tas
             latest = described.tasks ?? latest;
           } catch (err) {
             if (err instanceof TaskError) throw err;
+            if (isTransientAwsError(err)) {
+              transientFailures++; // never fails the state: the task is still running
+              continue;
+            }
             if (++pollErrors >= maxPollErrors) throw ecsTaskError(err);
           }
         }
@@ -246,7 +277,7 @@ export function ecsRunTaskDriver(options: EcsRunTaskOptions, sync: boolean): Tas
       }
 
       for (const task of latest) {
-        const essential = await essentialContainers(ecs, task.taskDefinitionArn);
+        const essential = await essentialContainers(ecs, task.taskDefinitionArn, context.signal);
         if (stoppedTaskFailed(task, essential))
           throw new TaskError('States.TaskFailed', JSON.stringify(toPascalCase(task)));
       }

@@ -11,9 +11,20 @@
  *   AWS's best practices say to retry: Lambda.ServiceException, Lambda.AWSLambdaException,
  *   Lambda.SdkClientException, Lambda.TooManyRequestsException).
  *   https://docs.aws.amazon.com/step-functions/latest/dg/sfn-best-practices.html#bp-lambda-serviceexception
+ * - A function that ran past its timeout fails the state with `Sandbox.Timedout`: Lambda answers such an
+ *   invoke as an Unhandled function error `{"errorType":"Sandbox.Timedout","errorMessage":"RequestId: <id>
+ *   Error: Task timed out after 10.00 seconds"}` and the integration takes the errorType as the error (older
+ *   runtimes reported no type, which Step Functions names `Lambda.Unknown`, as it does an out-of-memory end).
+ *   https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html
  * Invokers: `lambdaClientInvoker` (the default for `npm start`: @aws-sdk/client-lambda against
  * serverless-offline's Lambda port, so the real handlers run) and `inProcessInvoker` (tests: a map of
  * function name -> handler).
+ *
+ * serverless-offline 13 reports every function error as `errorType: "Error"` (its worker thread's
+ * structured clone keeps an error's stack but not its name, and its invoke route writes "Error" anyway), and
+ * a timed-out invoke as `"[504] - Lambda timeout."`. `lambdaClientInvoker` gives them the names Lambda gives
+ * them (`asLambdaReports`): the handler's error name, from the first line of its stack (`Name: message`),
+ * and `Sandbox.Timedout`; so a Retry on `Berth.TransientAwsError` or `Sandbox.Timedout` matches locally as on AWS.
  */
 import { randomUUID } from 'node:crypto';
 import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
@@ -106,6 +117,39 @@ export function inProcessInvoker(
   };
 }
 
+/** serverless-offline's message for an invoke that ran past the function's timeout (its HTTP API answers it 504). */
+export const OFFLINE_TIMEOUT_MESSAGE = '[504] - Lambda timeout.';
+
+function timedOutPayload(requestId: string): string {
+  return JSON.stringify({
+    errorType: 'Sandbox.Timedout',
+    errorMessage: `RequestId: ${requestId} Error: Task timed out (serverless-offline: ${OFFLINE_TIMEOUT_MESSAGE})`,
+  });
+}
+
+/**
+ * A function error payload from serverless-offline as Lambda would have reported it (see the module
+ * comment); anything else, and anything already named, is returned unchanged.
+ */
+export function asLambdaReports(payload: string, requestId: string): string {
+  let error: unknown;
+  try {
+    error = JSON.parse(payload);
+  } catch {
+    return payload;
+  }
+  if (typeof error !== 'object' || error === null || Array.isArray(error)) return payload;
+  const { errorType, errorMessage, trace } = error as { errorType?: unknown; errorMessage?: unknown; trace?: unknown };
+  if (errorType !== 'Error') return payload;
+  if (errorMessage === OFFLINE_TIMEOUT_MESSAGE) return timedOutPayload(requestId);
+  const header = Array.isArray(trace) && typeof trace[0] === 'string' ? trace[0] : undefined;
+  const named = header === undefined ? null : /^([A-Za-z_$][\w$.]*)(?:: (.*))?$/.exec(header);
+  const firstLine = typeof errorMessage === 'string' ? (errorMessage.split('\n')[0] ?? '') : '';
+  // Only a header that is exactly `Name: <the message's first line>` names the error.
+  if (named === null || named[1] === 'Error' || (named[2] ?? '') !== firstLine) return payload;
+  return JSON.stringify({ ...(error as object), errorType: named[1] });
+}
+
 /** Invokes through the Lambda API at `endpoint` (serverless-offline's Lambda port locally). */
 export function lambdaClientInvoker(endpoint: string, region: string): LambdaInvoker {
   let client: LambdaClient | undefined;
@@ -129,7 +173,18 @@ export function lambdaClientInvoker(endpoint: string, region: string): LambdaInv
         }),
       );
     } catch (err) {
-      const error = err as Error & { $metadata?: unknown };
+      const error = err as Error & { $metadata?: { httpStatusCode?: number; requestId?: string } };
+      if (error.$metadata?.httpStatusCode === 504) {
+        // A gateway timeout from the local Lambda port: the function ran past its timeout.
+        const requestId = error.$metadata.requestId ?? randomUUID();
+        return {
+          statusCode: 200,
+          functionError: 'Unhandled',
+          payload: timedOutPayload(requestId),
+          executedVersion: '$LATEST',
+          requestId,
+        };
+      }
       if (error.$metadata !== undefined && error.name !== 'Error')
         throw new LambdaServiceError(error.name, error.message);
       throw new LambdaServiceError('SdkClientException', `Unable to execute HTTP request: ${error.message}`);
@@ -141,7 +196,10 @@ export function lambdaClientInvoker(endpoint: string, region: string): LambdaInv
       requestId: response.$metadata.requestId ?? randomUUID(),
     };
     if (payloadBytes !== undefined && payloadBytes.length > 0) result.payload = new TextDecoder().decode(payloadBytes);
-    if (typeof response.FunctionError === 'string') result.functionError = response.FunctionError;
+    if (typeof response.FunctionError === 'string') {
+      result.functionError = response.FunctionError;
+      if (result.payload !== undefined) result.payload = asLambdaReports(result.payload, result.requestId);
+    }
     return result;
   };
 }

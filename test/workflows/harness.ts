@@ -23,7 +23,13 @@ import { runView } from '../../lib/runs/view';
 import { parseClusterConfig } from '../../local/ecs/cluster-config';
 import { localEcsServices } from '../../local/ecs/service';
 import { startAwsEndpoint } from '../../local/endpoint/server';
-import { type InProcessHandler, inProcessInvoker } from '../../local/sfn/lambda-invoke';
+import {
+  type InProcessHandler,
+  inProcessInvoker,
+  type LambdaInvoker,
+  LambdaServiceError,
+  parseFunctionName,
+} from '../../local/sfn/lambda-invoke';
 import { sfnService } from '../../local/sfn/service';
 import { localRunTaskDefinition, runTaskStateMachineName, workflows } from '../../local/workflows';
 
@@ -37,6 +43,17 @@ export interface InstanceShape {
   memory?: number;
 }
 
+/**
+ * How Lambda answers an invoke that failed outside the handler's code, as the lambda:invoke integration sees it:
+ * a timeout (Lambda's Unhandled error `Sandbox.Timedout`), an end with no error type (out of memory, an old
+ * runtime's timeout: Step Functions says `Lambda.Unknown`), or the Lambda service failing the invoke.
+ */
+export type InvokeFailure =
+  | 'Sandbox.Timedout'
+  | 'Lambda.Unknown'
+  | 'Lambda.ServiceException'
+  | 'Lambda.TooManyRequestsException';
+
 export interface Stack {
   ecs: ECSClient;
   sfn: SFNClient;
@@ -48,6 +65,11 @@ export interface Stack {
   /** Polls until the execution leaves RUNNING (the test's own timeout bounds it). */
   finished(executionArn: string): Promise<DescribeExecutionOutput>;
   history(executionArn: string): Promise<HistoryEvent[]>;
+  /**
+   * The next invokes of `functionKey` (serverless.yml's key: checkCapacity, decideRetry) fail, in order, as
+   * given; replaces what was pending (`[]` clears it).
+   */
+  failInvokes(functionKey: string, failures: InvokeFailure[]): void;
   close(): Promise<void>;
 }
 
@@ -60,7 +82,34 @@ export async function startStack(instances: InstanceShape[], timeScale = 0.001):
 
   // The real handlers, loaded once the endpoint's URL is known (their ECS client reads AWS_ENDPOINT_URL).
   const handlers: Record<string, InProcessHandler> = {};
-  const invoke = inProcessInvoker(handlers, { region: REGION, accountId: ACCOUNT_ID });
+  const inProcess = inProcessInvoker(handlers, { region: REGION, accountId: ACCOUNT_ID });
+  const pendingFailures = new Map<string, InvokeFailure[]>();
+  const invoke: LambdaInvoker = async (invocation) => {
+    const failure = pendingFailures.get(parseFunctionName(invocation.functionName).name)?.shift();
+    if (failure === undefined) return inProcess(invocation);
+    const base = { statusCode: 200, executedVersion: '$LATEST', requestId: `injected-${failure}` };
+    switch (failure) {
+      case 'Sandbox.Timedout':
+        return {
+          ...base,
+          functionError: 'Unhandled',
+          payload: JSON.stringify({
+            errorType: 'Sandbox.Timedout',
+            errorMessage: `RequestId: ${base.requestId} Error: Task timed out after 10.00 seconds`,
+          }),
+        };
+      case 'Lambda.Unknown':
+        return {
+          ...base,
+          functionError: 'Unhandled',
+          payload: JSON.stringify({
+            errorMessage: `RequestId: ${base.requestId} Process exited before completing request`,
+          }),
+        };
+      default:
+        throw new LambdaServiceError(failure.slice('Lambda.'.length), `${failure} (injected)`);
+    }
+  };
   const endpoint = await startAwsEndpoint({
     host: '127.0.0.1',
     port: 0,
@@ -131,6 +180,10 @@ export async function startStack(instances: InstanceShape[], timeScale = 0.001):
         nextToken = page.nextToken;
       } while (nextToken);
       return events;
+    },
+    failInvokes(functionKey, failures) {
+      const name = `berth-${STAGE}-${functionKey}`;
+      pendingFailures.set(name, [...failures]);
     },
     async close() {
       ecs.destroy();

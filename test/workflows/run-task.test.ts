@@ -7,7 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { DescribeTasksCommand } from '@aws-sdk/client-ecs';
 import { type HistoryEvent, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { AWS_MAX_ATTEMPTS } from '../../lib/clients/config';
 import type { RunStatus } from '../../lib/runs/types';
+import { TRANSIENT_AWS_ERROR } from '../../lib/workflow-step';
 import { executionInput, path_, type Stack, startStack, viewOf } from './harness';
 
 let stack: Stack;
@@ -154,6 +156,113 @@ describe('run-task workflow', () => {
     expect(path_(events)).toEqual(['Check Capacity', 'Is There Room', 'Run Task']);
     expect(failed(events)).toEqual(['ECS.AmazonECSException', 'ECS.AmazonECSException']);
     expect(view.attempts.map((a) => a.outcome)).toEqual(['SUCCEEDED']);
+  });
+
+  describe('transient failures never fail the run', () => {
+    afterEach(() => jest.restoreAllMocks());
+
+    it('retries Check Capacity when ECS stays throttled through the SDK retries (Berth.TransientAwsError)', async () => {
+      // Full jitter draws each backoff from [0, ceiling): 0 keeps the SDK's throttling backoff from really sleeping.
+      jest.spyOn(Math, 'random').mockReturnValue(0);
+      await stack.admin('PutFaults', {
+        throttle: { rate: 1, operations: ['ListContainerInstances'], count: AWS_MAX_ATTEMPTS },
+      });
+      const { events, view } = await runToEnd(executionInput(job), 'SUCCEEDED');
+      expect(path_(events)).toEqual(['Check Capacity', 'Is There Room', 'Run Task']);
+      expect(failed(events)).toEqual([TRANSIENT_AWS_ERROR]);
+      const cause = JSON.parse(events.find((e) => e.type === 'TaskFailed')?.taskFailedEventDetails?.cause ?? '{}');
+      expect(cause.errorMessage).toBe(
+        `ECS ListContainerInstances throttled after ${AWS_MAX_ATTEMPTS} attempts (ThrottlingException): Rate exceeded.`,
+      );
+      expect(view.attempts.map((a) => [a.attempt, a.outcome])).toEqual([[1, 'SUCCEEDED']]);
+    });
+
+    it('checks again and keeps the ClientToken when RunTask stays throttled through its retries', async () => {
+      // The Run Task states make 1 + 5 calls (MaxAttempts 5) before the Catch: throttle all of them.
+      await stack.admin('PutFaults', { throttle: { rate: 1, operations: ['RunTask'], count: 6 } });
+      const { events, view } = await runToEnd(executionInput(job), 'SUCCEEDED');
+      expect(path_(events)).toEqual([
+        ...['Check Capacity', 'Is There Room', 'Run Task', 'Wait For Capacity'],
+        ...['Check Capacity', 'Is There Room', 'Run Task'],
+      ]);
+      expect(failed(events)).toEqual(Array(6).fill('ECS.AmazonECSException'));
+      const tokens = events
+        .filter((e) => e.taskScheduledEventDetails?.resource === 'runTask.sync')
+        .map((e) => JSON.parse(e.taskScheduledEventDetails?.parameters ?? '{}').ClientToken);
+      expect(new Set(tokens)).toEqual(new Set([`${view.runId}-1-1`]));
+      expect(view.attempts.map((a) => [a.attempt, a.outcome])).toEqual([[1, 'SUCCEEDED']]);
+    });
+
+    it('retries Check Capacity after the function timed out or died (Sandbox.Timedout, Lambda.Unknown)', async () => {
+      stack.failInvokes('checkCapacity', ['Sandbox.Timedout', 'Lambda.Unknown']);
+      const { events, view } = await runToEnd(executionInput(job), 'SUCCEEDED');
+      expect(failed(events)).toEqual(['Sandbox.Timedout', 'Lambda.Unknown']);
+      expect(path_(events)).toEqual(['Check Capacity', 'Is There Room', 'Run Task']);
+      expect(view.attempts.map((a) => [a.attempt, a.outcome])).toEqual([[1, 'SUCCEEDED']]);
+    });
+
+    it('retries a Lambda service failure of Check Capacity (Lambda.ServiceException, Lambda.TooManyRequestsException)', async () => {
+      stack.failInvokes('checkCapacity', ['Lambda.ServiceException', 'Lambda.TooManyRequestsException']);
+      const { events } = await runToEnd(executionInput(job), 'SUCCEEDED');
+      expect(failed(events)).toEqual(['Lambda.ServiceException', 'Lambda.TooManyRequestsException']);
+    });
+
+    it('retries Decide Retry after it timed out, and the run ends as its policy says', async () => {
+      stack.failInvokes('decideRetry', ['Sandbox.Timedout']);
+      const { events, view } = await runToEnd(
+        executionInput(shell, {
+          runTask: { Overrides: sh('exit 3') },
+          retry: {
+            attempts: 3,
+            backoffSeconds: 1,
+            backoffRate: 1,
+            evaluateOnExit: [{ onExitCode: '3', action: 'EXIT' }],
+          },
+        }),
+        'FAILED',
+      );
+      expect(failed(events)).toEqual(['States.TaskFailed', 'Sandbox.Timedout']);
+      expect(view.attempts.map((a) => [a.attempt, a.outcome, a.retry?.decision])).toEqual([[1, 'FAILED', 'EXIT']]);
+      expect(view.error?.code).toBe('TaskFailed');
+    });
+
+    it('gives up on a function that always times out after a bounded number of tries', async () => {
+      stack.failInvokes('checkCapacity', Array(10).fill('Sandbox.Timedout'));
+      try {
+        const { events, execution, view } = await runToEnd(executionInput(job), 'FAILED');
+        expect(failed(events)).toEqual(Array(4).fill('Sandbox.Timedout')); // the first try and 3 retries
+        expect(execution.error).toBe('Sandbox.Timedout');
+        expect(view).toMatchObject({ status: 'FAILED', attempts: [], error: { code: 'Sandbox.Timedout' } });
+      } finally {
+        stack.failInvokes('checkCapacity', []);
+      }
+    });
+
+    it('keeps waiting for the task while DescribeTasks polls are throttled, with no RunTask again', async () => {
+      await stack.admin('PutFaults', { throttle: { rate: 1, operations: ['DescribeTasks'], count: 8 } });
+      const { events, view } = await runToEnd(executionInput(job), 'SUCCEEDED');
+      expect(failed(events)).toEqual([]);
+      expect(events.filter((e) => e.taskScheduledEventDetails?.resource === 'runTask.sync')).toHaveLength(1);
+      expect(view.attempts.map((a) => [a.attempt, a.outcome])).toEqual([[1, 'SUCCEEDED']]);
+      expect((await stack.admin('GetFaults')).faults).toEqual({}); // all 8 throttles were used
+    });
+  });
+
+  it('ends the run without an attempt when ECS refuses the capacity check, and says so', async () => {
+    const unknown = job.replace(/:\d+$/, ':99');
+    const { events, execution, view } = await runToEnd(executionInput(unknown), 'FAILED');
+    expect(failed(events)).toEqual(['ECS.ClientException']); // not retried
+    expect(execution.error).toBe('ECS.ClientException');
+    expect(view).toMatchObject({
+      status: 'FAILED',
+      attempts: [],
+      error: {
+        code: 'ECS.ClientException',
+        message: expect.stringMatching(
+          /^ECS refused DescribeTaskDefinition \(ClientException\): .+ The request is at fault, so it is not retried\.$/,
+        ),
+      },
+    });
   });
 
   it('goes back to the capacity check when RunTask loses a placement race', async () => {

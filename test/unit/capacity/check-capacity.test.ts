@@ -170,6 +170,23 @@ describe('checkRunCapacity', () => {
     expect(s.check?.message).toContain('RunTask kept failing to place the task');
   });
 
+  it('keeps the ClientToken after a RunTask that failed for a passing reason, not after a placement failure', async () => {
+    serveCluster([instance(1, 4096)]);
+    const first = await checkRunCapacity(deps(), state({ capacity: { waitSeconds: 600, checkIntervalSeconds: 10 } }));
+    expect(first.check?.clientToken).toBe('run-1-1-1');
+    for (const error of [
+      'ECS.AmazonECSException',
+      'ECS.ThrottlingException',
+      'ECS.ServerException',
+      'ECS.SdkClientException',
+    ]) {
+      const again = await checkRunCapacity(deps(), { ...first, failure: { Error: error, Cause: 'x' } });
+      expect(again.check).toMatchObject({ decision: 'RUN', checks: 2, clientToken: 'run-1-1-1' });
+    }
+    const placed = await checkRunCapacity(deps(), { ...first, failure: { Error: 'AmazonECS.Unknown', Cause: 'x' } });
+    expect(placed.check).toMatchObject({ checks: 2, clientToken: 'run-1-1-2' });
+  });
+
   it('starts a new budget and token series for the next attempt', async () => {
     serveCluster([instance(1, 4096)]);
     const previous = await checkRunCapacity(deps(), state());

@@ -8,7 +8,13 @@ import {
   type Task,
 } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ecsRunTaskDriver, stoppedTaskFailed, toCamelCase, toPascalCase } from '../../../../local/sfn/ecs-run-task';
+import {
+  ecsRunTaskDriver,
+  pollBackoffMs,
+  stoppedTaskFailed,
+  toCamelCase,
+  toPascalCase,
+} from '../../../../local/sfn/ecs-run-task';
 import type { NewEvent } from '../../../../local/sfn/history';
 import type { TaskContext } from '../../../../local/sfn/task-driver';
 import { TaskCancelledError, TaskError } from '../../../../local/sfn/task-error';
@@ -222,6 +228,38 @@ describe('ecs:runTask.sync driver', () => {
     );
   });
 
+  it('keeps polling through throttled, failing and unreachable DescribeTasks calls, however many in a row', async () => {
+    const throttled = Object.assign(new Error('Rate exceeded'), {
+      name: 'ThrottlingException',
+      $metadata: { httpStatusCode: 400 },
+    });
+    const serverError = Object.assign(new Error('Internal error'), {
+      name: 'ServerException',
+      $metadata: { httpStatusCode: 500 },
+    });
+    const unreachable = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET', $metadata: {} });
+    ecsMock.on(RunTaskCommand).resolves({ tasks: [task()] });
+    const describe = ecsMock.on(DescribeTasksCommand);
+    const transient = [...Array(8).fill(throttled), serverError, serverError, unreachable, unreachable];
+    for (const err of transient) describe.rejectsOnce(err);
+    describe.resolves({ tasks: [stopped({ main: 0 })] });
+    const backingOff = ecsRunTaskDriver({ ecs: async () => client, pollIntervalMs: 1, maxPollBackoffMs: 20 }, true);
+    const out = await backingOff.run({ TaskDefinition: 'job' }, context().ctx);
+    expect(out).toMatchObject({ LastStatus: 'STOPPED' });
+    expect(ecsMock.commandCalls(DescribeTasksCommand)).toHaveLength(transient.length + 1);
+  });
+
+  it('still fails the state after maxPollErrors other DescribeTasks errors in a row', async () => {
+    ecsMock.on(RunTaskCommand).resolves({ tasks: [task()] });
+    ecsMock
+      .on(DescribeTasksCommand)
+      .rejects(new InvalidParameterException({ message: 'bad', $metadata: { httpStatusCode: 400, requestId: 'r' } }));
+    expect((await failure(driver().run({ TaskDefinition: 'job' }, context().ctx))).error).toBe(
+      'ECS.InvalidParameterException',
+    );
+    expect(ecsMock.commandCalls(DescribeTasksCommand)).toHaveLength(5);
+  });
+
   it('stops the running task with the reason when the state is cancelled', async () => {
     ecsMock.on(RunTaskCommand).resolves({ tasks: [task()] });
     ecsMock.on(DescribeTasksCommand).resolves({ tasks: [task({ lastStatus: 'RUNNING' })] });
@@ -253,6 +291,18 @@ describe('ecs:runTask.sync driver', () => {
       Failures: [{ Reason: 'RESOURCE:MEMORY' }],
     });
     expect(ecsMock.commandCalls(DescribeTasksCommand)).toHaveLength(0);
+  });
+});
+
+describe('pollBackoffMs', () => {
+  it.each([
+    [0, 0.5, 100],
+    [1, 0, 100],
+    [1, 0.5, 200],
+    [3, 0.999, 899],
+    [20, 0.999, 10_000],
+  ])('after %i transient failures (random %d) waits %i ms', (failures, random, ms) => {
+    expect(pollBackoffMs(100, failures, 10_000, () => random)).toBe(ms);
   });
 });
 
