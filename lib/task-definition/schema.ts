@@ -15,6 +15,7 @@ import type {
   RegisterTaskDefinitionCommandInput,
   Compatibility as SdkCompatibility,
   NetworkMode as SdkNetworkMode,
+  Tag,
 } from '@aws-sdk/client-ecs';
 import * as z from 'zod/mini';
 import { fallbackMessage } from './issues';
@@ -308,4 +309,5 @@ export const ContainerDefinitionInputSchema = structure('ContainerDefinition') a
   ContainerDefinitionInput,
   Loose<ContainerDefinitionInput>
 >;
+export const TagSchema = structure('Tag') as ObjectSchema<Tag, Tag>;
 export const PortMappingSchema = structure('PortMapping') as ObjectSchema<PortMappingInput, Loose<PortMappingInput>>;

@@ -11,6 +11,7 @@ import {
   type ObjectSchema,
   type PortMappingInput,
   PortMappingSchema,
+  TagSchema,
   TaskDefinitionInputSchema,
 } from './schema';
 
@@ -37,6 +38,8 @@ export interface TaskView {
   /** MiB. */
   memory: Read<number>;
   containers: Read<Read<ContainerView>[]>;
+  /** Each tag's key. */
+  tagKeys: Read<Read<string>[]>;
 }
 
 export function known<T>(value: Read<T>): value is T {
@@ -100,5 +103,6 @@ export function viewOf(body: unknown): TaskView | undefined {
     cpu: readSize('cpu', body),
     memory: readSize('memory', body),
     containers: readEach(body.containerDefinitions, containerView),
+    tagKeys: readEach(body.tags, (tag) => (isObject(tag) ? readMember(TagSchema, 'key', tag.key) : INVALID)),
   };
 }

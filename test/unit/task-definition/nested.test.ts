@@ -570,6 +570,16 @@ describe('nested members', () => {
     expect(violationsOf(ec2(fields))).toEqual([violation]);
   });
 
+  it('refuses a tag key given twice (ECS: each tag key must be unique), and only the repeats', () => {
+    const tags = [{ key: 'team', value: 'a' }, { key: 'env' }, { key: 'team', value: 'b' }, { key: 'team' }];
+    expect(violationsOf(ec2({ tags }))).toEqual([
+      v('$.tags[2].key', 'Tag keys must be unique within a Task Definition.'),
+      v('$.tags[3].key', 'Tag keys must be unique within a Task Definition.'),
+    ]);
+    // Keys differ by case: tags are case-sensitive.
+    expect(violationsOf(ec2({ tags: [{ key: 'team' }, { key: 'Team' }] }))).toEqual([]);
+  });
+
   it('reports every nested violation at once, beside the cross-field rules', () => {
     const body = ec2({ ephemeralStorage: { sizeInGiB: 1 }, tags: [{ key: 'aws:x' }] }, [
       container({ logConfiguration: { logDriver: 'awslogs', option: {} } }),
