@@ -190,6 +190,18 @@ function portMappings(task: TaskView, containers: Container[], out: Violation[])
   }
 }
 
+/** ECS: "For each resource, each tag key must be unique, and each tag key can have only one value." */
+function uniqueTagKeys(task: TaskView, out: Violation[]) {
+  if (!known(task.tagKeys)) return;
+  const seen = new Set<string>();
+  task.tagKeys.forEach((key, i) => {
+    if (!known(key)) return;
+    if (seen.has(key))
+      out.push({ path: `$.tags[${i}].key`, message: 'Tag keys must be unique within a Task Definition.' });
+    seen.add(key);
+  });
+}
+
 export function checkRules(task: TaskView): Violation[] {
   const out: Violation[] = [];
   const containers = containersOf(task);
@@ -200,5 +212,6 @@ export function checkRules(task: TaskView): Violation[] {
   fargate(task, out);
   fitsTask(task, containers, out);
   portMappings(task, containers, out);
+  uniqueTagKeys(task, out);
   return out;
 }

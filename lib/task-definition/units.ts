@@ -4,8 +4,9 @@
  * cpu in CPU units or vCPUs ("1 vCPU" is 1024), memory in MiB or GB ("2 GB" is 2048: ECS reads GB as GiB).
  */
 
-/** ECS's Integer fields are 32-bit; anything larger fails at ECS instead of here. */
+/** ECS's Integer fields are 32-bit; anything outside fails at ECS instead of here. */
 export const INT32_MAX = 2_147_483_647;
+export const INT32_MIN = -2_147_483_648;
 
 /** EC2 and external tasks take 0.125 to 192 vCPUs; every Fargate size is inside that range. */
 export const TASK_CPU_MIN = 128;

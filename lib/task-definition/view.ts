@@ -8,8 +8,10 @@ import {
   type Compatibility,
   ContainerDefinitionInputSchema,
   type NetworkMode,
+  type ObjectSchema,
   type PortMappingInput,
   PortMappingSchema,
+  TagSchema,
   TaskDefinitionInputSchema,
 } from './schema';
 
@@ -36,6 +38,8 @@ export interface TaskView {
   /** MiB. */
   memory: Read<number>;
   containers: Read<Read<ContainerView>[]>;
+  /** Each tag's key. */
+  tagKeys: Read<Read<string>[]>;
 }
 
 export function known<T>(value: Read<T>): value is T {
@@ -45,6 +49,17 @@ export function known<T>(value: Read<T>): value is T {
 function read<S extends z.ZodMiniType>(schema: S, value: unknown): Read<z.output<S>> {
   const result = schema.safeParse(value);
   return result.success ? result.data : INVALID;
+}
+
+/** One member of an object read with that member's own schema; T is the member's type in the object's output. */
+function readMember<O, K extends keyof O & string>(
+  object: ObjectSchema<O, unknown>,
+  key: K,
+  value: unknown,
+): Read<O[K]> {
+  const schema = object.shape[key];
+  if (schema === undefined) throw new Error(`The schema has no member ${key}.`);
+  return read(schema as z.ZodMiniType<O[K]>, value);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -57,20 +72,20 @@ function readEach<T>(value: unknown, item: (value: unknown) => Read<T>): Read<Re
   return Array.isArray(value) ? value.map(item) : INVALID;
 }
 
-function readSize(schema: z.ZodMiniType<string | undefined>, value: unknown): Read<number> {
-  const size = read(schema, value);
+function readSize(field: 'cpu' | 'memory', body: Record<string, unknown>): Read<number> {
+  const size = readMember(TaskDefinitionInputSchema, field, body[field]);
   return known(size) ? Number(size) : size;
 }
 
 function containerView(value: unknown): Read<ContainerView> {
   if (!isObject(value)) return INVALID;
-  const shape = ContainerDefinitionInputSchema.shape;
+  const container = ContainerDefinitionInputSchema;
   return {
-    name: read(shape.name, value.name),
-    essential: read(shape.essential, value.essential),
-    cpu: read(shape.cpu, value.cpu),
-    memory: read(shape.memory, value.memory),
-    memoryReservation: read(shape.memoryReservation, value.memoryReservation),
+    name: readMember(container, 'name', value.name),
+    essential: readMember(container, 'essential', value.essential),
+    cpu: readMember(container, 'cpu', value.cpu),
+    memory: readMember(container, 'memory', value.memory),
+    memoryReservation: readMember(container, 'memoryReservation', value.memoryReservation),
     portMappings: readEach(value.portMappings, (mapping) => read(PortMappingSchema, mapping)),
   };
 }
@@ -78,12 +93,16 @@ function containerView(value: unknown): Read<ContainerView> {
 /** Undefined when the body is not an object: no rule can say anything useful about it. */
 export function viewOf(body: unknown): TaskView | undefined {
   if (!isObject(body)) return undefined;
-  const shape = TaskDefinitionInputSchema.shape;
   return {
-    networkMode: read(shape.networkMode, body.networkMode),
-    requiresCompatibilities: read(shape.requiresCompatibilities, body.requiresCompatibilities),
-    cpu: readSize(shape.cpu, body.cpu),
-    memory: readSize(shape.memory, body.memory),
+    networkMode: readMember(TaskDefinitionInputSchema, 'networkMode', body.networkMode),
+    requiresCompatibilities: readMember(
+      TaskDefinitionInputSchema,
+      'requiresCompatibilities',
+      body.requiresCompatibilities,
+    ),
+    cpu: readSize('cpu', body),
+    memory: readSize('memory', body),
     containers: readEach(body.containerDefinitions, containerView),
+    tagKeys: readEach(body.tags, (tag) => (isObject(tag) ? readMember(TagSchema, 'key', tag.key) : INVALID)),
   };
 }

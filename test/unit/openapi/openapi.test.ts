@@ -95,6 +95,25 @@ describe('OpenAPI 3.1', () => {
     expect(validate({ ...example, containerDefinitions: [] })).toBe(false);
   });
 
+  it('describes the nested members of a task definition, so a typo at any depth is refused', () => {
+    const ajv = new Ajv2020({ strict: false });
+    const validate = ajv.compile(doc.components.schemas?.TaskDefinitionInput as object);
+    const example = JSON.parse(readFileSync(path.join(root, 'examples', 'anjana-educative.json'), 'utf8'));
+    const withContainer = (fields: object) => ({
+      ...example,
+      containerDefinitions: [{ ...example.containerDefinitions[0], ...fields }],
+    });
+    const logs = { logDriver: 'awslogs', options: { 'awslogs-group': 'jobs' } };
+    expect(validate(withContainer({ logConfiguration: logs, dockerLabels: { team: 'jobs' } }))).toBe(true);
+    expect(validate(withContainer({ healthCheck: { command: ['CMD', 'true'], interval: '30' } }))).toBe(true);
+    expect(validate(withContainer({ logConfiguration: { ...logs, option: {} } }))).toBe(false);
+    expect(validate(withContainer({ logConfiguration: { logDriver: 'cloudwatch' } }))).toBe(false);
+    expect(validate(withContainer({ dockerLabels: { port: 8080 } }))).toBe(false);
+    expect(validate(withContainer({ healthCheck: { command: ['CMD', 'true'], interval: 1 } }))).toBe(false);
+    expect(validate(withContainer({ image: 'a'.repeat(300) }))).toBe(false);
+    expect(validate({ ...example, tags: [{ key: 'aws:team' }] })).toBe(false);
+  });
+
   it('describes the run request with its defaults optional', () => {
     const ajv = new Ajv2020({ strict: false });
     const validate = ajv.compile(doc.components.schemas?.RunRequest as object);
