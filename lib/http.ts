@@ -7,6 +7,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { isTransientAwsError } from './clients/errors';
 import {
   HttpError,
   MalformedRequestError,
@@ -127,17 +128,21 @@ function asRefusedAwsRequest(err: unknown): HttpError | undefined {
   return new ValidationError([{ path: '$', message: `AWS refused the request (${e.name}): ${e.message ?? ''}` }]);
 }
 
-/** An AWS SDK error that means "try again shortly" rather than "Berth is broken". */
+/**
+ * An AWS SDK error that means "try again shortly" rather than "Berth is broken": throttling, an AWS server fault
+ * or the network, after the SDK's own retries (lib/clients/errors.ts).
+ */
 function asRetryableAwsError(err: unknown): HttpError | undefined {
-  const e = err as { name?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
-  if (typeof e?.name === 'string' && (THROTTLING.has(e.name) || e.$retryable !== undefined)) {
+  const e = err as { name?: string; $retryable?: unknown };
+  const named = typeof e?.name === 'string' && (THROTTLING.has(e.name) || e.$retryable !== undefined);
+  if (named || isTransientAwsError(err)) {
     return new ServiceUnavailableError('AWS is throttling or briefly unavailable; retry the request.');
   }
   return undefined;
 }
 
 export function toProblem(err: unknown, event: Event): Result {
-  const known = err instanceof HttpError ? err : (asRetryableAwsError(err) ?? asRefusedAwsRequest(err));
+  const known = err instanceof HttpError ? err : (asRefusedAwsRequest(err) ?? asRetryableAwsError(err));
   if (known === undefined) {
     // The problem body's requestId is API Gateway's: logged with the cause, so the caller's id finds it.
     logger.error('Unhandled error', { requestId: event.requestContext?.requestId, error: err as Error });
