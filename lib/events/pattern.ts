@@ -34,8 +34,6 @@ const REASON_PREFIX = 'Event pattern is not valid. Reason: ';
 
 /** The pattern is not valid. EventBridge answers InvalidEventPatternException (HTTP 400) with this message. */
 export class InvalidEventPatternError extends Error {
-  /** The AWS exception name the local endpoint answers with. */
-  readonly awsErrorCode = 'InvalidEventPatternException';
   override readonly name = 'InvalidEventPatternError';
   constructor(
     /** Event Ruler's words, without the `Event pattern is not valid. Reason: ` prefix. */

@@ -3,8 +3,6 @@
  * (HTTP 400), so the emulator maps the whole family with one `instanceof` and passes the message on.
  */
 export class PlacementParameterError extends Error {
-  /** The AWS exception name the emulator answers with. */
-  readonly awsErrorCode = 'InvalidParameterException';
   override readonly name: string = 'PlacementParameterError';
 }
 

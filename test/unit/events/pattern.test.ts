@@ -492,7 +492,6 @@ describe('compileEventPattern', () => {
       error = err;
     }
     expect(error).toBeInstanceOf(InvalidEventPatternError);
-    expect((error as InvalidEventPatternError).awsErrorCode).toBe('InvalidEventPatternException');
     expect((error as InvalidEventPatternError).message).toBe(`Event pattern is not valid. Reason: ${reason}`);
     expect(validateEventPattern(pattern)).toBe(reason);
   });
