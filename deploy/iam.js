@@ -3,11 +3,10 @@
  * they can depend on stage params: a role may be passed to ECS only if the stage allowlists it,
  * and with no allowlist there is no iam:PassRole statement at all.
  */
-const list = (raw) =>
-  String(raw ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
+// The handlers' own reader (lib/env.js): a stage param is the same list here as in the function it is handed to.
+const { commaList } = require('../lib/env');
+
+const list = (raw) => commaList(String(raw ?? ''));
 
 /** The stage's runFamilies param as a list: what the state machine may RunTask (and deploy/triggers.js checks). */
 const runFamilies = async (resolveVariable) => list(await resolveVariable('param:runFamilies'));

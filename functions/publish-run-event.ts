@@ -1,12 +1,13 @@
 /** A run-task execution ended (Step Functions' status change event): put the run's event on the bus. */
 import { eventsClient } from '../lib/clients/events';
 import { sfnClient } from '../lib/clients/sfn';
+import { stringFromEnv } from '../lib/env';
 import { eventTarget } from '../lib/event-target';
 import { publishRunEnded } from '../lib/events/run-events';
 import { logger } from '../lib/http';
 import { loadRunsConfig } from '../lib/runs/config';
 
-const eventBusName = process.env.BERTH_EVENT_BUS_NAME?.trim() || 'default';
+const eventBusName = stringFromEnv(process.env, 'BERTH_EVENT_BUS_NAME') ?? 'default';
 const deps = { sfn: sfnClient(), events: eventsClient(), config: { ...loadRunsConfig(), eventBusName } };
 
 export const handler = eventTarget('Run event', async (event) => {

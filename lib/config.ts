@@ -1,8 +1,9 @@
 /**
  * Stage configuration, read once at cold start from the environment that serverless.yml
  * (on AWS) or the local launcher (npm start) sets. A malformed value fails the cold start
- * loudly instead of being guessed at.
+ * loudly instead of being guessed at (lib/env.ts).
  */
+import { booleanFromEnv, type Env, integerFromEnv, listFromEnv } from './env';
 
 export interface Guardrails {
   /** Task and execution role ARNs a definition may name (`*` globs allowed). Empty: no role may be passed. */
@@ -26,46 +27,16 @@ export interface Config {
   guardrails: Guardrails;
 }
 
-type Env = Record<string, string | undefined>;
-
-/** A comma-separated setting as a list: items trimmed, empty ones dropped (`""` is the empty list). */
-export function commaList(raw: string): string[] {
-  return raw
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
-}
-
-function list(env: Env, name: string, fallback: string[]): string[] {
-  const raw = env[name];
-  return raw === undefined ? fallback : commaList(raw);
-}
-
-function bool(env: Env, name: string, fallback: boolean): boolean {
-  const raw = env[name]?.trim().toLowerCase();
-  if (raw === undefined || raw === '') return fallback;
-  if (raw === 'true' || raw === '1') return true;
-  if (raw === 'false' || raw === '0') return false;
-  throw new Error(`${name} must be true or false, got "${env[name]}"`);
-}
-
-function positiveInt(env: Env, name: string, fallback: number): number {
-  const raw = env[name]?.trim();
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^[1-9][0-9]*$/.test(raw)) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return Number(raw);
-}
-
 export function loadConfig(env: Env = process.env): Config {
   return {
     guardrails: {
-      allowedRoleArns: list(env, 'BERTH_ALLOWED_ROLE_ARNS', []),
-      allowedImages: list(env, 'BERTH_ALLOWED_IMAGES', ['*']),
-      allowPrivileged: bool(env, 'BERTH_ALLOW_PRIVILEGED', false),
-      allowHostNetwork: bool(env, 'BERTH_ALLOW_HOST_NETWORK', false),
-      maxTaskCpu: positiveInt(env, 'BERTH_MAX_TASK_CPU', 4096),
-      maxTaskMemory: positiveInt(env, 'BERTH_MAX_TASK_MEMORY', 30720),
-      runFamilies: list(env, 'BERTH_RUN_FAMILIES', ['*']),
+      allowedRoleArns: listFromEnv(env, 'BERTH_ALLOWED_ROLE_ARNS'),
+      allowedImages: listFromEnv(env, 'BERTH_ALLOWED_IMAGES', ['*']),
+      allowPrivileged: booleanFromEnv(env, 'BERTH_ALLOW_PRIVILEGED', false),
+      allowHostNetwork: booleanFromEnv(env, 'BERTH_ALLOW_HOST_NETWORK', false),
+      maxTaskCpu: integerFromEnv(env, 'BERTH_MAX_TASK_CPU', { fallback: 4096 }),
+      maxTaskMemory: integerFromEnv(env, 'BERTH_MAX_TASK_MEMORY', { fallback: 30720 }),
+      runFamilies: listFromEnv(env, 'BERTH_RUN_FAMILIES', ['*']),
     },
   };
 }

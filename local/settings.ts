@@ -13,6 +13,7 @@
  */
 import path from 'node:path';
 import YAML from 'yaml';
+import { integerFromEnv } from '../lib/env';
 
 export interface LocalSettings {
   host: string;
@@ -24,13 +25,9 @@ export interface LocalSettings {
   stateDir: string;
 }
 
-function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be a port number, got "${raw}"`);
-  return n;
-}
+/** A port from the environment, 0 (any free one) to 65535. */
+const port = (env: NodeJS.ProcessEnv, name: string, fallback: number) =>
+  integerFromEnv(env, name, { fallback, min: 0, max: 65535 });
 
 export function localSettings(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): LocalSettings {
   const accountId = env.BERTH_ACCOUNT_ID ?? '000000000000';

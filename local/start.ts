@@ -9,7 +9,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { commaList } from '../lib/config';
+import { commaList } from '../lib/env';
 import { startAwsEndpoint } from './endpoint/server';
 import { DEFAULT_SERVICES } from './endpoint/services';
 import { localSettings, localStageParam, paramsFromEnvironment } from './settings';

@@ -13,6 +13,7 @@
  */
 import type { Config } from '../config';
 import { loadConfig } from '../config';
+import { type Env, integerFromEnv, listFromEnv, requiredStringFromEnv } from '../env';
 import type { NetworkConfigurationRequest, RunCapacity } from './types';
 
 export interface RunsConfig extends Config {
@@ -30,32 +31,7 @@ export interface RunsConfig extends Config {
   capacity: RunCapacity;
 }
 
-type Env = Record<string, string | undefined>;
-
 const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:[0-9]{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/;
-
-function required(env: Env, name: string): string {
-  const value = env[name]?.trim();
-  if (value === undefined || value === '') throw new Error(`${name} is not set`);
-  return value;
-}
-
-function list(env: Env, name: string): string[] {
-  return (env[name] ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
-}
-
-function wholeNumber(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name]?.trim();
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!/^[0-9]+$/.test(raw) || n < min || n > max) {
-    throw new Error(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
-  }
-  return n;
-}
 
 /** `arn:aws:ecs:us-east-1:123456789012:cluster/jobs` -> `jobs`; a name stays as it is. */
 export function clusterName(cluster: string): string {
@@ -64,18 +40,18 @@ export function clusterName(cluster: string): string {
 }
 
 export function loadRunsConfig(env: Env = process.env): RunsConfig {
-  const stateMachineArn = required(env, 'BERTH_RUN_STATE_MACHINE_ARN');
+  const stateMachineArn = requiredStringFromEnv(env, 'BERTH_RUN_STATE_MACHINE_ARN');
   if (!STATE_MACHINE_ARN.test(stateMachineArn)) {
     throw new Error(`BERTH_RUN_STATE_MACHINE_ARN must be a state machine ARN, got "${stateMachineArn}"`);
   }
-  const subnets = list(env, 'BERTH_SUBNETS');
-  const securityGroups = list(env, 'BERTH_SECURITY_GROUPS');
+  const subnets = listFromEnv(env, 'BERTH_SUBNETS');
+  const securityGroups = listFromEnv(env, 'BERTH_SECURITY_GROUPS');
   const assignPublicIp = (env.BERTH_ASSIGN_PUBLIC_IP?.trim() || 'DISABLED').toUpperCase();
   if (assignPublicIp !== 'ENABLED' && assignPublicIp !== 'DISABLED') {
     throw new Error(`BERTH_ASSIGN_PUBLIC_IP must be ENABLED or DISABLED, got "${env.BERTH_ASSIGN_PUBLIC_IP}"`);
   }
   const defaultCluster = env.BERTH_CLUSTER?.trim() || 'default';
-  const runClusters = list(env, 'BERTH_RUN_CLUSTERS').map(clusterName);
+  const runClusters = listFromEnv(env, 'BERTH_RUN_CLUSTERS').map(clusterName);
   return {
     ...loadConfig(env),
     stateMachineArn,
@@ -91,8 +67,12 @@ export function loadRunsConfig(env: Env = process.env): RunsConfig {
       },
     }),
     capacity: {
-      waitSeconds: wholeNumber(env, 'BERTH_CAPACITY_WAIT_SECONDS', 600, 0, 604_800),
-      checkIntervalSeconds: wholeNumber(env, 'BERTH_CAPACITY_CHECK_INTERVAL_SECONDS', 30, 1, 3_600),
+      waitSeconds: integerFromEnv(env, 'BERTH_CAPACITY_WAIT_SECONDS', { fallback: 600, min: 0, max: 604_800 }),
+      checkIntervalSeconds: integerFromEnv(env, 'BERTH_CAPACITY_CHECK_INTERVAL_SECONDS', {
+        fallback: 30,
+        min: 1,
+        max: 3_600,
+      }),
     },
   };
 }

@@ -22,6 +22,7 @@
  */
 import type http from 'node:http';
 import { isIP } from 'node:net';
+import { listFromEnv } from '../../lib/env';
 
 export interface BrowserGuardPolicy {
   /** Origins allowed to call the server from a browser, exactly as the browser sends them (`http://host:port`). */
@@ -39,14 +40,9 @@ export interface Refusal {
 
 /** The policy the local stack's servers share, from BERTH_CORS_ORIGINS and BERTH_ALLOWED_HOSTS (comma lists). */
 export function browserGuardPolicy(env: NodeJS.ProcessEnv = process.env, boundHost?: string): BrowserGuardPolicy {
-  const list = (raw: string | undefined) =>
-    (raw ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s !== '');
   return {
-    allowedOrigins: list(env.BERTH_CORS_ORIGINS).map((origin) => origin.replace(/\/+$/, '')),
-    allowedHosts: list(env.BERTH_ALLOWED_HOSTS).map((host) => host.toLowerCase()),
+    allowedOrigins: listFromEnv(env, 'BERTH_CORS_ORIGINS').map((origin) => origin.replace(/\/+$/, '')),
+    allowedHosts: listFromEnv(env, 'BERTH_ALLOWED_HOSTS').map((host) => host.toLowerCase()),
     ...(boundHost === undefined ? {} : { boundHost }),
   };
 }

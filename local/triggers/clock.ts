@@ -4,6 +4,7 @@
  *   BERTH_TRIGGERS_TIME_SCALE   real seconds per clock second (default 1; 0.001 makes a minute pass in 60 ms)
  * so a `rate(1 minute)` or a cron schedule fires without real waiting, as BERTH_SFN_TIME_SCALE does for Waits.
  */
+import { positiveNumberFromEnv, stringFromEnv } from '../../lib/env';
 
 export interface Clock {
   /** Epoch milliseconds on this clock. */
@@ -44,16 +45,12 @@ export function scaledClock({ start, scale = 1 }: { start?: number; scale?: numb
 
 /** The clock from BERTH_TRIGGERS_CLOCK_START and BERTH_TRIGGERS_TIME_SCALE. */
 export function clockFromEnv(env: NodeJS.ProcessEnv = process.env): Clock {
-  const rawStart = env.BERTH_TRIGGERS_CLOCK_START?.trim();
-  const rawScale = env.BERTH_TRIGGERS_TIME_SCALE?.trim();
+  const rawStart = stringFromEnv(env, 'BERTH_TRIGGERS_CLOCK_START');
   let start: number | undefined;
-  if (rawStart) {
+  if (rawStart !== undefined) {
     start = Date.parse(rawStart);
     if (Number.isNaN(start)) throw new Error(`BERTH_TRIGGERS_CLOCK_START must be an ISO-8601 time, got "${rawStart}"`);
   }
-  const scale = rawScale ? Number(rawScale) : 1;
-  if (!Number.isFinite(scale) || scale <= 0) {
-    throw new Error(`BERTH_TRIGGERS_TIME_SCALE must be a positive number, got "${rawScale}"`);
-  }
+  const scale = positiveNumberFromEnv(env, 'BERTH_TRIGGERS_TIME_SCALE', 1);
   return scaledClock({ ...(start !== undefined && { start }), scale });
 }

@@ -17,6 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
+import { stringFromEnv } from '../../lib/env';
 import { compileEventPattern, matchesEventPattern } from '../../lib/events/pattern';
 import { EXECUTION_STATUS_CHANGE, TERMINAL_EXECUTION_STATUSES } from '../../lib/events/run-events';
 import {
@@ -264,7 +265,7 @@ export function openLocalTriggers(options: {
   const service = options.service ?? 'berth';
   clockFromEnv(env); // a malformed clock setting stops `npm start` now, not when the triggers start
   return LocalTriggers.open({
-    file: path.resolve(env.BERTH_TRIGGERS_FILE?.trim() || DEFAULT_TRIGGERS_FILE),
+    file: path.resolve(stringFromEnv(env, 'BERTH_TRIGGERS_FILE') ?? DEFAULT_TRIGGERS_FILE),
     stateDir: options.settings.stateDir,
     region: options.settings.region,
     accountId: options.settings.accountId,
