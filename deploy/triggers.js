@@ -1,7 +1,7 @@
 /**
  * The trigger file (serverless.yml custom.triggersFile, `triggers.yml` by default) as CloudFormation: read and
  * validated when serverless packages the service, by the same TypeScript module `npm start` validates it with
- * (lib/triggers/config.ts, loaded through tsx). Any invalid trigger throws, naming the trigger, so
+ * (lib/triggers/file.ts, loaded through tsx). Any invalid trigger throws, naming the trigger, so
  * `serverless package` fails and nothing invalid can be deployed.
  *
  * Resources (IAM roles are in deploy/iam.js):
@@ -12,41 +12,27 @@
  * - every target with a retry policy and the dead-letter queue (TriggersDeadLetterQueue), and both Lambdas'
  *   async invocations with a retry limit and that queue as their on-failure destination.
  */
-const fs = require('node:fs');
 const path = require('node:path');
-const YAML = require('yaml');
 const { stageRunFamilies } = require('./iam');
 
 const ROOT = path.join(__dirname, '..');
 
-/** lib/triggers/*.ts, loaded with tsx so the deployed rules are the ones the tests check. */
-function triggersModules() {
+/** lib/triggers/ and the run-events rule, loaded with tsx so the deployed rules are the ones the tests check. */
+function libModules() {
   const tsx = require('tsx/cjs/api');
   return {
-    config: tsx.require('../lib/triggers/config.ts', __filename),
+    file: tsx.require('../lib/triggers/file.ts', __filename),
     targets: tsx.require('../lib/triggers/targets.ts', __filename),
+    runEventsRule: tsx.require('../lib/events/run-events-rule.ts', __filename),
   };
 }
 
 /**
- * Reads and validates a trigger file; throws an Error listing every problem, each naming its trigger.
- * Returns the triggers (lib/triggers/config.ts Trigger).
+ * Reads and validates a trigger file (relative to the service's folder); throws an Error listing every problem,
+ * each naming its trigger. Returns the triggers (lib/triggers/config.ts Trigger).
  */
 function loadTriggers(file, runFamilies) {
-  const absolute = path.resolve(ROOT, file);
-  const relative = absolute.startsWith(`${ROOT}${path.sep}`) ? path.relative(ROOT, absolute) : absolute;
-  let document;
-  try {
-    document = YAML.parse(fs.readFileSync(absolute, 'utf8'));
-  } catch (err) {
-    throw new Error(`Trigger file ${relative}: ${err.code === 'ENOENT' ? 'not found' : err.message}`);
-  }
-  const { config } = triggersModules();
-  const result = config.parseTriggerFile(document, runFamilies === undefined ? {} : { runFamilies });
-  if (!result.ok) {
-    throw new Error(`Trigger file ${relative} is not valid:\n${config.formatTriggerProblems(result.problems)}`);
-  }
-  return result.triggers;
+  return libModules().file.loadTriggerFile(path.resolve(ROOT, file), runFamilies === undefined ? {} : { runFamilies });
 }
 
 /** A CloudFormation logical id from a trigger name: `nightly-report` -> `NightlyReport`. */
@@ -106,7 +92,7 @@ module.exports.logicalName = logicalName;
 
 module.exports.resources = async ({ resolveVariable }) => {
   const triggers = loadTriggers(await triggerFile(resolveVariable), await stageRunFamilies(resolveVariable));
-  const { targets } = triggersModules();
+  const { targets, runEventsRule } = libModules();
   const stateMachine = await resolveVariable('self:custom.runTaskStateMachineName');
   const seen = new Map();
   const resources = {
@@ -122,16 +108,9 @@ module.exports.resources = async ({ resolveVariable }) => {
       Type: 'AWS::Events::Rule',
       Properties: {
         Description: 'Run-task executions that ended: publish the run event (source berth)',
-        EventPattern: {
-          source: ['aws.states'],
-          'detail-type': ['Step Functions Execution Status Change'],
-          detail: {
-            stateMachineArn: [
-              sub(`arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:${stateMachine}`),
-            ],
-            status: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'],
-          },
-        },
+        EventPattern: runEventsRule.runEventsPattern(
+          sub(`arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:${stateMachine}`),
+        ),
         State: 'ENABLED',
         Targets: [
           {

@@ -5,7 +5,7 @@
  * The cue is Step Functions' own "Step Functions Execution Status Change" event for the run-task state machine
  * (https://docs.aws.amazon.com/step-functions/latest/dg/eventbridge-integration.html): on AWS an EventBridge rule
  * delivers it to the `publishRunEvent` Lambda; under `npm start` the local Step Functions' execution-end hook
- * builds the same event and invokes the same Lambda (local/triggers/run-events.ts).
+ * builds the same event and invokes the same Lambda (local/triggers/); the rule's pattern is run-events-rule.ts.
  */
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { SFNClient } from '@aws-sdk/client-sfn';
@@ -15,9 +15,9 @@ import type { RunsConfig } from '../runs/config';
 import { getRun } from '../runs/service';
 import type { RunStatus, RunView } from '../runs/types';
 import { fallbackMessage, toViolations } from '../task-definition/issues';
+import { EXECUTION_STATUS_CHANGE, TERMINAL_EXECUTION_STATUSES } from './run-events-rule';
 
 export const RUN_EVENT_SOURCE = 'berth';
-export const EXECUTION_STATUS_CHANGE = 'Step Functions Execution Status Change';
 
 /** The detail-type of each status a run can end in. */
 export const RUN_EVENT_DETAIL_TYPES = {
@@ -28,9 +28,6 @@ export const RUN_EVENT_DETAIL_TYPES = {
 } as const satisfies Partial<Record<RunStatus, string>>;
 
 export type RunEventDetailType = (typeof RUN_EVENT_DETAIL_TYPES)[keyof typeof RUN_EVENT_DETAIL_TYPES];
-
-/** The execution statuses that end an execution (RUNNING and PENDING_REDRIVE do not). */
-export const TERMINAL_EXECUTION_STATUSES = ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] as const;
 
 export const ExecutionStatusChangeSchema = z.looseObject({
   id: z.string(),

@@ -1,33 +1,26 @@
 /**
  * Triggers and run events under `npm start`, through the same Lambdas as on AWS:
  * - the trigger file (BERTH_TRIGGERS_FILE, default triggers.yml, as serverless.yml custom.triggersFile) is
- *   validated at start by lib/triggers/config.ts: an invalid trigger stops `npm start`, naming it;
+ *   validated at start by lib/triggers/file.ts, as `serverless package` validates it: an invalid trigger stops
+ *   `npm start`, naming it;
  * - schedules fire on the local clock (scheduler.ts, clock.ts), event triggers on events put on the local bus
  *   (`aws events put-events --endpoint-url ...`, delivered through local/events' onEvent); each invokes the real
  *   `startTriggeredRun` handler through serverless-offline's Lambda port with the input its AWS target would send
  *   (lib/triggers/targets.ts), like local Step Functions invokes its Lambda tasks (local/sfn/lambda-invoke.ts);
  * - when a run-task execution ends (local Step Functions' onExecutionEnd hook), the "Step Functions Execution
- *   Status Change" event AWS would emit is built, matched against the run-events rule's pattern, and given to the
- *   real `publishRunEvent` handler, which puts the run event on the local bus (recorded, logged, and readable with
- *   AWSEvents.ListRecordedEvents).
+ *   Status Change" event AWS would emit is built, matched against the run-events rule's pattern
+ *   (lib/events/run-events-rule.ts), and given to the real `publishRunEvent` handler, which puts the run event on
+ *   the local bus (recorded, logged, and readable with AWSEvents.ListRecordedEvents).
  * Invocations are retried as EventBridge retries a target: when the Lambda service cannot be reached (serverless-
  * offline still starting) or the function fails; a refusal (the handler answers `refused`) is logged, not retried.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import YAML from 'yaml';
 import { stringFromEnv } from '../../lib/env';
 import { compileEventPattern, matchesEventPattern } from '../../lib/events/pattern';
-import { EXECUTION_STATUS_CHANGE, TERMINAL_EXECUTION_STATUSES } from '../../lib/events/run-events';
-import {
-  type EventTrigger,
-  formatTriggerProblems,
-  parseTriggerFile,
-  type ScheduleTrigger,
-  type Trigger,
-  type TriggerFileOptions,
-} from '../../lib/triggers/config';
+import { EXECUTION_STATUS_CHANGE, runEventsPattern } from '../../lib/events/run-events-rule';
+import type { EventTrigger, ScheduleTrigger, Trigger } from '../../lib/triggers/config';
+import { loadTriggerFile } from '../../lib/triggers/file';
 import { eventInvocation, scheduleInvocation } from '../../lib/triggers/targets';
 import { DEFAULT_BUS, eventTime } from '../events/models';
 import { type EventSubscribers, localEventSubscribers } from '../events/subscribers';
@@ -38,20 +31,6 @@ import { type Clock, clockFromEnv } from './clock';
 import { LocalScheduler } from './scheduler';
 
 export const DEFAULT_TRIGGERS_FILE = 'triggers.yml';
-
-/** Reads and validates a trigger file; throws an Error listing every problem, each naming its trigger. */
-export function loadTriggerFile(file: string, options: TriggerFileOptions = {}): Trigger[] {
-  let document: unknown;
-  try {
-    document = YAML.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(`Trigger file ${file}: ${code === 'ENOENT' ? 'not found' : (err as Error).message}`);
-  }
-  const result = parseTriggerFile(document, options);
-  if (!result.ok) throw new Error(`Trigger file ${file} is not valid:\n${formatTriggerProblems(result.problems)}`);
-  return result.triggers;
-}
 
 export interface LocalTriggersOptions {
   /** The trigger file (relative to the working directory). */
@@ -72,15 +51,6 @@ export interface LocalTriggersOptions {
   runFamilies?: readonly string[];
   /** Attempts per invocation and the first delay (doubling), default 6 and 500 ms. */
   retry?: { attempts: number; delayMs: number };
-}
-
-/** The run-events rule's pattern (deploy/triggers.js RunEventsRule). */
-export function runEventsPattern(stateMachineArn: string) {
-  return {
-    source: ['aws.states'],
-    'detail-type': [EXECUTION_STATUS_CHANGE],
-    detail: { stateMachineArn: [stateMachineArn], status: [...TERMINAL_EXECUTION_STATUSES] },
-  };
 }
 
 /** The event Step Functions emits when an execution's status changes (here: when it ends). */
