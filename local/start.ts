@@ -16,7 +16,7 @@ import { localSettings, localStageParam, paramsFromEnvironment } from './setting
 import { lambdaClientInvoker } from './sfn/lambda-invoke';
 import { sfnService, stepFunctionsService } from './sfn/service';
 import { openLocalTriggers } from './triggers';
-import { ensureLocalWorkflows } from './workflows';
+import { ensureLocalWorkflows, runTaskStateMachineName } from './workflows';
 
 // The stack runs on the developer's Node (20 is supported; Lambda runs 22+): the SDK's notice about
 // Node 20 support says nothing about Berth, here or in the handlers.
@@ -26,9 +26,9 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const LOCAL_STAGE = 'dev';
 const LOCAL_SUBNET = 'subnet-00000000000000000';
 
-/** The ARN of the run-task state machine as the local endpoint names it (serverless.yml custom.runTaskStateMachineName). */
+/** The ARN of the run-task state machine as the local endpoint names it. */
 function runTaskStateMachineArn(settings: { region: string; accountId: string }): string {
-  return `arn:aws:states:${settings.region}:${settings.accountId}:stateMachine:berth-${LOCAL_STAGE}-run-task`;
+  return `arn:aws:states:${settings.region}:${settings.accountId}:stateMachine:${runTaskStateMachineName(LOCAL_STAGE)}`;
 }
 
 /**

@@ -1,26 +1,13 @@
 /**
  * The state machines of workflows/ on the local endpoint: created (or brought up to date) at
- * `npm start`, with the placeholders filled for the local stack by deploy/workflows.js, the same
- * module serverless.yml fills them with for AWS. The Lambda ARNs name the functions as
+ * `npm start`, with the placeholders filled for the local stack by workflows/definitions.js, the
+ * same module serverless.yml fills them with for AWS. The Lambda ARNs name the functions as
  * serverless-offline serves them (`<service>-<stage>-<function>`), which is what the local
  * Step Functions' Lambda invoker calls.
  */
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { loadDefinition, localRunTaskValues } from '../workflows/definitions';
 import { type EnsuredStateMachine, ensureStateMachine } from './sfn/ensure';
-
-interface WorkflowsModule {
-  RUN_TASK_FUNCTIONS: Record<string, string>;
-  loadDefinition(name: string, values: Record<string, unknown>): Record<string, unknown>;
-  localRunTaskValues(options: {
-    service?: string;
-    stage: string;
-    region: string;
-    accountId: string;
-  }): Record<string, string>;
-}
-
-// deploy/ is plain CommonJS (serverless.yml requires it), outside the TypeScript project.
-export const workflows: WorkflowsModule = require('../deploy/workflows.js');
 
 export interface LocalWorkflowOptions {
   endpointUrl: string;
@@ -33,16 +20,19 @@ export interface LocalWorkflowOptions {
 
 /** The run-task definition (JSON) with the local values. */
 export function localRunTaskDefinition(options: Omit<LocalWorkflowOptions, 'endpointUrl'>): string {
-  const values = workflows.localRunTaskValues({
+  const values = localRunTaskValues({
     service: options.service ?? 'berth',
     stage: options.stage,
     region: options.region,
     accountId: options.accountId,
   });
-  return JSON.stringify(workflows.loadDefinition('run-task', values));
+  return JSON.stringify(loadDefinition('run-task', values));
 }
 
-/** serverless.yml custom.runTaskStateMachineName. */
+/**
+ * The run-task state machine's name: serverless.yml custom.runTaskStateMachineName
+ * (`${self:service}-${sls:stage}-run-task`, pinned against this by test/unit/deploy/state-machine-name.test.ts).
+ */
 export const runTaskStateMachineName = (stage: string, service = 'berth') => `${service}-${stage}-run-task`;
 
 export async function ensureLocalWorkflows(options: LocalWorkflowOptions): Promise<EnsuredStateMachine> {

@@ -31,7 +31,8 @@ import {
   parseFunctionName,
 } from '../../local/sfn/lambda-invoke';
 import { sfnService } from '../../local/sfn/service';
-import { localRunTaskDefinition, runTaskStateMachineName, workflows } from '../../local/workflows';
+import { localRunTaskDefinition, runTaskStateMachineName } from '../../local/workflows';
+import { RUN_TASK_FUNCTIONS } from '../../workflows/definitions';
 
 export const REGION = 'us-east-1';
 export const ACCOUNT_ID = '123456789012';
@@ -123,7 +124,7 @@ export async function startStack(instances: InstanceShape[], timeScale = 0.001):
     ],
   });
   process.env.AWS_ENDPOINT_URL = endpoint.url;
-  for (const [, fn] of Object.entries(workflows.RUN_TASK_FUNCTIONS)) {
+  for (const [, fn] of Object.entries(RUN_TASK_FUNCTIONS)) {
     const file = fn.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
     handlers[`berth-${STAGE}-${fn}`] = require(`../../functions/${file}`).handler;
   }

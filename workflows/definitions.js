@@ -1,7 +1,9 @@
 /**
- * The state machine definitions in workflows/, with their `${Name}` placeholders filled: the one
+ * The state machine definitions of this folder, with their `${Name}` placeholders filled: the one
  * place that says what each placeholder is, for AWS (serverless.yml loads `runTaskDefinition`) and
- * for `npm start` (local/workflows.ts calls `loadDefinition` with local values).
+ * for `npm start` (local/workflows.ts calls `loadDefinition` with local values). It lives with the
+ * definitions, so neither deploy/ nor local/ reaches into the other for it. Plain CommonJS, as
+ * serverless requires it; its types are in definitions.d.ts.
  *
  * serverless-step-functions has no DefinitionSubstitutions, and the framework would try to resolve
  * `${...}` in a file it loads itself, so the file is read here as plain text and each placeholder
@@ -12,7 +14,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const YAML = require('yaml');
 
-const WORKFLOWS = path.join(__dirname, '..', 'workflows');
+const WORKFLOWS = __dirname;
 const PLACEHOLDER = /^\$\{([A-Za-z][A-Za-z0-9]*)\}$/;
 
 /** The placeholders of workflows/run-task.asl.yaml and the serverless.yml function each names. */
