@@ -11,63 +11,14 @@
  * Every operation waits until what it read or wrote is on disk before answering (see TaskDefinitions.durable).
  */
 import { validateTaskDefinition } from '../../lib/task-definition/validate';
-import { SerializationException } from '../endpoint/errors';
-import type { JsonObject, Operation } from '../endpoint/service';
+import type { Operation } from '../endpoint/service';
 import { ClientException, InvalidParameterException } from './exceptions';
+import { maxResults, nextToken, optionalEnum, optionalString, optionalStringList, requiredString } from './input';
 import { type FamilyStatus, TASK_DEFINITION_STATUSES, type TaskDefinitionStatus, type TaskDefinitions } from './models';
 
 const FAMILY_STATUSES: readonly FamilyStatus[] = ['ACTIVE', 'INACTIVE', 'ALL'];
 const SORT_ORDERS = ['ASC', 'DESC'] as const;
-const MAX_RESULTS = 100;
 const MAX_DELETE = 10;
-
-function optionalString(input: JsonObject, name: string): string | undefined {
-  const value = input[name];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw new SerializationException(`'${name}' must be a string.`);
-  return value;
-}
-
-function requiredString(input: JsonObject, name: string): string {
-  const value = optionalString(input, name);
-  if (value === undefined || value === '') throw new InvalidParameterException(`'${name}' is required.`);
-  return value;
-}
-
-function optionalStringList(input: JsonObject, name: string): string[] | undefined {
-  const value = input[name];
-  if (value === undefined || value === null) return undefined;
-  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) {
-    throw new SerializationException(`'${name}' must be a list of strings.`);
-  }
-  return value as string[];
-}
-
-function optionalEnum<T extends string>(input: JsonObject, name: string, allowed: readonly T[]): T | undefined {
-  const value = optionalString(input, name);
-  if (value === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(value)) {
-    throw new InvalidParameterException(`'${name}' must be one of ${allowed.join(', ')}; got '${value}'.`);
-  }
-  return value as T;
-}
-
-function maxResults(input: JsonObject): number {
-  const value = input.maxResults;
-  if (value === undefined || value === null) return MAX_RESULTS;
-  if (typeof value !== 'number' || !Number.isInteger(value)) {
-    throw new SerializationException("'maxResults' must be an integer.");
-  }
-  if (value < 1 || value > MAX_RESULTS) {
-    throw new InvalidParameterException(`'maxResults' must be between 1 and ${MAX_RESULTS}; got ${value}.`);
-  }
-  return value;
-}
-
-function nextToken(input: JsonObject): string | undefined {
-  const token = optionalString(input, 'nextToken');
-  return token === '' ? undefined : token;
-}
 
 export function taskDefinitionOperations(model: TaskDefinitions): Record<string, Operation> {
   return {

@@ -1,93 +1,49 @@
 /**
- * Reading members of an awsJson request, for the api-* modules. A member of the wrong JSON type is a
- * SerializationException (what the protocol layer of AWS answers); a value out of range is an
- * InvalidParameterException naming the member. `name` is the member's path as the caller wrote it
- * (`overrides.containerOverrides[0].cpu`).
+ * Reading members of an ECS request, for the api-* modules: the awsJson member reader (local/endpoint/members.ts)
+ * with ECS's words. A member of the wrong JSON type is a SerializationException (what the protocol layer of AWS
+ * answers); a value out of range is an InvalidParameterException naming the member. The path in a message is the
+ * member's as the caller wrote it (`overrides.containerOverrides[0].cpu`). ECS does not document its words for
+ * most of these; where it does not, the message names the parameter and what is allowed.
  */
 import type { Tag } from '@aws-sdk/client-ecs';
-import { SerializationException } from '../endpoint/errors';
+import { memberReader, type Violation } from '../endpoint/members';
 import type { JsonObject } from '../endpoint/service';
 import { InvalidParameterException } from './exceptions';
 
 export const MAX_RESULTS = 100;
 
-export function optionalString(input: JsonObject, name: string, label = name): string | undefined {
-  const value = input[name];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw new SerializationException(`'${label}' must be a string.`);
-  return value;
-}
-
-export function requiredString(input: JsonObject, name: string, label = name): string {
-  const value = optionalString(input, name, label);
-  if (value === undefined || value === '') throw new InvalidParameterException(`'${label}' is required.`);
-  return value;
-}
-
-export function optionalStringList(input: JsonObject, name: string, label = name): string[] | undefined {
-  const value = input[name];
-  if (value === undefined || value === null) return undefined;
-  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) {
-    throw new SerializationException(`'${label}' must be a list of strings.`);
+function ecsViolation(path: string, violation: Violation): InvalidParameterException {
+  switch (violation.kind) {
+    case 'required':
+      return new InvalidParameterException(`'${path}' is required.`);
+    case 'enum':
+      return new InvalidParameterException(
+        `'${path}' must be one of ${violation.allowed.join(', ')}; got '${violation.value}'.`,
+      );
+    case 'range':
+      return new InvalidParameterException(
+        `'${path}' must be between ${violation.min} and ${violation.max}; got ${violation.value}.`,
+      );
+    case 'length':
+      return new InvalidParameterException(
+        `'${path}' must be ${violation.min ?? 0} to ${violation.max ?? 'any number of'} characters.`,
+      );
   }
-  return value as string[];
 }
 
-export function optionalEnum<T extends string>(
-  input: JsonObject,
-  name: string,
-  allowed: readonly T[],
-  label = name,
-): T | undefined {
-  const value = optionalString(input, name, label);
-  if (value === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(value)) {
-    throw new InvalidParameterException(`'${label}' must be one of ${allowed.join(', ')}; got '${value}'.`);
-  }
-  return value as T;
-}
-
-export function optionalInteger(input: JsonObject, name: string, label = name): number | undefined {
-  const value = input[name];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value)) {
-    throw new SerializationException(`'${label}' must be an integer.`);
-  }
-  return value;
-}
-
-export function optionalBoolean(input: JsonObject, name: string, label = name): boolean | undefined {
-  const value = input[name];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'boolean') throw new SerializationException(`'${label}' must be a boolean.`);
-  return value;
-}
-
-export function optionalObject(input: JsonObject, name: string, label = name): JsonObject | undefined {
-  const value = input[name];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new SerializationException(`'${label}' must be a structure.`);
-  }
-  return value as JsonObject;
-}
-
-export function optionalObjectList(input: JsonObject, name: string, label = name): JsonObject[] | undefined {
-  const value = input[name];
-  if (value === undefined || value === null) return undefined;
-  if (!Array.isArray(value) || value.some((v) => typeof v !== 'object' || v === null || Array.isArray(v))) {
-    throw new SerializationException(`'${label}' must be a list of structures.`);
-  }
-  return value as JsonObject[];
-}
+export const {
+  optionalString,
+  requiredString,
+  optionalStringList,
+  optionalEnum,
+  optionalInteger,
+  optionalBoolean,
+  optionalObject,
+  optionalObjectList,
+} = memberReader({ violation: ecsViolation, emptyRequired: 'missing' });
 
 export function maxResults(input: JsonObject): number {
-  const value = optionalInteger(input, 'maxResults');
-  if (value === undefined) return MAX_RESULTS;
-  if (value < 1 || value > MAX_RESULTS) {
-    throw new InvalidParameterException(`'maxResults' must be between 1 and ${MAX_RESULTS}; got ${value}.`);
-  }
-  return value;
+  return optionalInteger(input, 'maxResults', { min: 1, max: MAX_RESULTS }) ?? MAX_RESULTS;
 }
 
 export function nextToken(input: JsonObject): string | undefined {

@@ -11,6 +11,7 @@
  */
 import { compileEventPattern, InvalidEventPatternError, matchesEventPattern } from '../../lib/events/pattern';
 import { SerializationException } from '../endpoint/errors';
+import { memberReader, smithyRule, validationMessage } from '../endpoint/members';
 import type { JsonObject, Operation } from '../endpoint/service';
 import { InvalidEventPatternException, ResourceNotFoundException, ValidationException } from './exceptions';
 import { type LocalEventBus, type NewEvent, RULE_STATES, type RuleState } from './models';
@@ -26,53 +27,27 @@ const MAX_PATTERN_LENGTH = 4096;
 /** The fields TestEventPattern requires of its Event. */
 const REQUIRED_EVENT_FIELDS = ['id', 'account', 'source', 'time', 'region', 'resources', 'detail-type'];
 
-function constraint(value: unknown, member: string, rule: string): ValidationException {
-  const shown = typeof value === 'string' ? value : JSON.stringify(value);
-  return new ValidationException(
-    `1 validation error detected: Value '${shown}' at '${member}' failed to satisfy constraint: ${rule}`,
-  );
+/** EventBridge's messages name a member as its model does, in lower camel case: `Name` is `name`. */
+const modelName = (key: string) => key.charAt(0).toLowerCase() + key.slice(1);
+
+/** A ValidationException in Smithy's words for the member `key`; `value` as validationMessage echoes it. */
+function invalid(key: string, rule: string, value?: unknown): ValidationException {
+  return new ValidationException(validationMessage(modelName(key), rule, value));
 }
 
-function optionalString(input: JsonObject, name: string): string | undefined {
-  const value = input[name];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw new SerializationException(`'${name}' must be a string.`);
-  return value;
-}
+const { optionalString, requiredString, optionalEnum, optionalInteger, optionalStringList } = memberReader({
+  violation: (key, violation) => invalid(key, ...smithyRule(violation)),
+  emptyRequired: 'allowed',
+});
 
-function requiredString(input: JsonObject, name: string, member: string): string {
-  const value = optionalString(input, name);
-  if (value === undefined) {
-    throw new ValidationException(
-      `1 validation error detected: Value null at '${member}' failed to satisfy constraint: Member must not be null`,
-    );
-  }
-  return value;
-}
-
-function optionalInteger(input: JsonObject, name: string): number | undefined {
-  const value = input[name];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value)) {
-    throw new SerializationException(`'${name}' must be an integer.`);
-  }
-  return value;
-}
-
-function limit(input: JsonObject, name: string, member: string): number {
-  const value = optionalInteger(input, name) ?? MAX_LIST;
-  if (value < 1) throw constraint(value, member, 'Member must have value greater than or equal to 1');
-  if (value > MAX_LIST) throw constraint(value, member, `Member must have value less than or equal to ${MAX_LIST}`);
-  return value;
+function limit(input: JsonObject, key: string): number {
+  return optionalInteger(input, key, { min: 1, max: MAX_LIST }) ?? MAX_LIST;
 }
 
 function ruleName(input: JsonObject): string {
-  const name = requiredString(input, 'Name', 'name');
-  if (name.length < 1 || name.length > 64) {
-    throw constraint(name, 'name', 'Member must have length between 1 and 64');
-  }
+  const name = requiredString(input, 'Name', { minLength: 1, maxLength: 64 });
   if (!RULE_NAME.test(name)) {
-    throw constraint(name, 'name', 'Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+');
+    throw invalid('Name', 'Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+', name);
   }
   return name;
 }
@@ -128,12 +103,7 @@ function readEntry(
   const detailText = optionalString(entry, 'Detail');
   const busGiven = optionalString(entry, 'EventBusName');
   optionalString(entry, 'TraceHeader');
-  const resources = entry.Resources;
-  if (resources !== undefined && resources !== null) {
-    if (!Array.isArray(resources) || resources.some((r) => typeof r !== 'string')) {
-      throw new SerializationException("'Resources' must be a list of strings.");
-    }
-  }
+  const resources = optionalStringList(entry, 'Resources');
   const time = entry.Time;
   if (time !== undefined && time !== null && (typeof time !== 'number' || !Number.isFinite(time))) {
     throw new SerializationException("'Time' must be a timestamp (epoch seconds).");
@@ -166,7 +136,7 @@ function readEntry(
     source,
     detailType,
     detail: detail as Record<string, unknown>,
-    resources: (resources as string[] | undefined | null) ?? [],
+    resources: resources ?? [],
     time: typeof time === 'number' ? time * 1000 : now,
     eventBusName,
   };
@@ -176,21 +146,15 @@ export function eventBridgeOperations(model: LocalEventBus, now: () => number = 
   return {
     async PutEvents(input) {
       const entries = input.Entries;
-      if (entries === undefined || entries === null) {
-        throw new ValidationException(
-          "1 validation error detected: Value null at 'entries' failed to satisfy constraint: Member must not be null",
-        );
-      }
+      if (entries === undefined || entries === null) throw invalid('Entries', ...smithyRule({ kind: 'required' }));
       if (!Array.isArray(entries) || entries.some((e) => typeof e !== 'object' || e === null || Array.isArray(e))) {
         throw new SerializationException("'Entries' must be a list of PutEventsRequestEntry structures.");
       }
       if (entries.length < 1) {
-        throw constraint('[]', 'entries', 'Member must have length greater than or equal to 1');
+        throw invalid('Entries', 'Member must have length greater than or equal to 1', '[]');
       }
       if (entries.length > MAX_ENTRIES) {
-        throw new ValidationException(
-          `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length less than or equal to ${MAX_ENTRIES}`,
-        );
+        throw invalid('Entries', `Member must have length less than or equal to ${MAX_ENTRIES}`);
       }
       optionalString(input, 'EndpointId');
       const objects = entries as JsonObject[];
@@ -223,14 +187,8 @@ export function eventBridgeOperations(model: LocalEventBus, now: () => number = 
       } catch (err) {
         patternException(err);
       }
-      const state = optionalString(input, 'State') ?? 'ENABLED';
-      if (!(RULE_STATES as readonly string[]).includes(state)) {
-        throw constraint(state, 'state', `Member must satisfy enum value set: [${RULE_STATES.join(', ')}]`);
-      }
-      const description = optionalString(input, 'Description');
-      if (description !== undefined && description.length > 512) {
-        throw constraint(description, 'description', 'Member must have length less than or equal to 512');
-      }
+      const state = optionalEnum<RuleState>(input, 'State', RULE_STATES) ?? 'ENABLED';
+      const description = optionalString(input, 'Description', { maxLength: 512 });
       const roleArn = optionalString(input, 'RoleArn');
       if (input.Tags !== undefined)
         throw new ValidationException("Berth's local EventBridge does not take Tags on rules.");
@@ -238,7 +196,7 @@ export function eventBridgeOperations(model: LocalEventBus, now: () => number = 
         name,
         eventBusName: bus,
         eventPattern,
-        state: state as RuleState,
+        state,
         ...(description === undefined ? {} : { description }),
         ...(roleArn === undefined ? {} : { roleArn }),
       });
@@ -254,7 +212,7 @@ export function eventBridgeOperations(model: LocalEventBus, now: () => number = 
     async ListRules(input) {
       const bus = ruleBus(model, input);
       const namePrefix = optionalString(input, 'NamePrefix');
-      const max = limit(input, 'Limit', 'limit');
+      const max = limit(input, 'Limit');
       const after = decodeToken(input, 'NextToken');
       const all = model.listRules(bus, namePrefix);
       const start = after === undefined ? 0 : all.findIndex((rule) => rule.Name > after);
@@ -270,15 +228,8 @@ export function eventBridgeOperations(model: LocalEventBus, now: () => number = 
     },
 
     async TestEventPattern(input) {
-      const eventPattern = requiredString(input, 'EventPattern', 'eventPattern');
-      if (eventPattern.length > MAX_PATTERN_LENGTH) {
-        throw constraint(
-          eventPattern,
-          'eventPattern',
-          `Member must have length less than or equal to ${MAX_PATTERN_LENGTH}`,
-        );
-      }
-      const eventText = requiredString(input, 'Event', 'event');
+      const eventPattern = requiredString(input, 'EventPattern', { maxLength: MAX_PATTERN_LENGTH });
+      const eventText = requiredString(input, 'Event');
       let pattern: ReturnType<typeof compileEventPattern>;
       try {
         pattern = compileEventPattern(eventPattern);
@@ -305,7 +256,7 @@ export function eventBridgeOperations(model: LocalEventBus, now: () => number = 
     async ListRecordedEvents(input) {
       const source = optionalString(input, 'Source');
       const detailType = optionalString(input, 'DetailType');
-      const maxResults = limit(input, 'MaxResults', 'maxResults');
+      const maxResults = limit(input, 'MaxResults');
       const token = decodeToken(input, 'NextToken');
       const after = token === undefined ? undefined : Number(token);
       if (after !== undefined && !Number.isSafeInteger(after))

@@ -12,7 +12,7 @@
  * Timestamps are epoch seconds on the wire, as the awsJson protocols carry them. Every answer waits until
  * what it shows is on disk.
  */
-import { SerializationException } from '../endpoint/errors';
+import { memberReader, smithyRule, type Violation, validationMessage } from '../endpoint/members';
 import type { JsonObject, Operation } from '../endpoint/service';
 import {
   InvalidArn,
@@ -22,77 +22,44 @@ import {
   ValidationException,
 } from './exceptions';
 import type { HistoryEvent } from './history';
-import {
-  EXECUTION_STATUSES,
-  type ExecutionRecord,
-  type ExecutionStatus,
-  type StateMachineRecord,
-  type StepFunctions,
-} from './models';
+import { EXECUTION_STATUSES, type ExecutionRecord, type StateMachineRecord, type StepFunctions } from './models';
 
 const DEFAULT_PAGE = 100;
 const MAX_PAGE = 1000;
+const STATE_MACHINE_TYPES = ['STANDARD', 'EXPRESS'] as const;
+const STATUS_FILTERS = [...EXECUTION_STATUSES, 'PENDING_REDRIVE'] as const;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/;
 
-function validationError(message: string): ValidationException {
-  return new ValidationException(`1 validation error detected: ${message}`);
-}
-
-function optionalString(input: JsonObject, name: string, maxLength?: number): string | undefined {
-  const value = input[name];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw new SerializationException(`'${name}' must be a string.`);
-  if (maxLength !== undefined && value.length > maxLength) {
-    throw validationError(
-      `Value at '${name}' failed to satisfy constraint: Member must have length less than or equal to ${maxLength}`,
-    );
+/** Step Functions' words differ from Smithy's for lengths (a long value is not echoed) and ranges. */
+function sfnRule(violation: Violation): [rule: string, value: unknown] {
+  if (violation.kind === 'range') {
+    return [`Member must have value between ${violation.min} and ${violation.max}`, violation.value];
   }
-  return value;
-}
-
-function requiredString(input: JsonObject, name: string, maxLength?: number): string {
-  const value = optionalString(input, name, maxLength);
-  if (value === undefined) {
-    throw validationError(`Value null at '${name}' failed to satisfy constraint: Member must not be null`);
+  if (violation.kind === 'length') {
+    const { value, min, max } = violation;
+    return min !== undefined && value.length < min
+      ? [`Member must have length greater than or equal to ${min}`, value]
+      : [`Member must have length less than or equal to ${max}`, undefined];
   }
-  if (value === '') {
-    throw validationError(
-      `Value '' at '${name}' failed to satisfy constraint: Member must have length greater than or equal to 1`,
-    );
-  }
-  return value;
+  return smithyRule(violation);
 }
 
-function optionalObject(input: JsonObject, name: string): Record<string, unknown> | undefined {
-  const value = input[name];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'object' || Array.isArray(value))
-    throw new SerializationException(`'${name}' must be an object.`);
-  return value as Record<string, unknown>;
-}
+const sfnViolation = (path: string, violation: Violation) =>
+  new ValidationException(validationMessage(path, ...sfnRule(violation)));
 
-function optionalBoolean(input: JsonObject, name: string): boolean | undefined {
-  const value = input[name];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'boolean') throw new SerializationException(`'${name}' must be a boolean.`);
-  return value;
-}
+const { optionalString, requiredString, optionalEnum, optionalInteger, optionalBoolean, optionalObject, optionalList } =
+  memberReader({ violation: sfnViolation, emptyRequired: 'too-short', structure: 'an object' });
+
+/** ARNs are 1 to 256 characters (the API model's Arn shape). */
+const ARN = { maxLength: 256 };
 
 function pageSize(input: JsonObject): number {
-  const value = input.maxResults;
-  if (value === undefined || value === null) return DEFAULT_PAGE;
-  if (typeof value !== 'number' || !Number.isInteger(value))
-    throw new SerializationException("'maxResults' must be an integer.");
-  if (value < 0 || value > MAX_PAGE) {
-    throw validationError(
-      `Value '${value}' at 'maxResults' failed to satisfy constraint: Member must have value between 0 and ${MAX_PAGE}`,
-    );
-  }
+  const value = optionalInteger(input, 'maxResults', { min: 0, max: MAX_PAGE }) ?? 0;
   return value === 0 ? DEFAULT_PAGE : value;
 }
 
 function roleArn(input: JsonObject, required: boolean): string | undefined {
-  const value = required ? requiredString(input, 'roleArn', 256) : optionalString(input, 'roleArn', 256);
+  const value = required ? requiredString(input, 'roleArn', ARN) : optionalString(input, 'roleArn', ARN);
   if (value !== undefined && !ROLE_ARN.test(value)) throw new InvalidArn(`Invalid Arn: 'Invalid role ARN: ${value}'`);
   return value;
 }
@@ -103,7 +70,7 @@ function encodeToken(scope: string, offset: number): string {
 }
 
 function decodeToken(input: JsonObject, scope: string): number {
-  const token = optionalString(input, 'nextToken', 1024);
+  const token = optionalString(input, 'nextToken', { maxLength: 1024 });
   if (token === undefined || token === '') return 0;
   try {
     const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { s?: unknown; o?: unknown };
@@ -186,28 +153,20 @@ function wireEvent(event: HistoryEvent, includeData: boolean): Record<string, un
 export function stepFunctionsOperations(model: StepFunctions): Record<string, Operation> {
   return {
     async CreateStateMachine(input) {
-      const name = requiredString(input, 'name', 80);
-      const definition = requiredString(input, 'definition', 1_048_576);
+      const name = requiredString(input, 'name', { maxLength: 80 });
+      const definition = requiredString(input, 'definition', { maxLength: 1_048_576 });
       const role = roleArn(input, true)!;
-      const type = optionalString(input, 'type');
-      if (type !== undefined && type !== 'STANDARD') {
-        if (type === 'EXPRESS') {
-          throw new StateMachineTypeNotSupported("Berth's local Step Functions runs STANDARD state machines only.");
-        }
-        throw validationError(
-          `Value '${type}' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]`,
-        );
+      if (optionalEnum(input, 'type', STATE_MACHINE_TYPES) === 'EXPRESS') {
+        throw new StateMachineTypeNotSupported("Berth's local Step Functions runs STANDARD state machines only.");
       }
-      const tags = input.tags;
-      if (tags !== undefined && tags !== null && !Array.isArray(tags))
-        throw new SerializationException("'tags' must be a list.");
+      const tags = optionalList(input, 'tags');
       const machine = await model.createStateMachine({
         name,
         definition,
         roleArn: role,
         loggingConfiguration: optionalObject(input, 'loggingConfiguration'),
         tracingConfiguration: optionalObject(input, 'tracingConfiguration'),
-        tags: (tags ?? undefined) as CreateTags,
+        tags: tags as CreateTags,
       });
       const out: Record<string, unknown> = {
         stateMachineArn: machine.stateMachineArn,
@@ -217,7 +176,7 @@ export function stepFunctionsOperations(model: StepFunctions): Record<string, Op
     },
 
     async DescribeStateMachine(input) {
-      const machine = model.getStateMachine(requiredString(input, 'stateMachineArn', 256));
+      const machine = model.getStateMachine(requiredString(input, 'stateMachineArn', ARN));
       await model.durable();
       return describeStateMachine(machine);
     },
@@ -239,8 +198,8 @@ export function stepFunctionsOperations(model: StepFunctions): Record<string, Op
     },
 
     async UpdateStateMachine(input) {
-      const arn = requiredString(input, 'stateMachineArn', 256);
-      const definition = optionalString(input, 'definition', 1_048_576);
+      const arn = requiredString(input, 'stateMachineArn', ARN);
+      const definition = optionalString(input, 'definition', { maxLength: 1_048_576 });
       const role = roleArn(input, false);
       const loggingConfiguration = optionalObject(input, 'loggingConfiguration');
       const tracingConfiguration = optionalObject(input, 'tracingConfiguration');
@@ -265,44 +224,34 @@ export function stepFunctionsOperations(model: StepFunctions): Record<string, Op
     },
 
     async DeleteStateMachine(input) {
-      await model.deleteStateMachine(requiredString(input, 'stateMachineArn', 256));
+      await model.deleteStateMachine(requiredString(input, 'stateMachineArn', ARN));
       return {};
     },
 
     async StartExecution(input) {
-      const arn = requiredString(input, 'stateMachineArn', 256);
+      const arn = requiredString(input, 'stateMachineArn', ARN);
       const name = optionalString(input, 'name');
       const executionInput = optionalString(input, 'input');
-      optionalString(input, 'traceHeader', 256);
+      optionalString(input, 'traceHeader', { maxLength: 256 });
       const execution = await model.startExecution(arn, name, executionInput);
       return { executionArn: execution.executionArn, startDate: seconds(execution.startDate) };
     },
 
     async DescribeExecution(input) {
-      const execution = model.getExecution(requiredString(input, 'executionArn', 256));
+      const execution = model.getExecution(requiredString(input, 'executionArn', ARN));
       await model.durable();
       return describeExecution(execution);
     },
 
     async ListExecutions(input) {
-      const arn = optionalString(input, 'stateMachineArn', 256);
+      const arn = optionalString(input, 'stateMachineArn', ARN);
       if (arn === undefined) {
         if (input.mapRunArn !== undefined)
           throw new ValidationException("Berth's local Step Functions does not serve map runs.");
-        throw validationError("Value null at 'stateMachineArn' failed to satisfy constraint: Member must not be null");
+        throw sfnViolation('stateMachineArn', { kind: 'required' });
       }
-      const status = optionalString(input, 'statusFilter');
-      if (
-        status !== undefined &&
-        !(EXECUTION_STATUSES as readonly string[]).includes(status) &&
-        status !== 'PENDING_REDRIVE'
-      ) {
-        throw validationError(
-          `Value '${status}' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [${[...EXECUTION_STATUSES, 'PENDING_REDRIVE'].join(', ')}]`,
-        );
-      }
-      const executions =
-        status === 'PENDING_REDRIVE' ? [] : model.listExecutions(arn, status as ExecutionStatus | undefined);
+      const status = optionalEnum(input, 'statusFilter', STATUS_FILTERS);
+      const executions = status === 'PENDING_REDRIVE' ? [] : model.listExecutions(arn, status);
       // Offsets count from the oldest execution, so pages stay put while new executions start.
       const total = executions.length;
       const fromOldest = decodeToken(input, `executions:${arn}:${status ?? ''}`);
@@ -317,15 +266,15 @@ export function stepFunctionsOperations(model: StepFunctions): Record<string, Op
     },
 
     async StopExecution(input) {
-      const arn = requiredString(input, 'executionArn', 256);
-      const error = optionalString(input, 'error', 256);
-      const cause = optionalString(input, 'cause', 32_768);
+      const arn = requiredString(input, 'executionArn', ARN);
+      const error = optionalString(input, 'error', { maxLength: 256 });
+      const cause = optionalString(input, 'cause', { maxLength: 32_768 });
       const execution = await model.stopExecution(arn, error, cause);
       return { stopDate: seconds(execution.stopDate ?? Date.now()) };
     },
 
     async GetExecutionHistory(input) {
-      const arn = requiredString(input, 'executionArn', 256);
+      const arn = requiredString(input, 'executionArn', ARN);
       const reverse = optionalBoolean(input, 'reverseOrder') ?? false;
       const includeData = optionalBoolean(input, 'includeExecutionData') ?? true;
       const history = model.history(arn);
@@ -338,7 +287,7 @@ export function stepFunctionsOperations(model: StepFunctions): Record<string, Op
     },
 
     async DescribeStateMachineForExecution(input) {
-      const machine = model.stateMachineForExecution(requiredString(input, 'executionArn', 256));
+      const machine = model.stateMachineForExecution(requiredString(input, 'executionArn', ARN));
       await model.durable();
       const out: Record<string, unknown> = {
         stateMachineArn: machine.stateMachineArn,
