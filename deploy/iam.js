@@ -8,6 +8,19 @@ const { commaList } = require('../lib/env');
 
 const list = (raw) => commaList(String(raw ?? ''));
 
+/** Passing the stage's allowlisted roles to ECS tasks; with no allowlist, no iam:PassRole statement at all. */
+const passRole = (roles) =>
+  roles.length === 0
+    ? []
+    : [
+        {
+          Effect: 'Allow',
+          Action: 'iam:PassRole',
+          Resource: roles,
+          Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+        },
+      ];
+
 /** The stage's runFamilies param as a list: what the state machine may RunTask (and deploy/triggers.js checks). */
 const runFamilies = async (resolveVariable) => list(await resolveVariable('param:runFamilies'));
 module.exports.stageRunFamilies = runFamilies;
@@ -49,16 +62,7 @@ module.exports.apiRoles = async ({ resolveVariable }) => {
         Condition: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } },
       },
       // A definition may name only the stage's allowlisted roles; with no allowlist, no PassRole at all.
-      ...(roles.length === 0
-        ? []
-        : [
-            {
-              Effect: 'Allow',
-              Action: 'iam:PassRole',
-              Resource: roles,
-              Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
-            },
-          ]),
+      ...passRole(roles),
     ]),
     GetTaskDefinitionRole: apiRole('getTaskDefinition', [ecsTaskDefinitions('DescribeTaskDefinition')]),
     ListTaskDefinitionsRole: apiRole('listTaskDefinitions', [
@@ -214,17 +218,8 @@ module.exports.workflowResources = async ({ resolveVariable }) => {
         Action: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
         Resource: sub('events', 'rule/StepFunctionsGetEventsForECSTaskRule'),
       },
-      ...(roles.length === 0
-        ? []
-        : [
-            {
-              // The task and execution roles a run's task definition may name.
-              Effect: 'Allow',
-              Action: 'iam:PassRole',
-              Resource: roles,
-              Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
-            },
-          ]),
+      // The task and execution roles a run's task definition may name.
+      ...passRole(roles),
       {
         // Logging to CloudWatch Logs (serverless.yml loggingConfig): the log delivery actions the Step Functions
         // Developer Guide lists ("IAM policies for logging to CloudWatch Logs"); they take no resource-level
