@@ -18,6 +18,7 @@ import {
   optionalString,
   optionalStringList,
   requiredString,
+  requiredStringList,
   tags,
 } from './input';
 
@@ -75,10 +76,7 @@ export function clusterOperations(model: Clusters): Record<string, Operation> {
     },
 
     async DescribeClusters(input) {
-      const identifiers = optionalStringList(input, 'clusters') ?? ['default'];
-      if (identifiers.length > MAX_DESCRIBE_CLUSTERS) {
-        throw new InvalidParameterException(`'clusters' can have at most ${MAX_DESCRIBE_CLUSTERS} items.`);
-      }
+      const identifiers = optionalStringList(input, 'clusters', { maxItems: MAX_DESCRIBE_CLUSTERS }) ?? ['default'];
       const result = model.describe(identifiers, include(input, CLUSTER_INCLUDE));
       await model.durable();
       return result;
@@ -111,11 +109,7 @@ export function clusterOperations(model: Clusters): Record<string, Operation> {
 
     async DescribeContainerInstances(input) {
       const cluster = model.resolve(optionalString(input, 'cluster'));
-      const identifiers = optionalStringList(input, 'containerInstances') ?? [];
-      if (identifiers.length === 0) throw new InvalidParameterException("'containerInstances' is required.");
-      if (identifiers.length > MAX_DESCRIBE_INSTANCES) {
-        throw new InvalidParameterException(`'containerInstances' can have at most ${MAX_DESCRIBE_INSTANCES} items.`);
-      }
+      const identifiers = requiredStringList(input, 'containerInstances', { maxItems: MAX_DESCRIBE_INSTANCES });
       const result = model.describeInstances(cluster, identifiers, include(input, INSTANCE_INCLUDE));
       await model.durable();
       return result;
@@ -123,11 +117,7 @@ export function clusterOperations(model: Clusters): Record<string, Operation> {
 
     async UpdateContainerInstancesState(input) {
       const cluster = model.resolve(optionalString(input, 'cluster'));
-      const identifiers = optionalStringList(input, 'containerInstances') ?? [];
-      if (identifiers.length === 0) throw new InvalidParameterException("'containerInstances' is required.");
-      if (identifiers.length > MAX_UPDATE_INSTANCES) {
-        throw new InvalidParameterException(`'containerInstances' can have at most ${MAX_UPDATE_INSTANCES} items.`);
-      }
+      const identifiers = requiredStringList(input, 'containerInstances', { maxItems: MAX_UPDATE_INSTANCES });
       const status = requiredString(input, 'status');
       if (status !== 'ACTIVE' && status !== 'DRAINING') {
         throw new InvalidParameterException(

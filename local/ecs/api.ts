@@ -13,7 +13,15 @@
 import { validateTaskDefinition } from '../../lib/task-definition/validate';
 import type { Operation } from '../endpoint/service';
 import { ClientException, InvalidParameterException } from './exceptions';
-import { maxResults, nextToken, optionalEnum, optionalString, optionalStringList, requiredString } from './input';
+import {
+  maxResults,
+  nextToken,
+  optionalEnum,
+  optionalString,
+  optionalStringList,
+  requiredString,
+  requiredStringList,
+} from './input';
 import { type FamilyStatus, TASK_DEFINITION_STATUSES, type TaskDefinitionStatus, type TaskDefinitions } from './models';
 
 const FAMILY_STATUSES: readonly FamilyStatus[] = ['ACTIVE', 'INACTIVE', 'ALL'];
@@ -67,8 +75,7 @@ export function taskDefinitionOperations(model: TaskDefinitions): Record<string,
     },
 
     async DeleteTaskDefinitions(input) {
-      const identifiers = optionalStringList(input, 'taskDefinitions') ?? [];
-      if (identifiers.length === 0) throw new InvalidParameterException("'taskDefinitions' is required.");
+      const identifiers = requiredStringList(input, 'taskDefinitions');
       if (identifiers.length > MAX_DELETE) {
         throw new InvalidParameterException(`taskDefinitions can have at most ${MAX_DELETE} items.`);
       }

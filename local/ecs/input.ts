@@ -24,6 +24,8 @@ function ecsViolation(path: string, violation: Violation): InvalidParameterExcep
       return new InvalidParameterException(
         `'${path}' must be between ${violation.min} and ${violation.max}; got ${violation.value}.`,
       );
+    case 'items':
+      return new InvalidParameterException(`'${path}' can have at most ${violation.max} items.`);
     case 'length':
       return new InvalidParameterException(
         `'${path}' must be ${violation.min ?? 0} to ${violation.max ?? 'any number of'} characters.`,
@@ -35,6 +37,7 @@ export const {
   optionalString,
   requiredString,
   optionalStringList,
+  requiredStringList,
   optionalEnum,
   optionalInteger,
   optionalBoolean,

@@ -17,7 +17,8 @@ export type Violation =
   | { kind: 'required' }
   | { kind: 'length'; value: string; min?: number; max?: number }
   | { kind: 'range'; value: number; min?: number; max?: number }
-  | { kind: 'enum'; value: string; allowed: readonly string[] };
+  | { kind: 'enum'; value: string; allowed: readonly string[] }
+  | { kind: 'items'; count: number; max: number };
 
 export interface MemberRules {
   /** The service's error for a member at `path` that breaks a constraint. */
@@ -42,6 +43,11 @@ export interface IntegerMember {
   path?: string;
   min?: number;
   max?: number;
+}
+
+export interface ListMember {
+  path?: string;
+  maxItems?: number;
 }
 
 /** A member's path, or its path and constraints. */
@@ -88,6 +94,8 @@ export function smithyRule(violation: Violation): [rule: string, value: unknown]
     }
     case 'range':
       return [`Member must have value ${bound(violation.value, violation.min, violation.max)}`, violation.value];
+    case 'items':
+      return [`Member must have length less than or equal to ${violation.max}`, undefined];
   }
 }
 
@@ -178,13 +186,24 @@ export function memberReader(rules: MemberRules) {
     return value;
   }
 
-  function optionalStringList(input: JsonObject, name: string, at?: string): string[] | undefined {
+  function optionalStringList(input: JsonObject, name: string, at?: At<ListMember>): string[] | undefined {
+    const { path, maxItems } = member(name, at);
     const value = present(input, name);
     if (value === undefined) return undefined;
     if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) {
-      throw wrongType(at ?? name, 'a list of strings');
+      throw wrongType(path, 'a list of strings');
+    }
+    if (maxItems !== undefined && value.length > maxItems) {
+      throw rules.violation(path, { kind: 'items', count: value.length, max: maxItems });
     }
     return value as string[];
+  }
+
+  /** A list of strings that must hold one at least (an empty one is missing). */
+  function requiredStringList(input: JsonObject, name: string, at?: At<ListMember>): string[] {
+    const list = optionalStringList(input, name, at);
+    if (list === undefined || list.length === 0) throw rules.violation(member(name, at).path, { kind: 'required' });
+    return list;
   }
 
   function optionalObjectList(input: JsonObject, name: string, at?: string): JsonObject[] | undefined {
@@ -203,6 +222,7 @@ export function memberReader(rules: MemberRules) {
     optionalObject,
     optionalList,
     optionalStringList,
+    requiredStringList,
     optionalObjectList,
   };
 }

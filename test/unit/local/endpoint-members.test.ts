@@ -80,6 +80,16 @@ describe('memberReader', () => {
     expect(errorOf(read)).toEqual({ code: 'Invalid', message });
   });
 
+  it('bounds a list and requires one item of a required list', () => {
+    expect(errorOf(() => m.optionalStringList({ a: ['x', 'y'] }, 'a', { maxItems: 1 }))).toEqual({
+      code: 'Invalid',
+      message: 'a: {"kind":"items","count":2,"max":1}',
+    });
+    expect(errorOf(() => m.requiredStringList({ a: [] }, 'a')).message).toBe('a: {"kind":"required"}');
+    expect(errorOf(() => m.requiredStringList({}, 'a')).message).toBe('a: {"kind":"required"}');
+    expect(m.requiredStringList({ a: ['x'] }, 'a', { maxItems: 1 })).toEqual(['x']);
+  });
+
   it('takes an empty required string where the service allows it', () => {
     expect(reader('allowed').requiredString({ a: '' }, 'a')).toBe('');
   });
@@ -110,6 +120,12 @@ describe("Smithy's validation words", () => {
     ],
   ])('%j', (violation, message) => {
     expect(validationMessage('p', ...smithyRule(violation))).toBe(`1 validation error detected: ${message}`);
+  });
+
+  it('counts list items without echoing the list', () => {
+    expect(validationMessage('p', ...smithyRule({ kind: 'items', count: 11, max: 10 }))).toBe(
+      "1 validation error detected: Value at 'p' failed to satisfy constraint: Member must have length less than or equal to 10",
+    );
   });
 
   it('leaves out a value AWS does not echo', () => {
