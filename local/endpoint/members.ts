@@ -99,6 +99,23 @@ export function smithyRule(violation: Violation): [rule: string, value: unknown]
   }
 }
 
+/**
+ * A JSON document carried as text (a request body, EventBridge's Detail and Event): the object it holds, or why
+ * it holds none, so each caller answers in its own words.
+ */
+export function parseJsonObject(
+  text: string,
+): { ok: true; value: JsonObject } | { ok: false; reason: 'json' | 'object' } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: 'json' };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, reason: 'object' };
+  return { ok: true, value: value as JsonObject };
+}
+
 export function memberReader(rules: MemberRules) {
   const structure = rules.structure ?? 'a structure';
   const wrongType = (path: string, what: string) => new SerializationException(`'${path}' must be ${what}.`);

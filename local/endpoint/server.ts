@@ -25,6 +25,7 @@ import {
   UnknownOperationException,
   UnsupportedMediaTypeException,
 } from './errors';
+import { parseJsonObject } from './members';
 import type { AwsJsonService, JsonObject, ServiceFactory } from './service';
 import { DEFAULT_SERVICES } from './services';
 
@@ -76,16 +77,13 @@ function contentTypeOf(service: AwsJsonService | undefined): string {
 
 function parseInput(body: string): JsonObject {
   if (body.trim() === '') return {};
-  let input: unknown;
-  try {
-    input = JSON.parse(body);
-  } catch {
-    throw new SerializationException('The request body is not valid JSON.');
+  const input = parseJsonObject(body);
+  if (!input.ok) {
+    throw new SerializationException(
+      input.reason === 'json' ? 'The request body is not valid JSON.' : 'The request body must be a JSON object.',
+    );
   }
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw new SerializationException('The request body must be a JSON object.');
-  }
-  return input as JsonObject;
+  return input.value;
 }
 
 export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<AwsEndpoint> {

@@ -11,7 +11,7 @@
  */
 import { compileEventPattern, InvalidEventPatternError, matchesEventPattern } from '../../lib/events/pattern';
 import { SerializationException } from '../endpoint/errors';
-import { memberReader, smithyRule, validationMessage } from '../endpoint/members';
+import { memberReader, parseJsonObject, smithyRule, validationMessage } from '../endpoint/members';
 import type { JsonObject, Operation } from '../endpoint/service';
 import { InvalidEventPatternException, ResourceNotFoundException, ValidationException } from './exceptions';
 import { type LocalEventBus, type NewEvent, RULE_STATES, type RuleState } from './models';
@@ -31,12 +31,12 @@ const REQUIRED_EVENT_FIELDS = ['id', 'account', 'source', 'time', 'region', 'res
 const modelName = (key: string) => key.charAt(0).toLowerCase() + key.slice(1);
 
 /** A ValidationException in Smithy's words for the member `key`; `value` as validationMessage echoes it. */
-function invalid(key: string, rule: string, value?: unknown): ValidationException {
+function validationError(key: string, rule: string, value?: unknown): ValidationException {
   return new ValidationException(validationMessage(modelName(key), rule, value));
 }
 
 const { optionalString, requiredString, optionalEnum, optionalInteger, optionalStringList } = memberReader({
-  violation: (key, violation) => invalid(key, ...smithyRule(violation)),
+  violation: (key, violation) => validationError(key, ...smithyRule(violation)),
   emptyRequired: 'allowed',
 });
 
@@ -47,7 +47,7 @@ function limit(input: JsonObject, key: string): number {
 function ruleName(input: JsonObject): string {
   const name = requiredString(input, 'Name', { minLength: 1, maxLength: 64 });
   if (!RULE_NAME.test(name)) {
-    throw invalid('Name', 'Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+', name);
+    throw validationError('Name', 'Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+', name);
   }
   return name;
 }
@@ -115,15 +115,8 @@ function readEntry(
   if (source === undefined || source === '') return invalid('Source');
   if (detailType === undefined || detailType === '') return invalid('DetailType');
   if (detailText === undefined || detailText === '') return invalid('Detail');
-  let detail: unknown;
-  try {
-    detail = JSON.parse(detailText);
-  } catch {
-    detail = undefined;
-  }
-  if (typeof detail !== 'object' || detail === null || Array.isArray(detail)) {
-    return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
-  }
+  const detail = parseJsonObject(detailText);
+  if (!detail.ok) return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
   // Custom events cannot claim an AWS service as their source.
   if (source.startsWith('aws.')) {
     return { ErrorCode: 'NotAuthorizedForSourceException', ErrorMessage: 'Not authorized for the source.' };
@@ -135,7 +128,7 @@ function readEntry(
   return {
     source,
     detailType,
-    detail: detail as Record<string, unknown>,
+    detail: detail.value,
     resources: resources ?? [],
     time: typeof time === 'number' ? time * 1000 : now,
     eventBusName,
@@ -146,15 +139,16 @@ export function eventBridgeOperations(model: LocalEventBus, now: () => number = 
   return {
     async PutEvents(input) {
       const entries = input.Entries;
-      if (entries === undefined || entries === null) throw invalid('Entries', ...smithyRule({ kind: 'required' }));
+      if (entries === undefined || entries === null)
+        throw validationError('Entries', ...smithyRule({ kind: 'required' }));
       if (!Array.isArray(entries) || entries.some((e) => typeof e !== 'object' || e === null || Array.isArray(e))) {
         throw new SerializationException("'Entries' must be a list of PutEventsRequestEntry structures.");
       }
       if (entries.length < 1) {
-        throw invalid('Entries', 'Member must have length greater than or equal to 1', '[]');
+        throw validationError('Entries', 'Member must have length greater than or equal to 1', '[]');
       }
       if (entries.length > MAX_ENTRIES) {
-        throw invalid('Entries', `Member must have length less than or equal to ${MAX_ENTRIES}`);
+        throw validationError('Entries', `Member must have length less than or equal to ${MAX_ENTRIES}`);
       }
       optionalString(input, 'EndpointId');
       const objects = entries as JsonObject[];
@@ -236,15 +230,9 @@ export function eventBridgeOperations(model: LocalEventBus, now: () => number = 
       } catch (err) {
         patternException(err);
       }
-      let event: unknown;
-      try {
-        event = JSON.parse(eventText);
-      } catch {
-        throw new ValidationException('Parameter Event is not valid.');
-      }
-      if (typeof event !== 'object' || event === null || Array.isArray(event)) {
-        throw new ValidationException('Parameter Event is not valid.');
-      }
+      const parsed = parseJsonObject(eventText);
+      if (!parsed.ok) throw new ValidationException('Parameter Event is not valid.');
+      const event = parsed.value;
       const missing = REQUIRED_EVENT_FIELDS.find((field) => !Object.hasOwn(event, field));
       if (missing !== undefined) {
         throw new ValidationException(`Parameter Event is not valid. Reason: Provided Event must have ${missing}.`);

@@ -1,5 +1,11 @@
 import { AwsError } from '../../../local/endpoint/errors';
-import { memberReader, smithyRule, type Violation, validationMessage } from '../../../local/endpoint/members';
+import {
+  memberReader,
+  parseJsonObject,
+  smithyRule,
+  type Violation,
+  validationMessage,
+} from '../../../local/endpoint/members';
 
 /** A service whose validation error carries the violation, so each case shows what the reader found. */
 const reader = (emptyRequired: 'missing' | 'too-short' | 'allowed') =>
@@ -132,5 +138,17 @@ describe("Smithy's validation words", () => {
     expect(validationMessage('p', 'Member must have length less than or equal to 10')).toBe(
       "1 validation error detected: Value at 'p' failed to satisfy constraint: Member must have length less than or equal to 10",
     );
+  });
+});
+
+describe('parseJsonObject', () => {
+  it.each([
+    ['{"a":1}', { ok: true, value: { a: 1 } }],
+    ['not json', { ok: false, reason: 'json' }],
+    ['[1]', { ok: false, reason: 'object' }],
+    ['null', { ok: false, reason: 'object' }],
+    ['"text"', { ok: false, reason: 'object' }],
+  ])('%s', (text, result) => {
+    expect(parseJsonObject(text)).toEqual(result);
   });
 });
