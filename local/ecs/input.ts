@@ -12,6 +12,12 @@ import { InvalidParameterException } from './exceptions';
 
 export const MAX_RESULTS = 100;
 
+/** `between 1 and 100`, `at least 1`, `at most 100`. */
+function span(min: number | undefined, max: number | undefined): string {
+  if (min !== undefined && max !== undefined) return `between ${min} and ${max}`;
+  return min !== undefined ? `at least ${min}` : `at most ${max}`;
+}
+
 function ecsViolation(path: string, violation: Violation): InvalidParameterException {
   switch (violation.kind) {
     case 'required':
@@ -22,14 +28,12 @@ function ecsViolation(path: string, violation: Violation): InvalidParameterExcep
       );
     case 'range':
       return new InvalidParameterException(
-        `'${path}' must be between ${violation.min} and ${violation.max}; got ${violation.value}.`,
+        `'${path}' must be ${span(violation.min, violation.max)}; got ${violation.value}.`,
       );
     case 'items':
       return new InvalidParameterException(`'${path}' can have at most ${violation.max} items.`);
     case 'length':
-      return new InvalidParameterException(
-        `'${path}' must be ${violation.min ?? 0} to ${violation.max ?? 'any number of'} characters.`,
-      );
+      return new InvalidParameterException(`'${path}' must be ${span(violation.min, violation.max)} characters long.`);
   }
 }
 
