@@ -36,12 +36,17 @@ const ROLE = `arn:aws:iam::${ACCOUNT_ID}:role/berth-states`;
 const TIME_SCALE = 1e-5;
 
 let flakyCalls = 0;
-/** What `hold-once` was called with: its first call never answers (the endpoint goes away under it). */
+/** What `hold-once` was called with: its first call answers only once released (the endpoint goes away under it). */
 const holdOnceCalls: unknown[] = [];
+let releaseHold = () => {};
 const handlers: Record<string, InProcessHandler> = {
   'hold-once': (event) => {
     holdOnceCalls.push(event);
-    if (holdOnceCalls.length === 1) return new Promise(() => {});
+    if (holdOnceCalls.length === 1) {
+      return new Promise((resolve) => {
+        releaseHold = () => resolve({ greeting: 'too late', calls: 1 });
+      });
+    }
     return Promise.resolve({ greeting: `hello ${(event as { who: string }).who}`, calls: holdOnceCalls.length });
   },
   async greet(event) {
@@ -1033,6 +1038,7 @@ describe('restart', () => {
       ]);
       expect(events.map((e) => [e.id, e.previousEventId])).toEqual(events.map((_, i) => [i + 1, i]));
     } finally {
+      releaseHold(); // the first call, whose endpoint is gone: its answer is nobody's now
       after.destroy();
       await second.close();
     }
