@@ -279,6 +279,42 @@ it('adopts the tasks an endpoint killed with SIGKILL left running, with their re
   }
 });
 
+it('goes on starting a task an endpoint killed with SIGKILL left PENDING, and runs its container once', async () => {
+  const stateDir = tempStateDir();
+  // Lifecycle steps of 3 s: the task is still PENDING (pulling) when the endpoint dies.
+  const { url, child, exited } = await startEndpointProcess(stateDir, {
+    BERTH_ECS_STEP_MS: '3000',
+    BERTH_CLUSTER_CONFIG: '',
+  });
+  const ecs = ecsClient(url);
+  let taskArn: string;
+  try {
+    await ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: 'slow-start',
+        containerDefinitions: [{ name: 'main', image: 'busybox', memory: 64, command: ['sh', '-c', 'echo ran'] }],
+      }),
+    );
+    const task = (await ecs.send(new RunTaskCommand({ taskDefinition: 'slow-start' }))).tasks![0]!;
+    expect(task.lastStatus).toBe('PENDING');
+    taskArn = task.taskArn!;
+    child.kill('SIGKILL');
+    await exited;
+  } finally {
+    ecs.destroy();
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+
+  const restarted = await startEcsEndpoint({}, stateDir);
+  try {
+    const task = await waitForTask(restarted.ecs, taskArn);
+    expect(task).toMatchObject({ stopCode: 'EssentialContainerExited', containers: [{ exitCode: 0 }] });
+    expect((await admin(restarted.url, 'GetTaskLog', { task: taskArn })).body.log).toBe('ran\n');
+  } finally {
+    await restarted.close();
+  }
+});
+
 it('forgets a task BERTH_ECS_STOPPED_TASK_SECONDS after it stopped, log included, for good; a running task stays', async () => {
   const stateDir = tempStateDir();
   const first = await startEcsEndpoint({ stoppedTaskSeconds: 2 }, stateDir);
