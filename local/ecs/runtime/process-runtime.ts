@@ -41,6 +41,9 @@
  * `trap ''`: a caught signal is reset to its default across exec, an ignored one would stay ignored in the
  * command), so it outlives the command to record its 143; SIGKILL ends both, which is 137 as Docker reports it
  * (the wrapper's own exit while the emulator is its parent; after a restart, known because this emulator sent it).
+ * A SIGTERM that comes after the wrapper set its trap but before the command exists would be caught and lost:
+ * stop() first writes `<statusDir>/stop`, and the command is started from a subshell (SIGTERM at its default
+ * again) that does not start it if that file is there, so a stop never misses the command.
  * The wrapper keeps the command's environment as given (dash would add PWD: it is unset again, or set back to
  * the container's own value), and it runs the executable found in PATH by its path, so that no shell builtin
  * stands in for a program of the same name (printf, pwd, kill, ...). Deviation: argv[0] of a bare name is then
@@ -49,7 +52,7 @@
  * lost host. Without /proc (macOS) nothing can be checked, so nothing is adopted.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { promises as fs, constants as fsConstants, readdirSync, readFileSync } from 'node:fs';
+import { promises as fs, constants as fsConstants, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import path from 'node:path';
 import {
@@ -74,7 +77,9 @@ export const WRAPPER = [
   'if [ "$1" = 1 ]; then export PWD="$2"; else unset PWD; fi',
   'shift 2',
   'trap : TERM',
-  '"$@"',
+  // A subshell starts with SIGTERM at its default again. A stop sent before the command exists was caught by the
+  // wrapper, not the command: stop() writes the `stop` file before it signals, so the command does not start.
+  '( if [ -e "$0/stop" ]; then exit 143; fi; exec "$@" )',
   's=$?',
   'echo "$s" >"$0/exit"',
   'exit "$s"',
@@ -277,6 +282,7 @@ export async function startProcess(spec: ContainerSpec): Promise<ContainerHandle
         return Promise.reject(new RangeError(`stopTimeoutSeconds must be a number >= 0, got ${stopTimeoutSeconds}`));
       }
       child.ref();
+      markStopping(spec);
       signalGroup(pid, 'SIGTERM');
       // No exit seen yet, so the leader is not reaped and its pid cannot have been reused: safe to signal.
       const timer = setTimeout(
@@ -290,6 +296,15 @@ export async function startProcess(spec: ContainerSpec): Promise<ContainerHandle
       return exited;
     },
   };
+}
+
+/** Tells the wrapper not to start the command if it has not yet (see WRAPPER); written before any SIGTERM. */
+function markStopping(spec: ContainerSpec): void {
+  try {
+    writeFileSync(path.join(spec.statusDir, 'stop'), '');
+  } catch {
+    // The status dir is gone: the container has ended, or its task's scratch dir was removed.
+  }
 }
 
 /** The exit code the wrapper wrote, once it has ended; undefined when there is none (or it is torn). */
@@ -385,6 +400,7 @@ function watchAdopted(spec: ContainerSpec, pid: number, starttime: string, pollM
       }
       stopping = true;
       poller?.ref();
+      markStopping(spec);
       signal('SIGTERM');
       const timer = setTimeout(
         () => {

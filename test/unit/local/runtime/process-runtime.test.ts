@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { adoptProcess } from '../../../../local/ecs/runtime/process-runtime';
+import { adoptProcess, WRAPPER } from '../../../../local/ecs/runtime/process-runtime';
 import { CannotStartContainerError, type ContainerSpec, killOrphan } from '../../../../local/ecs/runtime/runtime';
 import { isAlive, pidFrom, type Sandbox, sandbox, waitFor } from './helpers';
 
@@ -184,6 +184,40 @@ describe('process runtime: stop', () => {
     // Were SIGKILL needed, the exit would be 137, and only after 600 s.
     await expect(handle.stop(600)).resolves.toEqual({ exitCode: 143 });
     await expect(handle.exited).resolves.toEqual({ exitCode: 143 });
+  });
+
+  it('stops a container the moment it started with 143: a SIGTERM before its command exists is not lost', async () => {
+    // The wrapper catches SIGTERM; one sent before it has started the command must still stop it.
+    const exits = await Promise.all(
+      Array.from({ length: 40 }, async (_, i) => {
+        const handle = await box.start({
+          containerName: `c${i}`,
+          scratchDir: path.join(box.dir, 'scratch', `c${i}`),
+          statusDir: path.join(box.dir, 'status', `c${i}`),
+          command: ['sleep', '600'],
+        });
+        return handle.stop(20); // were its SIGTERM lost: 137 after 20 s, past the test's timeout
+      }),
+    );
+    expect(exits).toEqual(exits.map(() => ({ exitCode: 143 })));
+  });
+
+  it('does not start the command once a stop was asked for, though its SIGTERM came before the command existed', async () => {
+    // What stop() leaves for a wrapper that caught the SIGTERM between setting its trap and starting the command.
+    mkdirSync(box.statusDir, { recursive: true });
+    writeFileSync(path.join(box.statusDir, 'stop'), '');
+    const wrapper = spawn('/bin/sh', ['-c', WRAPPER, box.statusDir, '0', '', '/bin/sh', '-c', 'echo ran; sleep 600'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      detached: true,
+    });
+    let out = '';
+    wrapper.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    const [code] = (await once(wrapper, 'exit')) as [number | null];
+    expect(code).toBe(143);
+    expect(out).toBe('');
+    expect(readFileSync(path.join(box.statusDir, 'exit'), 'utf8')).toBe('143\n');
   });
 
   it('SIGKILLs a process that ignores SIGTERM once the timeout is spent: 137', async () => {
