@@ -128,6 +128,8 @@ function hasControlCharacter(name: string): boolean {
   return false;
 }
 const MAX_INPUT_BYTES = 256 * 1024;
+/** Between two executions resumed after a restart (see resumeAfterRestart). */
+const RESUME_SPACING_MS = 100;
 const MAX_COMPILED = 64;
 
 export function checkName(name: string): void {
@@ -427,14 +429,20 @@ export class StepFunctions {
   async resumeAfterRestart(): Promise<void> {
     const orphans = this.orphans;
     this.orphans = [];
-    for (const [arn, { run, input }] of this.toResume) {
-      this.toResume.delete(arn);
-      if (!this.closing) run.start(input);
-    }
-    await this.stopTasks(
+    const stopped = this.stopTasks(
       orphans,
       (name) => `Berth's local Step Functions restarted while execution ${name} was running and could not resume it`,
     );
+    let first = true;
+    for (const [arn, { run, input }] of [...this.toResume]) {
+      // Spaced out: each resumed execution calls its Task at once, and a burst on functions that have just
+      // started would meet them all cold.
+      if (!first) await new Promise((resolve) => setTimeout(resolve, RESUME_SPACING_MS));
+      first = false;
+      if (this.closing) break;
+      if (this.toResume.delete(arn)) run.start(input);
+    }
+    await stopped;
   }
 
   /** How many executions wait for resumeAfterRestart. */
