@@ -9,6 +9,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { isTransientAwsError } from './clients/errors';
 import {
+  DeadlineExceededError,
   HttpError,
   MalformedRequestError,
   PayloadTooLargeError,
@@ -159,7 +160,9 @@ export function toProblem(err: unknown, event: Event): Result {
       'application/problem+json',
     );
   }
-  if (known !== err) logger.warn('AWS call failed, answered as a 4xx or 503', err as Error);
+  if (known instanceof DeadlineExceededError)
+    logger.error('Ran out of time, answered 503', { requestId: event.requestContext?.requestId });
+  else if (known !== err) logger.warn('AWS call failed, answered as a 4xx or 503', err as Error);
   else logger.info('Request refused', { status: known.statusCode, detail: known.message });
   return json(
     known.statusCode,
@@ -184,9 +187,21 @@ const problemJson = (): MiddlewareObj<Event, Result> => ({
   },
 });
 
+/**
+ * How long before the function's timeout an API call gives up: a use case still waiting then is waiting on AWS
+ * (throttled calls in the SDK's backoff, a slow answer), so the caller gets a 503 to retry, answered by this
+ * stack with its problem body, instead of the runtime cutting the invocation off (a 500 or 504 with no body).
+ */
+export const API_DEADLINE_MARGIN_MS = 1000;
+
 /** Wraps a use-case function as an API Gateway (REST, proxy integration) handler. */
 export function httpApi(fn: (req: ApiRequest) => Promise<Reply>) {
-  return middy<Event, Result>()
+  return middy<Event, Result>({
+    timeoutEarlyInMillis: API_DEADLINE_MARGIN_MS,
+    timeoutEarlyResponse: () => {
+      throw new DeadlineExceededError();
+    },
+  })
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(problemJson())
     .handler(async (event) => {
