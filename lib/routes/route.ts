@@ -14,7 +14,7 @@ import { ValidationError } from '../errors';
 import { type Parsed, parsePart } from '../parse';
 
 type Schema = z.core.$ZodType;
-/** String members only: API Gateway hands path parameters, query parameters and headers over as strings. */
+/** An object of members: API Gateway hands path parameters, query parameters and headers over as strings. */
 type Members = z.ZodMiniObject;
 
 export type HttpMethod = 'get' | 'post' | 'delete';

@@ -249,15 +249,13 @@ describe('what ECS or the caller can get wrong is a 4xx, never a 500', () => {
   );
 
   it('answers 503 with Retry-After for an ECS server fault or a lost connection, which a retry can outlast', async () => {
-    ecs
-      .on(RegisterTaskDefinitionCommand)
-      .rejects(
-        Object.assign(new Error('Internal'), {
-          name: 'ServerException',
-          $fault: 'server',
-          $metadata: { httpStatusCode: 500 },
-        }),
-      );
+    ecs.on(RegisterTaskDefinitionCommand).rejects(
+      Object.assign(new Error('Internal'), {
+        name: 'ServerException',
+        $fault: 'server',
+        $metadata: { httpStatusCode: 500 },
+      }),
+    );
     const result = await register(postJson('/task-definitions', example), context);
     expect(result.statusCode).toBe(503);
     expect(result.headers).toMatchObject({ 'Retry-After': '1' });
