@@ -379,17 +379,6 @@ export function cliCredentials(api: string, env: NodeJS.ProcessEnv): Credentials
   return { accessKeyId: 'berth-local', secretAccessKey: 'berth-local' };
 }
 
-export interface CliIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  env: NodeJS.ProcessEnv;
-  newClient?: (options: BerthClientOptions) => BerthClient;
-  readFile?: (path: string) => Promise<string>;
-  now?: () => Date;
-  /** For tests: waitForRun's polling delays. */
-  pollDelays?: { minDelay: number; maxDelay: number };
-}
-
 function describeApiError(err: BerthApiError): string {
   const lines = [`error: ${err.status} ${err.message}`];
   const violations = 'violations' in err && Array.isArray(err.violations) ? err.violations : [];
