@@ -18,8 +18,7 @@ import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type * as z from 'zod/mini';
 import type { RunRequestSchema } from '../lib/runs/request';
-import type { RunRef, RunSummary } from '../lib/runs/service';
-import type { RunStatus, RunView } from '../lib/runs/types';
+import type { RunRef, RunStatus, RunSummary, RunView } from '../lib/runs/types';
 import type { TaskDefinitionInputSchema } from '../lib/task-definition/schema';
 import type { FamilySummary, TaskDefinitionView } from '../lib/task-definitions';
 import {
