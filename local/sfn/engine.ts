@@ -1,6 +1,6 @@
 /**
  * Loading and preparing aws-local-stepfunctions 3.0.0, the engine that runs Berth's local executions, with
- * its known pitfalls handled here once (see ../shared/design.md, "Known pitfalls"):
+ * its known pitfalls handled here once (see docs/design-notes.md, "Known pitfalls"):
  * - It calls `Promise.withResolvers`: ./polyfill is imported before the engine is required.
  * - Its package is `"type": "module"`; it ships a CommonJS build under the `require` condition, which is
  *   what our CommonJS code (tsx, ts-jest) loads with `require`. TypeScript (nodenext) sees only its ESM
