@@ -1,5 +1,5 @@
 /**
- * Four suites (see ../shared/style.md): unit tests have no network; workflow,
+ * Four suites (see docs/development.md): unit tests have no network; workflow,
  * conformance and integration tests open servers on loopback only.
  * TypeScript is transpiled per file (type-checking is `npm run typecheck`),
  * and @middy, which ships ESM only, is transpiled to CommonJS with it.

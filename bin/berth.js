@@ -13,10 +13,10 @@ function load() {
   try {
     require.resolve('tsx/cjs/api', { paths: [root] });
   } catch {
-    return require(path.join(root, 'dist', 'lib', 'client', 'cli.js'));
+    return require(path.join(root, 'dist', 'client', 'cli.js'));
   }
   const { require: tsxRequire } = require(require.resolve('tsx/cjs/api', { paths: [root] }));
-  return tsxRequire(path.join(root, 'lib', 'client', 'cli.ts'), __filename);
+  return tsxRequire(path.join(root, 'client', 'cli.ts'), __filename);
 }
 
 const { runCli } = load();

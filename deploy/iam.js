@@ -27,7 +27,7 @@ module.exports.stageRunFamilies = runFamilies;
 
 /**
  * The API functions: one role each, with only the calls its use case makes (lib/task-definitions.ts,
- * lib/runs/service.ts). ECS task definition actions do not support resource-level permissions, so
+ * lib/runs/*-run.ts). ECS task definition actions do not support resource-level permissions, so
  * they are on `*`; everything else is scoped to the run-task state machine, its executions, or the
  * run clusters.
  */

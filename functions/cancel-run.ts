@@ -1,12 +1,14 @@
 /** POST /runs/{runId}/cancel: stop the run's execution, and with it its ECS task (202). */
 import { sfnClient } from '../lib/clients/sfn';
 import { accepted, httpApi } from '../lib/http';
+import { cancelRunRoute } from '../lib/routes/cancel-run';
+import { cancelRun } from '../lib/runs/cancel-run';
 import { loadRunsConfig } from '../lib/runs/config';
-import { cancelRun, locationOfRun } from '../lib/runs/service';
+import { locationOfRun } from '../lib/runs/execution';
 
 const deps = { sfn: sfnClient(), config: loadRunsConfig() };
 
-export const handler = httpApi(async ({ path, requestId }) => {
-  const run = await cancelRun(deps, path.runId, requestId);
+export const handler = httpApi(cancelRunRoute, async ({ path, requestId }) => {
+  const run = await cancelRun(deps, { runId: path.runId, requestId });
   return accepted(run, locationOfRun(run.runId));
 });

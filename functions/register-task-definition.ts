@@ -2,11 +2,12 @@
 import { ecsClient } from '../lib/clients/ecs';
 import { loadConfig } from '../lib/config';
 import { created, httpApi } from '../lib/http';
+import { registerTaskDefinitionRoute } from '../lib/routes/register-task-definition';
 import { locationOf, registerTaskDefinition } from '../lib/task-definitions';
 
 const deps = { ecs: ecsClient(), config: loadConfig() };
 
-export const handler = httpApi(async ({ body }) => {
+export const handler = httpApi(registerTaskDefinitionRoute, async ({ body }) => {
   const td = await registerTaskDefinition(deps, body);
   return created(td, locationOf(td));
 });

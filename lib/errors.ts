@@ -94,3 +94,10 @@ export class ServiceUnavailableError extends HttpError {
     return { 'Retry-After': '1' };
   }
 }
+
+/** The API call ran out of time waiting on AWS (throttled or slow): the caller may retry (see lib/http.ts). */
+export class DeadlineExceededError extends ServiceUnavailableError {
+  constructor() {
+    super('AWS answered too slowly (throttling or a slow service) for this request to finish in time; retry it.');
+  }
+}

@@ -1,6 +1,7 @@
 /**
  * The one middy stack every API handler uses: structured logs with the request id, JSON body
- * parsing with its limits, and error mapping to RFC 9457 problem+json. Handlers return a Reply
+ * parsing with its limits, the request parsed against its route (lib/routes/), and error mapping to RFC 9457
+ * problem+json. Handlers return a Reply
  * and throw HttpErrors; they never build API Gateway results or catch errors themselves.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -9,6 +10,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { isTransientAwsError } from './clients/errors';
 import {
+  DeadlineExceededError,
   HttpError,
   MalformedRequestError,
   PayloadTooLargeError,
@@ -16,26 +18,12 @@ import {
   UnsupportedMediaTypeError,
   ValidationError,
 } from './errors';
+import { parseRequest, type Route, type RouteInput, type RouteRequest } from './routes/route';
 
 export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'berth' });
 
 /** Request bodies above this are refused with 413 before they are parsed. */
 export const MAX_BODY_BYTES = 64 * 1024;
-
-export interface ApiRequest {
-  /** The parsed JSON body (undefined when the request has none). */
-  body: unknown;
-  path: Record<string, string>;
-  query: Record<string, string>;
-  /** Header names in lower case. */
-  headers: Record<string, string>;
-  requestId: string;
-  /**
-   * The IAM principal API Gateway authenticated (AWS_IAM authorization): `requestContext.identity.userArn`, e.g.
-   * `arn:aws:sts::123456789012:assumed-role/orders/i-0abc`. Undefined when there is none (locally, unsigned).
-   */
-  caller: string | undefined;
-}
 
 export interface Reply {
   status: number;
@@ -159,7 +147,9 @@ export function toProblem(err: unknown, event: Event): Result {
       'application/problem+json',
     );
   }
-  if (known !== err) logger.warn('AWS call failed, answered as a 4xx or 503', err as Error);
+  if (known instanceof DeadlineExceededError)
+    logger.error('Ran out of time, answered 503', { requestId: event.requestContext?.requestId });
+  else if (known !== err) logger.warn('AWS call failed, answered as a 4xx or 503', err as Error);
   else logger.info('Request refused', { status: known.statusCode, detail: known.message });
   return json(
     known.statusCode,
@@ -184,16 +174,33 @@ const problemJson = (): MiddlewareObj<Event, Result> => ({
   },
 });
 
-/** Wraps a use-case function as an API Gateway (REST, proxy integration) handler. */
-export function httpApi(fn: (req: ApiRequest) => Promise<Reply>) {
-  return middy<Event, Result>()
+/**
+ * How long before the function's timeout an API call gives up: a use case still waiting then is waiting on AWS
+ * (throttled calls in the SDK's backoff, a slow answer), so the caller gets a 503 to retry, answered by this
+ * stack with its problem body, instead of the runtime cutting the invocation off (a 500 or 504 with no body).
+ */
+export const API_DEADLINE_MARGIN_MS = 1000;
+
+/**
+ * An API Gateway (REST, proxy integration) handler for a route: the request is parsed against the route's schemas
+ * (lib/routes/route.ts: one 400 with every violation) before the use case sees it, and the use case gets the
+ * typed parts. Powertools' parser middleware replaces the event with the parsed one; here the event stays API
+ * Gateway's, so the stack hands the parsed request to the use case instead.
+ */
+export function httpApi<R extends RouteRequest>(route: Route<R>, fn: (input: RouteInput<R>) => Promise<Reply>) {
+  return middy<Event, Result>({
+    timeoutEarlyInMillis: API_DEADLINE_MARGIN_MS,
+    timeoutEarlyResponse: () => {
+      throw new DeadlineExceededError();
+    },
+  })
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(problemJson())
     .handler(async (event) => {
       // Every log line of the invocation carries the id the caller sees in a problem body.
       logger.appendKeys({ requestId: event.requestContext?.requestId });
       const headers = lowerCaseHeaders(event);
-      const reply = await fn({
+      const input = parseRequest(route, {
         body: parseJsonBody(event, headers),
         path: compact(event.pathParameters),
         query: compact(event.queryStringParameters),
@@ -201,6 +208,7 @@ export function httpApi(fn: (req: ApiRequest) => Promise<Reply>) {
         requestId: event.requestContext?.requestId ?? '',
         caller: event.requestContext?.identity?.userArn ?? undefined,
       });
+      const reply = await fn(input);
       return json(reply.status, reply.body, 'application/json', reply.headers);
     });
 }

@@ -16,7 +16,8 @@ import { mapLimited } from './concurrency';
 import type { Config } from './config';
 import { NotFoundError, PolicyError, ValidationError } from './errors';
 import { checkGuardrails } from './guardrails';
-import { type Violation, validateTaskDefinition } from './task-definition/validate';
+import type { FAMILY_STATUSES } from './routes/list-task-definitions';
+import type { TaskDefinitionInput } from './task-definition/schema';
 
 export interface TaskDefinitionDeps {
   ecs: ECSClient;
@@ -33,9 +34,6 @@ export interface FamilySummary {
   status: string;
 }
 
-const FAMILY = /^[A-Za-z0-9_-]{1,255}$/;
-const FAMILY_RULE = 'must be 1 to 255 letters, numbers, hyphens and underscores';
-
 function view(td: TaskDefinition | undefined, tags: Tag[] | undefined): TaskDefinitionView {
   if (td === undefined) throw new Error('ECS answered without a task definition');
   return tags && tags.length > 0 ? { ...td, tags } : td;
@@ -46,35 +44,16 @@ export function locationOf(td: Pick<TaskDefinition, 'family' | 'revision'>): str
 }
 
 /**
- * Registers a new revision of a family.
- * 1. Validate against ECS's rules (every violation at once: 400).
- * 2. Check the stage's guardrails (403 naming the rule).
- * 3. Register the normalised definition with ECS.
+ * Registers a new revision of a family (validated against ECS's rules at the boundary:
+ * lib/routes/register-task-definition.ts).
+ * 1. Check the stage's guardrails (403 naming the rule).
+ * 2. Register the normalised definition with ECS.
  */
-export async function registerTaskDefinition({ ecs, config }: TaskDefinitionDeps, body: unknown) {
-  const result = validateTaskDefinition(body);
-  if (!result.ok) throw new ValidationError(result.violations);
-  const refused = checkGuardrails(result.value, config.guardrails);
+export async function registerTaskDefinition({ ecs, config }: TaskDefinitionDeps, input: TaskDefinitionInput) {
+  const refused = checkGuardrails(input, config.guardrails);
   if (refused.length > 0) throw new PolicyError(refused);
-  const out = await ecs.send(new RegisterTaskDefinitionCommand(result.value));
+  const out = await ecs.send(new RegisterTaskDefinitionCommand(input));
   return view(out.taskDefinition, out.tags);
-}
-
-function checkFamily(family: string | undefined, path: string, violations: Violation[]): string {
-  if (family === undefined || !FAMILY.test(family)) violations.push({ path, message: `Family ${FAMILY_RULE}.` });
-  return family ?? '';
-}
-
-function checkRevision(revision: string | undefined, violations: Violation[]): number {
-  if (revision === undefined || !/^[1-9][0-9]{0,9}$/.test(revision)) {
-    violations.push({ path: '$.revision', message: 'Revision must be a positive integer.' });
-    return 0;
-  }
-  return Number(revision);
-}
-
-function throwIfAny(violations: Violation[]) {
-  if (violations.length > 0) throw new ValidationError(violations);
 }
 
 /** ECS's answer to a describe of something that does not exist. */
@@ -94,24 +73,18 @@ async function describe(ecs: ECSClient, taskDefinition: string, notFound: string
 }
 
 /** The latest ACTIVE revision of a family (404 when it has none). */
-export async function getLatestTaskDefinition({ ecs }: Pick<TaskDefinitionDeps, 'ecs'>, family: string | undefined) {
-  const violations: Violation[] = [];
-  const name = checkFamily(family, '$.family', violations);
-  throwIfAny(violations);
-  return describe(ecs, name, `Task definition family ${name} has no ACTIVE revision.`);
+export async function getLatestTaskDefinition({ ecs }: Pick<TaskDefinitionDeps, 'ecs'>, family: string) {
+  return describe(ecs, family, `Task definition family ${family} has no ACTIVE revision.`);
+}
+
+export interface RevisionRef {
+  family: string;
+  revision: number;
 }
 
 /** One revision, ACTIVE or INACTIVE (404 when it was never registered or has been deleted). */
-export async function getTaskDefinition(
-  { ecs }: Pick<TaskDefinitionDeps, 'ecs'>,
-  family: string | undefined,
-  revision: string | undefined,
-) {
-  const violations: Violation[] = [];
-  const name = checkFamily(family, '$.family', violations);
-  const number = checkRevision(revision, violations);
-  throwIfAny(violations);
-  return describe(ecs, `${name}:${number}`, `Task definition ${name}:${number} does not exist.`);
+export async function getTaskDefinition({ ecs }: Pick<TaskDefinitionDeps, 'ecs'>, { family, revision }: RevisionRef) {
+  return describe(ecs, `${family}:${revision}`, `Task definition ${family}:${revision} does not exist.`);
 }
 
 /**
@@ -119,24 +92,20 @@ export async function getTaskDefinition(
  * 1. Describe it first, so an unknown revision is a 404 rather than whatever ECS says to a deregister.
  * 2. Deregister it.
  */
-export async function deregisterTaskDefinition(
-  deps: Pick<TaskDefinitionDeps, 'ecs'>,
-  family: string | undefined,
-  revision: string | undefined,
-) {
-  const current = await getTaskDefinition(deps, family, revision);
+export async function deregisterTaskDefinition(deps: Pick<TaskDefinitionDeps, 'ecs'>, ref: RevisionRef) {
+  const current = await getTaskDefinition(deps, ref);
   const out = await deps.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: current.taskDefinitionArn }));
   return view(out.taskDefinition, current.tags);
 }
 
-const STATUSES = ['ACTIVE', 'INACTIVE', 'ALL'] as const;
-type FamilyStatus = (typeof STATUSES)[number];
+type FamilyStatus = (typeof FAMILY_STATUSES)[number];
 
+/** The GET /task-definitions query, validated (lib/routes/list-task-definitions.ts). */
 export interface ListFamiliesQuery {
-  familyPrefix?: string;
-  status?: string;
-  limit?: string;
-  nextToken?: string;
+  familyPrefix?: string | undefined;
+  status: FamilyStatus;
+  limit: number;
+  nextToken?: string | undefined;
 }
 
 /** Latest revision of a family among those with the given status. */
@@ -179,20 +148,7 @@ async function latestOf(ecs: ECSClient, family: string, status: FamilyStatus): P
 
 /** Families with their latest revision, one page at a time (the page token is ECS's own). */
 export async function listTaskDefinitionFamilies({ ecs }: Pick<TaskDefinitionDeps, 'ecs'>, query: ListFamiliesQuery) {
-  const violations: Violation[] = [];
-  if (query.familyPrefix !== undefined) checkFamily(query.familyPrefix, '$.familyPrefix', violations);
-  const status = (query.status ?? 'ACTIVE').toUpperCase() as FamilyStatus;
-  if (!STATUSES.includes(status)) {
-    violations.push({ path: '$.status', message: `Status must be one of ${STATUSES.join(', ')}.` });
-  }
-  const limit = query.limit === undefined ? 20 : Number(query.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
-    violations.push({ path: '$.limit', message: 'Limit must be an integer from 1 to 100.' });
-  }
-  if (query.nextToken !== undefined && (query.nextToken.length === 0 || query.nextToken.length > 4096)) {
-    violations.push({ path: '$.nextToken', message: 'nextToken must be the token a previous page returned.' });
-  }
-  throwIfAny(violations);
+  const { status, limit } = query;
   const page = await ecs
     .send(
       new ListTaskDefinitionFamiliesCommand({

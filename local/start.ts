@@ -70,6 +70,11 @@ async function main() {
     // A trigger for a family the stage does not run could never start a run: refused here, as at package time.
     runFamilies: commaList(localStageParam(serverlessYml, process.env, 'runFamilies') ?? '*'),
   });
+  // Executions a restart interrupted resume once their Lambda tasks can be called (local/sfn/service.ts).
+  let lambdasServing!: () => void;
+  const resumeAfter = new Promise<void>((resolve) => {
+    lambdasServing = resolve;
+  });
   const endpoint = await startAwsEndpoint({
     host: settings.host,
     port: settings.awsPort,
@@ -79,7 +84,7 @@ async function main() {
     // Step Functions' Lambda tasks run the real handlers, through serverless-offline's Lambda port.
     services: DEFAULT_SERVICES.map((service) =>
       service === stepFunctionsService
-        ? sfnService({ invokeLambda, onExecutionEnd: triggers.onExecutionEnd })
+        ? sfnService({ invokeLambda, onExecutionEnd: triggers.onExecutionEnd, resumeAfter })
         : service,
     ),
   });
@@ -151,7 +156,8 @@ async function main() {
   // Schedules and event triggers start once the handlers they invoke are served.
   triggers
     .startWhenServing(`http://${settings.host}:${settings.lambdaPort}/`)
-    .catch((err: unknown) => log(`Triggers failed to start: ${(err as Error)?.message ?? err}`));
+    .catch((err: unknown) => log(`Triggers failed to start: ${(err as Error)?.message ?? err}`))
+    .finally(lambdasServing);
   // If this process dies unexpectedly, its API must not outlive it holding the ports.
   process.on('exit', () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

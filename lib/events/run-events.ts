@@ -10,11 +10,10 @@
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import * as z from 'zod/mini';
-import { ValidationError } from '../errors';
+import { parseOrThrow } from '../parse';
 import type { RunsConfig } from '../runs/config';
-import { getRun } from '../runs/service';
+import { getRun } from '../runs/get-run';
 import type { RunStatus, RunView } from '../runs/types';
-import { fallbackMessage, toViolations } from '../task-definition/issues';
 import { EXECUTION_STATUS_CHANGE, TERMINAL_EXECUTION_STATUSES } from './run-events-rule';
 
 export const RUN_EVENT_SOURCE = 'berth';
@@ -72,9 +71,7 @@ export function runEventEntry(view: RunView, eventBusName: string, executionArn:
  * 3. PutEvents it; a failed entry is thrown, so the invocation is retried.
  */
 export async function publishRunEnded(deps: RunEventsDeps, event: unknown): Promise<PublishResult> {
-  const parsed = ExecutionStatusChangeSchema.safeParse(event, { error: fallbackMessage });
-  if (!parsed.success) throw new ValidationError(toViolations(parsed.error.issues));
-  const { detail } = parsed.data;
+  const { detail } = parseOrThrow(ExecutionStatusChangeSchema, event);
   if (detail.stateMachineArn !== deps.config.stateMachineArn) {
     return { published: false, reason: `Not the run-task state machine: ${detail.stateMachineArn}.` };
   }

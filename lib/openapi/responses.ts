@@ -5,7 +5,7 @@
  * Nothing here is bundled into a Lambda (the document is generated at build time).
  */
 import * as z from 'zod/mini';
-import type { RunRef, RunSummary } from '../runs/service';
+import type { RunRef, RunSummary } from '../runs/types';
 import { RUN_STATUSES, type RunView } from '../runs/types';
 import type { FamilySummary } from '../task-definitions';
 

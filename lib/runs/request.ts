@@ -28,18 +28,11 @@
  *   rate 2.0 (Step Functions' default).
  */
 import * as z from 'zod/mini';
+import { parsePart, withRules } from '../parse';
 import { PlacementParameterError, validatePlacementOptions } from '../placement/placement';
-import { fallbackMessage, toViolations } from '../task-definition/issues';
 import { parseTaskCpu, parseTaskMemory, TASK_CPU_MAX, TASK_CPU_MIN } from '../task-definition/units';
 import type { ValidationResult, Violation } from '../task-definition/validate';
-import type {
-  ExecutionInput,
-  RunCapacity,
-  RunRequest,
-  RunTaskParameters,
-  RunTrigger,
-  TaskOverrideRequest,
-} from './types';
+import type { ExecutionInput, RunCapacity, RunTaskParameters, RunTrigger } from './types';
 
 export const MAX_COUNT = 10;
 export const MAX_ATTEMPTS = 10;
@@ -226,7 +219,7 @@ const CapacitySchema = z.strictObject({
 const taskDefinitionRule =
   'taskDefinition must be a family, family:revision or a task definition ARN (letters, numbers, hyphens and underscores).';
 
-export const RunRequestSchema = z.strictObject(
+const RunRequestObjectSchema = z.strictObject(
   {
     taskDefinition: z
       .string({ error: (issue) => (issue.input === undefined ? 'taskDefinition is required.' : taskDefinitionRule) })
@@ -268,7 +261,18 @@ export const RunRequestSchema = z.strictObject(
   { error: (issue) => (issue.code === 'invalid_type' ? 'The run request must be a JSON object.' : undefined) },
 );
 
-type ParsedRunRequest = z.output<typeof RunRequestSchema>;
+/** The POST /runs body as the schema gives it: stage defaults not yet applied. */
+export type RunRequestBody = z.output<typeof RunRequestObjectSchema>;
+type ParsedRunRequest = RunRequestBody;
+
+/** A validated run request with the stage's defaults applied: what a run is started with, and hashed. */
+export type RunRequest = Omit<RunRequestBody, 'capacity'> & { capacity: RunCapacity };
+export type TaskOverrideRequest = NonNullable<RunRequestBody['overrides']>;
+export type NetworkConfigurationRequest = NonNullable<RunRequestBody['networkConfiguration']>;
+export type EvaluateOnExitRule = RunRequestBody['retry']['evaluateOnExit'][number];
+export type RetryAction = EvaluateOnExitRule['action'];
+export type LaunchType = NonNullable<RunRequestBody['launchType']>;
+export type PropagateTags = NonNullable<RunRequestBody['propagateTags']>;
 
 /** ECS's counting of the 8192-character limit: the overrides as JSON, formatting included. */
 export function overridesLength(overrides: TaskOverrideRequest): number {
@@ -361,38 +365,33 @@ function checkPlacement(request: ParsedRunRequest): Violation[] {
   return out;
 }
 
+/** The POST /runs body: every field and the rules across fields (these only once the fields parse). */
+export const RunRequestSchema = withRules(RunRequestObjectSchema, checkRules);
+
 /**
- * Validates a POST /runs body and applies the defaults: count 1, retry {attempts 1, evaluateOnExit []},
- * capacity from the stage. When only `waitSeconds` is given and it is shorter than the stage's check
- * interval, the interval shrinks to it so the run is checked again before it gives up.
+ * The stage's defaults on a validated body: capacity from the stage. When only `waitSeconds` is given and it is
+ * shorter than the stage's check interval, the interval shrinks to it so the run is checked again before it gives up.
  */
-export function parseRunRequest(body: unknown, defaults: RunDefaults): ValidationResult<RunRequest> {
-  const parsed = RunRequestSchema.safeParse(body, { error: fallbackMessage });
-  if (!parsed.success) return { ok: false, violations: toViolations(parsed.error.issues) };
-  const violations = checkRules(parsed.data);
-  if (violations.length > 0) return { ok: false, violations };
-  const { capacity, retry, ...rest } = parsed.data;
+export function withStageDefaults(body: RunRequestBody, defaults: RunDefaults): RunRequest {
+  const { capacity, retry, ...rest } = body;
   const waitSeconds = capacity?.waitSeconds ?? defaults.capacity.waitSeconds;
   const checkIntervalSeconds =
     capacity?.checkIntervalSeconds ?? Math.max(1, Math.min(defaults.capacity.checkIntervalSeconds, waitSeconds));
-  const request: RunRequest = {
+  return {
     ...rest,
     retry: { ...retry, evaluateOnExit: retry.evaluateOnExit.map((rule) => ({ ...rule })) },
     capacity: { waitSeconds, checkIntervalSeconds },
   };
-  return { ok: true, value: request };
 }
 
-/** The request with its keys sorted, as JSON: equal for two bodies that ask for the same run. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
+/**
+ * Validates a run request and applies the defaults (count 1, retry {attempts 1, evaluateOnExit []}, capacity from
+ * the stage), for callers that hold a request outside an API call (trigger files).
+ */
+export function parseRunRequest(body: unknown, defaults: RunDefaults): ValidationResult<RunRequest> {
+  const parsed = parsePart(RunRequestSchema, body);
+  if (!parsed.ok) return parsed;
+  return { ok: true, value: withStageDefaults(parsed.value, defaults) };
 }
 
 export interface ExecutionInputParts {

@@ -1,122 +1,30 @@
 /**
  * Shapes shared by the /runs API (POST /runs builds an ExecutionInput, GET /runs/{runId} returns
  * a RunView) and the run-task workflow (reads the ExecutionInput; `runView` builds the RunView
- * from the execution and its history). Plain structural types, no SDK or zod imports, so both
- * sides and the Lambdas the workflow calls can import them without bundling anything.
+ * from the execution and its history). Type-only: the request's types come from its schema
+ * (lib/runs/request.ts) as types, so the Lambdas the workflow calls bundle no schema by importing them.
  */
 
 // ---------------------------------------------------------------------------------------------
-// POST /runs body, validated (lib/runs/request.ts), defaults applied. camelCase as ECS RunTask's
-// `--cli-input-json` takes it.
+// POST /runs body: its types come from its schema (lib/runs/request.ts), declared once.
 // ---------------------------------------------------------------------------------------------
 
-export type RetryAction = 'RETRY' | 'EXIT';
+import type { EvaluateOnExitRule, LaunchType, PropagateTags, RetryAction } from './request';
 
-/**
- * One AWS Batch `evaluateOnExit` rule: exactly one of the three conditions, a glob (`*` matches
- * any run of characters); `action` normalised to upper case (Batch takes it case-insensitively).
- */
-export interface EvaluateOnExitRule {
-  onExitCode?: string;
-  onStatusReason?: string;
-  onReason?: string;
-  action: RetryAction;
-}
-
-export interface RunRetryRequest {
-  /** 1..10, default 1 (no retry), as AWS Batch's `retryStrategy.attempts`. */
-  attempts: number;
-  /** Seconds before the first retry; the conversion fills a default. */
-  backoffSeconds?: number;
-  /** Multiplier applied to the wait before each further retry; the conversion fills a default. */
-  backoffRate?: number;
-  /** Up to 5 rules, first match wins; default []. */
-  evaluateOnExit: EvaluateOnExitRule[];
-}
+export type {
+  EvaluateOnExitRule,
+  LaunchType,
+  NetworkConfigurationRequest,
+  PropagateTags,
+  RetryAction,
+  RunRequest,
+} from './request';
 
 export interface RunCapacity {
   /** How long to wait for room on the cluster before failing with InsufficientCapacity. */
   waitSeconds: number;
   /** How often to check again while waiting. */
   checkIntervalSeconds: number;
-}
-
-export interface KeyValuePair {
-  name: string;
-  value: string;
-}
-
-export interface ContainerOverrideRequest {
-  name: string;
-  command?: string[];
-  environment?: KeyValuePair[];
-  cpu?: number;
-  memory?: number;
-  memoryReservation?: number;
-}
-
-export interface TaskOverrideRequest {
-  containerOverrides?: ContainerOverrideRequest[];
-  /** Task-level CPU units, as ECS takes it: a string. */
-  cpu?: string;
-  /** Task-level MiB, as ECS takes it: a string. */
-  memory?: string;
-}
-
-export interface CapacityProviderStrategyItemRequest {
-  capacityProvider: string;
-  weight?: number;
-  base?: number;
-}
-
-export interface NetworkConfigurationRequest {
-  awsvpcConfiguration: {
-    subnets: string[];
-    securityGroups?: string[];
-    assignPublicIp?: 'ENABLED' | 'DISABLED';
-  };
-}
-
-export interface PlacementConstraintRequest {
-  type: 'distinctInstance' | 'memberOf';
-  expression?: string;
-}
-
-export interface PlacementStrategyRequest {
-  type: 'random' | 'spread' | 'binpack';
-  field?: string;
-}
-
-export interface TagRequest {
-  key: string;
-  value?: string;
-}
-
-export type LaunchType = 'EC2' | 'FARGATE' | 'EXTERNAL';
-
-export type PropagateTags = 'TASK_DEFINITION' | 'SERVICE' | 'NONE';
-
-export interface RunRequest {
-  /** family, family:revision or a task definition ARN. */
-  taskDefinition: string;
-  /** Cluster name or ARN; absent: the stage's default cluster. */
-  cluster?: string;
-  /** 1..10, default 1. */
-  count: number;
-  launchType?: LaunchType;
-  capacityProviderStrategy?: CapacityProviderStrategyItemRequest[];
-  networkConfiguration?: NetworkConfigurationRequest;
-  overrides?: TaskOverrideRequest;
-  placementConstraints?: PlacementConstraintRequest[];
-  placementStrategy?: PlacementStrategyRequest[];
-  retry: RunRetryRequest;
-  /** Per attempt. */
-  timeoutSeconds?: number;
-  capacity: RunCapacity;
-  tags?: TagRequest[];
-  propagateTags?: PropagateTags;
-  /** Who or what asked for the run (recorded as the trigger's name). */
-  startedBy?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -206,6 +114,21 @@ export const RUN_STATUSES = [
   'TIMED_OUT',
 ] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** POST /runs answers this. */
+export interface RunRef {
+  runId: string;
+  status: RunStatus;
+}
+
+/** One item of a GET /runs page. */
+export interface RunSummary {
+  runId: string;
+  status: RunStatus;
+  /** ISO-8601. */
+  createdAt: string;
+  stoppedAt?: string;
+}
 
 export type AttemptOutcome = 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'CANCELLED' | 'RUNNING';
 

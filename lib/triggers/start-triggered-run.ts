@@ -13,9 +13,10 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
 import { ValidationError } from '../errors';
-import { type RunsDeps, type StartRunResult, startRun } from '../runs/service';
+import { parseOrThrow } from '../parse';
+import { RunRequestSchema } from '../runs/request';
+import { type RunsDeps, type StartRunResult, startRun } from '../runs/start-run';
 import type { RunTrigger } from '../runs/types';
-import { fallbackMessage, toViolations } from '../task-definition/issues';
 import { TRIGGER_NAME } from './names';
 import { resolveTemplate, TemplateResolutionError } from './template';
 
@@ -62,14 +63,12 @@ export function firingKey(invocation: TriggerInvocation): string {
  * Starts the run a trigger asks for.
  * 1. Validate the invocation: a schedule carries its execution id and time, an event trigger its event.
  * 2. Fill the run request's {"$event": ...} templates from the event (every unfilled template is a 400).
- * 3. Start the run exactly as POST /runs does (lib/runs/service.ts startRun: the same validation, task
+ * 3. Start the run exactly as POST /runs does (lib/runs/start-run.ts: the same validation, task
  *    definition and guardrail checks), keyed by the firing, recording `trigger: {type, name, eventId}`
  *    (eventId: the event's id, or the schedule's execution id).
  */
 export async function startTriggeredRun(deps: RunsDeps, payload: unknown): Promise<TriggeredRunResult> {
-  const parsed = TriggerInvocationSchema.safeParse(payload, { error: fallbackMessage });
-  if (!parsed.success) throw new ValidationError(toViolations(parsed.error.issues));
-  const invocation = parsed.data;
+  const invocation = parseOrThrow(TriggerInvocationSchema, payload);
   const { type, name } = invocation.trigger;
   let body: unknown = invocation.run;
   let eventId: string;
@@ -91,6 +90,7 @@ export async function startTriggeredRun(deps: RunsDeps, payload: unknown): Promi
     }
   }
   const trigger: RunTrigger = { type, name, eventId };
-  const started = await startRun(deps, { body, idempotencyKey: firingKey(invocation), trigger });
+  const request = parseOrThrow(RunRequestSchema, body);
+  const started = await startRun(deps, { request, idempotencyKey: firingKey(invocation), trigger });
   return { ...started, trigger };
 }

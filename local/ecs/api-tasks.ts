@@ -19,6 +19,7 @@
  * name the parameter.
  */
 
+import canonicalize from 'canonicalize';
 import { PlacementParameterError } from '../../lib/placement/errors';
 import { validatePlacementOptions } from '../../lib/placement/placement';
 import type { PlacementConstraintInput, PlacementStrategyInput } from '../../lib/placement/types';
@@ -45,18 +46,6 @@ const LAUNCH_TYPES = ['EC2', 'FARGATE', 'EXTERNAL', 'MANAGED_INSTANCES'] as cons
 const FARGATE_PROVIDERS = ['FARGATE', 'FARGATE_SPOT'];
 const MAX_OVERRIDES_LENGTH = 8192;
 const MAX_DESCRIBE_TASKS = 100;
-
-/** JSON with sorted keys: two requests with the same members in another order are the same request. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as JsonObject)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
 
 function resolveTaskDefinition(model: TaskDefinitions, identifier: string): StoredTaskDefinition {
   let found: StoredTaskDefinition;
@@ -317,7 +306,8 @@ export function parseRunTask(input: JsonObject, definitions: TaskDefinitions): R
       : {}),
     enableExecuteCommand: optionalBoolean(input, 'enableExecuteCommand') ?? false,
     ...(clientToken !== undefined ? { clientToken } : {}),
-    fingerprint: canonical(rest),
+    // JSON with sorted keys (RFC 8785): two requests with the same members in another order are the same request.
+    fingerprint: canonicalize(rest) ?? '',
   };
 }
 

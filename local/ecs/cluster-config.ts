@@ -8,7 +8,8 @@
  *   {"count": 3, "instanceType": "m5.large", "cpu": 2048, "memory": 3840, "availabilityZones": ["a", "b"],
  *    "attributes": {"stack": "local"}, "reservedPorts": [22, 2375, 2376, 51678, 51679]}]}]}
  * ```
- * An `instances` entry describes `count` identical instances (default 1). `availabilityZones` are cycled over
+ * A cluster's `capacityProviders` (default FARGATE and FARGATE_SPOT) are associated with it, as DescribeClusters
+ * shows them. An `instances` entry describes `count` identical instances (default 1). `availabilityZones` are cycled over
  * them; a single letter is appended to the region (`a` -> `us-east-1a`). `reservedPorts` defaults to the ports the
  * ECS agent reserves (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-agent-config.html,
  * ECS_RESERVED_PORTS: 22, 2375, 2376, 51678, 51679). Custom `attributes` sit beside the ones ECS sets itself
@@ -58,6 +59,12 @@ export const ClusterShapeSchema = z
   .object({
     name: z.string().regex(NAME, 'up to 255 letters, numbers, underscores and hyphens'),
     instances: z.array(InstanceGroupSchema).default([]),
+    // Associated with the cluster as a cluster made in the console with Fargate has them: a run's
+    // capacityProviderStrategy may name only providers its cluster has (PutClusterCapacityProviders on AWS).
+    capacityProviders: z
+      .array(z.enum(['FARGATE', 'FARGATE_SPOT']))
+      .refine((p) => new Set(p).size === p.length, 'capacity providers must be unique')
+      .default(['FARGATE', 'FARGATE_SPOT']),
   })
   .strict();
 export type ClusterShape = z.infer<typeof ClusterShapeSchema>;

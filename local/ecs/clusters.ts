@@ -226,11 +226,17 @@ export class Clusters {
     const writes: Promise<void>[] = [];
     const shapes = config.clusters.some((c) => c.name === DEFAULT_CLUSTER)
       ? config.clusters
-      : [{ name: DEFAULT_CLUSTER, instances: [] as InstanceGroup[] }, ...config.clusters];
+      : [
+          { name: DEFAULT_CLUSTER, instances: [] as InstanceGroup[], capacityProviders: ['FARGATE', 'FARGATE_SPOT'] },
+          ...config.clusters,
+        ];
     for (const shape of shapes) {
       if (seeded.has(shape.name)) continue;
       const zones = [...new Set(shape.instances.flatMap((g) => g.availabilityZones.map((z) => this.zone(z))))];
-      const { cluster, written } = this.putCluster(shape.name, { availabilityZones: zones });
+      const { cluster, written } = this.putCluster(shape.name, {
+        availabilityZones: zones,
+        capacityProviders: [...shape.capacityProviders],
+      });
       writes.push(written);
       for (const group of shape.instances) {
         for (let i = 0; i < group.count; i++) {

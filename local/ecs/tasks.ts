@@ -15,8 +15,17 @@
  *   default 30 s as the agent's ECS_CONTAINER_STOP_TIMEOUT) and the task stops with EssentialContainerExited,
  *   "Essential container in task exited" (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/stopped-task-errors.html).
  * - StopTask: UserInitiated, the given reason or "Task stopped by user"; a STOPPED task comes back as it is.
- * - A lost host (BerthLocal.StopHost, or the endpoint restarting under running tasks): the tasks stop with
- *   "Host EC2 (instance i-...) stopped/terminated." and stopCode TerminationNotice; containers have no exit code.
+ * - A lost host (BerthLocal.StopHost): the tasks stop with "Host EC2 (instance i-...) stopped/terminated." and
+ *   stopCode TerminationNotice; containers have no exit code.
+ * - The endpoint restarting under unstopped tasks (a kill -9, or `npm start` stopped and started again): the
+ *   host did not go away, only the agent did, and as a restarted ECS agent does, the new endpoint picks its
+ *   tasks up again (recover). Their containers are adopted (runtime adoptContainer): one still running is
+ *   watched and stopped as before (RUNNING stays RUNNING), one that ended while no endpoint ran ends with its
+ *   real exit code, a simulated one goes on with what is left of its time, and a task caught while starting
+ *   goes on starting (containers that had started are adopted, not started twice). Only a task one of whose
+ *   containers ended in a way that cannot be known (killed by someone else while no endpoint ran, no /proc, its
+ *   task definition deleted) is stopped as on a lost host, what is left of it killed. Closing the endpoint kills
+ *   its process containers (service.ts), so after a clean stop their tasks end that way.
  * Resources are reserved on the instance at placement and given back when the task reaches STOPPED.
  * Deliberate deviations: containers start in definition order (`dependsOn` is not modelled); stopped tasks are
  * kept (ECS forgets them after about an hour); EXTERNAL tasks are placed on the same simulated instances as EC2.
@@ -42,11 +51,13 @@ import type { Faults } from './faults';
 import { decodeCursor, encodeCursor } from './input';
 import type { StoredTaskDefinition } from './models';
 import {
+  adoptContainer,
   CannotStartContainerError,
   type ContainerExit,
   type ContainerHandle,
   type ContainerSpec,
   chooseRuntime,
+  exitedContainer,
   killOrphan,
   startContainer,
 } from './runtime/runtime';
@@ -285,8 +296,8 @@ export class Tasks {
   }
 
   /**
-   * Builds the indexes from the store. A task that is not STOPPED lost its containers with the previous
-   * endpoint process: what is left of its processes is killed and it is stopped as on a lost host.
+   * Builds the indexes from the store. A task that is not STOPPED was left by the previous endpoint process: it
+   * is picked up again (recover, see the module comment).
    */
   static async load(
     store: DurableStore<unknown>,
@@ -348,8 +359,74 @@ export class Tasks {
     await Promise.all(deletes);
   }
 
+  /** A task the previous endpoint process left unstopped, picked up again (see the module comment). */
   private async recover(entry: TaskEntry): Promise<void> {
-    for (const pid of Object.values(entry.stored.pids)) killOrphan(pid);
+    const { task, pids } = entry.stored;
+    const definitions = this.containerDefinitionsOf(task);
+    if (definitions === undefined) return this.stopAsLostHost(entry);
+    const run: Run = {
+      definitions,
+      handles: new Map(),
+      exited: new Set(),
+      stopping: task.desiredStatus === 'STOPPED',
+      hostLost: false,
+      finishing: false,
+      phase: 'starting',
+    };
+    const taskId = this.idOf(task.taskArn);
+    const logFile = this.logFile(taskId);
+    const specs = this.containerSpecs(entry, definitions, logFile, taskId);
+    const starting = task.lastStatus === 'PROVISIONING' || task.lastStatus === 'PENDING';
+    const startedAt = task.startedAt === undefined ? undefined : task.startedAt * 1000;
+    let unknown = false;
+    for (const spec of specs) {
+      const name = spec.containerName;
+      const recorded = task.containers.find((c) => c.name === name);
+      if (!starting && recorded?.lastStatus === 'STOPPED') {
+        run.handles.set(name, exitedContainer(spec, { exitCode: recorded.exitCode ?? null }));
+        run.exited.add(name);
+        continue;
+      }
+      const adopted = await adoptContainer(
+        spec,
+        { simulateSeconds: this.options.simulateSeconds },
+        {
+          ...(pids[name] !== undefined ? { pid: pids[name] } : {}),
+          ...(starting || startedAt === undefined ? {} : { startedAt }),
+        },
+      );
+      if (adopted.state === 'running') run.handles.set(name, adopted.handle);
+      else if (adopted.state === 'exited') run.handles.set(name, exitedContainer(spec, adopted.exit));
+      else if (adopted.state === 'unknown' || !starting) unknown = true;
+    }
+    if (unknown) {
+      for (const handle of run.handles.values()) if (handle.pid !== undefined) killOrphan(handle.pid, task.taskArn);
+      return this.stopAsLostHost(entry);
+    }
+    entry.run = run;
+    if (starting) {
+      // It goes on starting; the containers that had started are in run.handles and are not started again.
+      void this.drive(entry);
+      return;
+    }
+    run.phase = 'running';
+    for (const [name, handle] of run.handles) {
+      if (!run.exited.has(name)) void handle.exited.then((exit) => this.containerExited(entry, name, exit));
+    }
+    if (run.stopping) this.stopContainers(entry);
+    if (run.exited.size === run.handles.size) void this.finish(entry);
+  }
+
+  /** The container definitions of the task's definition, from the store; undefined when it was deleted. */
+  private containerDefinitionsOf(task: WireTask): ContainerDefinition[] | undefined {
+    const key = `task-definition/${task.taskDefinitionArn.slice(task.taskDefinitionArn.indexOf('task-definition/') + 16)}`;
+    const stored = this.store.get(key) as StoredTaskDefinition | undefined;
+    return stored?.taskDefinition.containerDefinitions as ContainerDefinition[] | undefined;
+  }
+
+  /** Stopped as on a lost host: a restart under a task whose containers' outcome cannot be known. */
+  private async stopAsLostHost(entry: TaskEntry): Promise<void> {
+    for (const pid of Object.values(entry.stored.pids)) killOrphan(pid, entry.stored.task.taskArn);
     const instance = this.instanceOf(entry);
     const now = this.now();
     const keepsReason = entry.stored.task.desiredStatus === 'STOPPED' && entry.stored.task.stopCode !== undefined;
@@ -735,32 +812,49 @@ export class Tasks {
 
   private async start(entry: TaskEntry): Promise<void> {
     const run = entry.run!;
-    const awsvpc = entry.stored.task.attachments.length > 0;
-    if (awsvpc) {
+    // Steps a task picked up after a restart had already taken are not taken again (recover).
+    const stopIfAsked = () => {
+      if (!run.stopping) return false;
+      if (run.handles.size > 0) {
+        run.phase = 'running';
+        this.watchExits(entry);
+        this.stopContainers(entry);
+      } else {
+        void this.finish(entry);
+      }
+      return true;
+    };
+    if (entry.stored.task.lastStatus === 'PROVISIONING') {
       if (!(await this.step())) return;
-      if (run.stopping) return this.finish(entry);
+      if (stopIfAsked()) return;
       this.advance(entry, (t) => ({
         lastStatus: 'PENDING',
         attachments: t.attachments.map((a) => ({ ...a, status: 'ATTACHED' })),
       }));
     }
-    if (!(await this.step())) return;
-    if (run.stopping) return this.finish(entry);
-    this.advance(entry, { pullStartedAt: this.now() });
-    if (!(await this.step())) return;
-    if (run.stopping) return this.finish(entry);
-    this.advance(entry, { pullStoppedAt: this.now() });
+    if (entry.stored.task.pullStartedAt === undefined) {
+      if (!(await this.step())) return;
+      if (stopIfAsked()) return;
+      this.advance(entry, { pullStartedAt: this.now() });
+    }
+    if (entry.stored.task.pullStoppedAt === undefined) {
+      if (!(await this.step())) return;
+      if (stopIfAsked()) return;
+      this.advance(entry, { pullStoppedAt: this.now() });
+    }
 
     const taskId = this.idOf(entry.stored.task.taskArn);
     const logFile = this.logFile(taskId);
     let failed: { name: string; reason: string } | undefined;
     const runtimeIds: Record<string, string> = {};
-    const pids: Record<string, number> = {};
-    const specs = run.definitions.map((definition) => this.containerSpec(entry, definition, logFile, taskId));
-    if (!specs.some((spec) => chooseRuntime(spec) === 'process')) {
-      for (const spec of specs) spec.note = (line) => this.note(entry, line);
+    const pids: Record<string, number> = { ...entry.stored.pids };
+    const specs = this.containerSpecs(entry, run.definitions, logFile, taskId);
+    for (const [name, handle] of run.handles) {
+      runtimeIds[name] = entry.stored.task.containers.find((c) => c.name === name)?.runtimeId ?? hex(32);
+      if (handle.pid !== undefined) pids[name] = handle.pid;
     }
     for (const spec of specs) {
+      if (run.handles.has(spec.containerName)) continue; // adopted after a restart
       if (run.stopping || this.closed) break;
       try {
         const handle = await startContainer(spec, { simulateSeconds: this.options.simulateSeconds });
@@ -811,11 +905,29 @@ export class Tasks {
     } else {
       void this.update(entry, {}, { pids });
     }
-    for (const [name, handle] of run.handles) {
-      void handle.exited.then((exit) => this.containerExited(entry, name, exit));
-    }
+    this.watchExits(entry);
     if (run.stopping) this.stopContainers(entry);
     if (run.handles.size === 0) void this.finish(entry);
+  }
+
+  private watchExits(entry: TaskEntry): void {
+    for (const [name, handle] of entry.run!.handles) {
+      void handle.exited.then((exit) => this.containerExited(entry, name, exit));
+    }
+  }
+
+  /** The specs of the task's containers; notes go to the task's record when none of them runs as a process. */
+  private containerSpecs(
+    entry: TaskEntry,
+    definitions: ContainerDefinition[],
+    logFile: string,
+    taskId: string,
+  ): ContainerSpec[] {
+    const specs = definitions.map((definition) => this.containerSpec(entry, definition, logFile, taskId));
+    if (!specs.some((spec) => chooseRuntime(spec) === 'process')) {
+      for (const spec of specs) spec.note = (line) => this.note(entry, line);
+    }
+    return specs;
   }
 
   private containerSpec(entry: TaskEntry, definition: ContainerDefinition, logFile: string, taskId: string) {
@@ -832,6 +944,8 @@ export class Tasks {
       environment,
       logFile,
       scratchDir: path.join(this.scratchDir, taskId, name),
+      // Container names cannot start with a dot: this never is a container's scratch dir.
+      statusDir: path.join(this.scratchDir, taskId, '.berth', name),
     };
     if (definition.entryPoint !== undefined) spec.entryPoint = definition.entryPoint;
     const command = override?.command ?? definition.command;

@@ -1,6 +1,6 @@
 /**
  * Loading and preparing aws-local-stepfunctions 3.0.0, the engine that runs Berth's local executions, with
- * its known pitfalls handled here once (see ../shared/design.md, "Known pitfalls"):
+ * its known pitfalls handled here once (see docs/design-notes.md, "Known pitfalls"):
  * - It calls `Promise.withResolvers`: ./polyfill is imported before the engine is required.
  * - Its package is `"type": "module"`; it ships a CommonJS build under the `require` condition, which is
  *   what our CommonJS code (tsx, ts-jest) loads with `require`. TypeScript (nodenext) sees only its ESM
@@ -21,6 +21,14 @@
  *   wait override is a constant too, which cannot follow SecondsPath or TimestampPath).
  * - JSONata passes its validator but does not run: a definition using it is refused here, with a message
  *   saying so, instead of failing at run time (a deliberate deviation: AWS accepts JSONata).
+ * - The engine sets `$$.Execution.StartTime` to the time its run() is called and `$$.Execution.Input` to the
+ *   input run() is given, over the context it is passed. runMachine() pins the clock for that one synchronous
+ *   call, so StartTime is the execution's own start, also for an execution resumed after a restart.
+ * - Resuming after a restart (resumeMachine): the engine can only start at StartAt, so an execution resumes on a
+ *   copy of its definition whose StartAt is a Task of Berth's own (RESUME_STATE) that hands the resumed state its
+ *   recorded input, run with the execution's own input so that `$$.Execution.Input` stays the original. In that
+ *   copy the definition's TimeoutSeconds and the resumed Task state's TimeoutSeconds are Berth's to time (what is
+ *   left of them, see execution.ts), and one copy per resumed state is built and reused.
  */
 import './polyfill';
 import { InvalidDefinition } from './exceptions';
@@ -93,6 +101,66 @@ export interface CompiledDefinition {
   states: ReadonlyMap<string, StateInfo>;
   /** The engine's machine, built once from the prepared copy. */
   machine: EngineStateMachine;
+  /** The time scale the prepared copies are built with. */
+  timeScale: number;
+  /** Machines that resume at a top-level state (resumeMachine), built when first needed. */
+  resumed: Map<string, EngineStateMachine>;
+}
+
+/** The Task state a resumed copy starts at; its local handler returns the resumed state's recorded input. */
+export const RESUME_STATE = 'Berth Resume';
+export const RESUME_RESOURCE = 'arn:aws:states:::berth:resume';
+
+/**
+ * The engine's machine for an execution resumed at the top-level state `stateName` (see the module comment):
+ * the definition with RESUME_STATE as StartAt leading to `stateName`, without the definition's TimeoutSeconds,
+ * and with `stateName`'s own TimeoutSeconds, if it is a Task, left to Berth. Built once per state and reused.
+ */
+export function resumeMachine(compiled: CompiledDefinition, stateName: string): EngineStateMachine {
+  const cached = compiled.resumed.get(stateName);
+  if (cached) return cached;
+  if (!Object.hasOwn(compiled.definition.States, stateName)) {
+    throw new RangeError(`'${stateName}' is not a top-level state of the definition`);
+  }
+  const copy = JSON.parse(JSON.stringify(compiled.definition)) as AslDefinition;
+  delete copy.TimeoutSeconds;
+  copy.States = {
+    [RESUME_STATE]: { Type: 'Task', Resource: RESUME_RESOURCE, Next: stateName },
+    ...copy.States,
+  };
+  copy.StartAt = RESUME_STATE;
+  const prepared = prepareForEngine(copy, compiled.timeScale);
+  const target = prepared.States[stateName]!;
+  // A Wait state is a Task in the prepared copy too, with the largest timeout already: only a real Task changes.
+  if (compiled.definition.States[stateName]?.Type === 'Task') target.TimeoutSeconds = MAX_TIMER_SECONDS;
+  const machine = new StateMachine(prepared, { validationOptions: { noValidate: true } });
+  compiled.resumed.set(stateName, machine);
+  return machine;
+}
+
+/**
+ * Runs `machine` with `$$.Execution.StartTime` = `startTime` (epoch ms): the engine stamps it with `new Date()`
+ * inside run(), synchronously, so `Date` with no argument reads `startTime` for the length of that call only.
+ */
+export function runMachine(
+  machine: EngineStateMachine,
+  input: unknown,
+  options: EngineRunOptions,
+  startTime: number,
+): EngineExecution {
+  const RealDate = globalThis.Date;
+  class PinnedDate extends RealDate {
+    constructor(...args: unknown[]) {
+      if (args.length === 0) super(startTime);
+      else super(...(args as [string | number | Date]));
+    }
+  }
+  globalThis.Date = PinnedDate as DateConstructor;
+  try {
+    return machine.run(input, options);
+  } finally {
+    globalThis.Date = RealDate;
+  }
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -212,7 +280,7 @@ export function compileDefinition(text: string, timeScale = 1): CompiledDefiniti
   // being its realm's Object.prototype, which structuredClone's objects are not under jest's vm contexts.
   const prepared = prepareForEngine(JSON.parse(text) as AslDefinition, timeScale);
   const machine = new StateMachine(prepared, { validationOptions: { noValidate: true } });
-  return { definition, states, machine };
+  return { definition, states, machine, timeScale, resumed: new Map() };
 }
 
 let timeoutErrorClass: Promise<new () => Error> | undefined;

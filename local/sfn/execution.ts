@@ -13,12 +13,22 @@
  *   the same outcome and the engine's own States.Timeout error.
  * - Stopping the execution aborts the engine and cancels every running driver (the engine's abort does
  *   not reach them), and waits (bounded) for their clean-up, such as StopTask.
+ * - Resuming after a restart (`resume`, found by resume.ts): the engine runs a copy of the definition that
+ *   starts at the resumed state (engine.ts resumeMachine) with the execution's own input and context; the
+ *   events of that state already in the history are not recorded again, and its interrupted run gets only what
+ *   was left of it: a Wait its remaining time, a Task the rest of its timeout (from its last TaskScheduled), the
+ *   execution the rest of its TimeoutSeconds. The history goes on where it stopped: the new invocation of a
+ *   resumed Task shows as a TaskScheduled and TaskStarted after the interrupted one's, as a retry would.
  */
 import {
   type CompiledDefinition,
   ExecutionError,
   ExecutionTimeoutError,
   engineTimeoutError,
+  MAX_TIMER_SECONDS,
+  RESUME_STATE,
+  resumeMachine,
+  runMachine,
   type StateInfo,
 } from './engine';
 import { type EngineEvent, json, type NewEvent, translateEngineEvent } from './history';
@@ -48,6 +58,20 @@ export interface ExecutionRunOptions {
   region: string;
   /** How long stop() waits for drivers to clean up (StopTask) before answering. */
   stopGraceMs?: number;
+  /** Set for an execution a restart interrupted: where it picks up (resume.ts). */
+  resume?: Resume;
+}
+
+/** Where a resumed execution picks up: a top-level state, run again (or first) with its recorded input. */
+export interface Resume {
+  state: string;
+  input: unknown;
+  /** The events of `state` already in the history that the engine dispatches again: not recorded twice. */
+  replayed: ReadonlyArray<'StateEntered' | 'StateExited'>;
+  /** When the interrupted Wait began or Task attempt was scheduled (epoch ms): only what is left of it runs. */
+  since?: number;
+  /** When the definition's TimeoutSeconds runs out (epoch ms), if it has one. */
+  deadline?: number;
 }
 
 interface Invocation {
@@ -82,6 +106,10 @@ export class ExecutionRun {
   private failState: StateInfo | undefined;
   /** Each state's last input as it entered (TimeoutSecondsPath reads the state input). */
   private readonly enteredInputs = new Map<string, unknown>();
+  /** The resumed state's replayed events still to be skipped, and whether its interrupted run is still ahead. */
+  private readonly replaying: Set<string>;
+  private resumePending: boolean;
+  private deadlineTimer: NodeJS.Timeout | undefined;
   /** Settles when the execution is closed (whatever closed it). */
   readonly done: Promise<void>;
   private resolveDone!: () => void;
@@ -90,19 +118,41 @@ export class ExecutionRun {
     this.done = new Promise((resolve) => {
       this.resolveDone = resolve;
     });
+    this.replaying = new Set(options.resume?.replayed ?? []);
+    this.resumePending = options.resume !== undefined;
   }
 
+  /** Whether the execution is closed (stopped before it started, for one). */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Runs the execution from its start with `input` (its execution input), or from `options.resume`. */
   start(input: unknown): void {
+    if (this.closed) return;
     const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
     for (const info of this.options.compiled.states.values()) {
       if (info.type === 'Task') handlers[info.name] = (stateInput) => settledLater(this.runTask(info, stateInput));
       if (info.type === 'Wait') handlers[info.name] = (stateInput) => settledLater(this.runWait(info, stateInput));
     }
-    const execution = this.options.compiled.machine.run(input as never, {
-      overrides: { taskResourceLocalHandlers: handlers as never },
-      context: this.options.context as never,
-      noThrowOnAbort: true,
-    });
+    const resume = this.options.resume;
+    let machine = this.options.compiled.machine;
+    if (resume !== undefined) {
+      machine = resumeMachine(this.options.compiled, resume.state);
+      handlers[RESUME_STATE] = async () => resume.input;
+      if (resume.deadline !== undefined) this.timeExecution(resume.deadline);
+    }
+    const startTime = Date.parse(this.options.context.Execution.StartTime);
+    const execution = runMachine(
+      machine,
+      input,
+      {
+        overrides: { taskResourceLocalHandlers: handlers as never },
+        context: this.options.context as never,
+        noThrowOnAbort: true,
+      },
+      startTime,
+    );
     this.abortEngine = execution.abort;
     const consumed = this.consume(execution.eventLogs as AsyncGenerator<EngineEvent>);
     execution.result.then(
@@ -131,6 +181,7 @@ export class ExecutionRun {
 
   /** Closes without an outcome of its own (the process is shutting down): drivers are left alone. */
   detach(): void {
+    clearTimeout(this.deadlineTimer);
     this.closed = true;
     this.controller.abort('Berth is shutting down');
     this.abortEngine?.();
@@ -152,8 +203,19 @@ export class ExecutionRun {
     grace.abort();
   }
 
+  /** A resumed execution's TimeoutSeconds, which the engine's copy does not have: what is left of it. */
+  private timeExecution(deadline: number) {
+    const ms = Math.min(Math.max(0, deadline - Date.now()), MAX_TIMER_SECONDS * 1000);
+    this.deadlineTimer = setTimeout(() => {
+      this.abortEngine?.();
+      this.close({ status: 'TIMED_OUT' });
+    }, ms);
+    this.deadlineTimer.unref();
+  }
+
   private close(outcome: Outcome) {
     if (this.closed) return;
+    clearTimeout(this.deadlineTimer);
     this.options.finish(outcome);
     this.closed = true;
     if (outcome.status !== 'ABORTED') {
@@ -193,10 +255,14 @@ export class ExecutionRun {
     const states = this.options.compiled.states;
     try {
       for await (const event of events) {
+        if (event.state?.name === RESUME_STATE) continue; // Berth's own first state: not the execution's
         const info = event.state ? states.get(event.state.name) : undefined;
         if (event.type === 'StateEntered' && info?.type === 'Fail') this.failState = info;
         if (event.type === 'StateEntered' && info?.definition.TimeoutSecondsPath !== undefined) {
           this.enteredInputs.set(info.name, event.state?.input);
+        }
+        if (info !== undefined && info.name === this.options.resume?.state && this.replaying.delete(event.type)) {
+          continue; // in the history already, from before the restart
         }
         if (event.type === 'StateFailed' && info?.type === 'Task') {
           this.taskStateFailed(info, event);
@@ -237,7 +303,28 @@ export class ExecutionRun {
 
   private async runWait(info: StateInfo, input: unknown): Promise<unknown> {
     await tick();
-    return runWaitState(info.definition, input, this.options.context, this.options.timeScale, this.controller.signal);
+    const since = this.interruptedSince(info);
+    return runWaitState(
+      info.definition,
+      input,
+      this.options.context,
+      this.options.timeScale,
+      this.controller.signal,
+      since,
+    );
+  }
+
+  /** For the first run of the resumed state: when its interrupted run began, if it is known. */
+  private interruptedSince(info: StateInfo): number | undefined {
+    if (!this.resumePending || info.name !== this.options.resume?.state) return undefined;
+    this.resumePending = false;
+    return this.options.resume.since;
+  }
+
+  /** Whether Berth times this Task state (TimeoutSecondsPath, or the resumed state, whose timeout is Berth's). */
+  private timedHere(info: StateInfo): boolean {
+    if (info.definition.TimeoutSecondsPath !== undefined) return true;
+    return info.name === this.options.resume?.state && typeof info.definition.TimeoutSeconds === 'number';
   }
 
   private async runTask(info: StateInfo, input: unknown): Promise<unknown> {
@@ -252,6 +339,9 @@ export class ExecutionRun {
       );
     }
     const timeoutSeconds = this.timeoutSeconds(info);
+    // A Task cut short by a restart has what was left of its timeout when it runs again.
+    const since = this.interruptedSince(info);
+    const elapsedMs = since === undefined ? 0 : Math.max(0, Date.now() - since);
     const invocation: Invocation = { stateName: info.name, driver, controller: new AbortController(), closed: false };
     this.invocations.add(invocation);
     const base = { resourceType: driver.resourceType, resource: driver.resource };
@@ -275,9 +365,11 @@ export class ExecutionRun {
     const timer = new AbortController();
     try {
       const timedOut =
-        info.definition.TimeoutSecondsPath === undefined || timeoutSeconds === undefined
+        !this.timedHere(info) || timeoutSeconds === undefined
           ? undefined
-          : sleep(timeoutSeconds * 1000, timer.signal).then(() => this.timeOut(info, invocation));
+          : sleep(Math.max(0, timeoutSeconds * 1000 - elapsedMs), timer.signal).then(() =>
+              this.timeOut(info, invocation),
+            );
       const output = await (timedOut ? Promise.race([run, timedOut]) : run);
       await tick();
       if (!invocation.closed) {

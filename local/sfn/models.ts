@@ -8,9 +8,12 @@
  * Everything is indexed in memory at open (the only full walk); ListExecutions reads the executions of one
  * state machine, never their histories. Writes are put as they happen (group commit batches them); every
  * answer waits until what it shows is on disk (`durable()`), so no answer reveals state a crash could lose.
- * An execution that was RUNNING when its process died cannot be resumed (the engine keeps its position in
- * memory): at open it is closed FAILED with `Berth.EngineRestarted`, and the ECS tasks it was waiting on are
- * stopped once the endpoint serves (see stopOrphanedTasks).
+ * An execution that was RUNNING when its process died is resumed where its history says it was (resume.ts,
+ * execution.ts), once its Task states can be called (`resumeAfterRestart`, when the endpoint serves and, under
+ * `npm start`, the Lambda port too); until then it reads RUNNING and can be stopped. Its `$$.Execution` context
+ * is the original one and its history goes on. Only an execution whose definition or position cannot be
+ * recovered is closed at open, FAILED with `Berth.EngineRestarted` and a cause saying why, and the ECS tasks it
+ * was waiting on are stopped once the endpoint serves; so are those of an execution stopped before it resumed.
  *
  * AWS behaviours copied, from the API reference (https://docs.aws.amazon.com/step-functions/latest/apireference/):
  * - CreateStateMachine is idempotent on name, definition, type, logging and tracing configuration; a
@@ -26,7 +29,7 @@ import type { ECSClient } from '@aws-sdk/client-ecs';
 import { StopTaskCommand } from '@aws-sdk/client-ecs';
 import type { DurableStore } from '../store';
 import { ecsRunTaskDriver } from './ecs-run-task';
-import { type CompiledDefinition, compileDefinition } from './engine';
+import { type CompiledDefinition, compileDefinition, RESUME_STATE } from './engine';
 import {
   ExecutionAlreadyExists,
   ExecutionDoesNotExist,
@@ -36,9 +39,10 @@ import {
   StateMachineAlreadyExists,
   StateMachineDoesNotExist,
 } from './exceptions';
-import { ExecutionRun, type Outcome } from './execution';
+import { ExecutionRun, type Outcome, type Resume } from './execution';
 import { type HistoryEvent, type NewEvent, numberEvent } from './history';
 import { type LambdaInvoker, lambdaInvokeDriver } from './lambda-invoke';
+import { resumePoint } from './resume';
 import { parseIntegrationResource, type TaskDriver } from './task-driver';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
@@ -97,7 +101,7 @@ export interface StepFunctionsOptions {
   stopGraceMs?: number;
   /**
    * Called once per execution when it ends (any status, also when an execution a dead process left RUNNING is
-   * closed at load), with the closed record, after its terminal history event is appended. AWS's counterpart
+   * closed at load because it cannot be resumed), with the closed record, after its terminal history event is appended. AWS's counterpart
    * is the "Step Functions Execution Status Change" event; Berth's run events listen here (local/triggers/).
    * Must not throw; it is called synchronously and should hand off its work.
    */
@@ -124,6 +128,8 @@ function hasControlCharacter(name: string): boolean {
   return false;
 }
 const MAX_INPUT_BYTES = 256 * 1024;
+/** Between two executions resumed after a restart (see resumeAfterRestart). */
+const RESUME_SPACING_MS = 100;
 const MAX_COMPILED = 64;
 
 export function checkName(name: string): void {
@@ -146,6 +152,9 @@ export class StepFunctions {
   private readonly compiled = new Map<string, CompiledDefinition>();
   /** ECS tasks (cluster, task ARN) that executions closed at open were waiting on. */
   private orphans: Array<{ cluster?: string; task: string; executionArn: string }> = [];
+  /** Executions a restart interrupted, waiting for resumeAfterRestart (each also in `running`). */
+  private readonly toResume = new Map<string, { run: ExecutionRun; input: unknown }>();
+  private closing = false;
   private readonly drivers: Record<string, TaskDriver>;
 
   private constructor(
@@ -160,7 +169,7 @@ export class StepFunctions {
     };
   }
 
-  /** Loads the state from `store`, closing executions a dead process left RUNNING. */
+  /** Loads the state from `store`; executions a dead process left RUNNING wait for resumeAfterRestart. */
   static load(store: DurableStore<unknown>, options: StepFunctionsOptions): StepFunctions {
     const model = new StepFunctions(store, options);
     const events: Array<[string, HistoryEvent]> = [];
@@ -186,7 +195,7 @@ export class StepFunctions {
     for (const history of model.histories.values()) history.sort((a, b) => a.id - b.id);
     const byStart = [...model.executions.values()].sort((a, b) => a.startDate - b.startDate);
     for (const execution of byStart) model.indexExecution(execution);
-    for (const execution of byStart) if (execution.status === 'RUNNING') model.closeAfterRestart(execution);
+    for (const execution of byStart) if (execution.status === 'RUNNING') model.prepareResume(execution);
     return model;
   }
 
@@ -356,26 +365,7 @@ export class StepFunctions {
       timestamp: startDate,
       details: { input: inputText, inputDetails: { truncated: false }, roleArn: machine.roleArn },
     });
-    const run = new ExecutionRun({
-      compiled,
-      context: {
-        Execution: {
-          Id: executionArn,
-          Name: executionName,
-          StartTime: new Date(startDate).toISOString(),
-          RoleArn: machine.roleArn,
-          Input: parsedInput,
-          RedriveCount: 0,
-        },
-        StateMachine: { Id: machine.stateMachineArn, Name: machine.name },
-      },
-      driverFor: (resource) => this.driverFor(resource),
-      record: (event) => this.append(executionArn, event),
-      finish: (outcome) => this.finish(executionArn, outcome),
-      timeScale: this.options.timeScale,
-      region: this.options.region,
-      stopGraceMs: this.options.stopGraceMs,
-    });
+    const run = this.executionRun(execution, machine, compiled, parsedInput, undefined);
     this.running.set(executionArn, run);
     // Nothing runs (no ECS task starts) before the execution is on disk.
     await this.store.durable();
@@ -389,6 +379,14 @@ export class StepFunctions {
     this.getExecution(arn);
     const run = this.running.get(arn);
     if (run) await run.stop(error, cause);
+    if (run && this.toResume.delete(arn)) {
+      // Stopped before it resumed: nothing of it runs here to stop its ECS tasks, so they are stopped from its history.
+      const tasks = waitingTasks(this.histories.get(arn) ?? []);
+      await this.stopTasks(
+        tasks.map((task) => ({ ...task, executionArn: arn })),
+        (name) => `Step Functions execution ${name} was stopped (StopExecution)${error ? `: ${error}` : ''}`,
+      ).catch((err) => console.error('[berth] Step Functions: stopping the tasks of a stopped execution failed:', err));
+    }
     await this.store.durable();
     return this.executions.get(arn)!;
   }
@@ -423,31 +421,58 @@ export class StepFunctions {
     return revision ? { ...machine, ...revision, revisionId: execution.revisionId } : machine;
   }
 
-  /** Stops (best effort) the ECS tasks of executions closed at open. Called once the endpoint serves. */
-  async stopOrphanedTasks(): Promise<void> {
+  /**
+   * After a restart, once Task states can be called (the endpoint serves; under `npm start`, the Lambda port
+   * too): stops (best effort) the ECS tasks of executions closed at open, and resumes the executions that were
+   * running. Called once.
+   */
+  async resumeAfterRestart(): Promise<void> {
     const orphans = this.orphans;
     this.orphans = [];
-    if (orphans.length === 0) return;
+    const stopped = this.stopTasks(
+      orphans,
+      (name) => `Berth's local Step Functions restarted while execution ${name} was running and could not resume it`,
+    );
+    let first = true;
+    for (const [arn, { run, input }] of [...this.toResume]) {
+      // Spaced out: each resumed execution calls its Task at once, and a burst on functions that have just
+      // started would meet them all cold.
+      if (!first) await new Promise((resolve) => setTimeout(resolve, RESUME_SPACING_MS));
+      first = false;
+      if (this.closing) break;
+      if (this.toResume.delete(arn)) run.start(input);
+    }
+    await stopped;
+  }
+
+  /** How many executions wait for resumeAfterRestart. */
+  get resumable(): number {
+    return this.toResume.size;
+  }
+
+  private async stopTasks(
+    tasks: Array<{ cluster?: string; task: string; executionArn: string }>,
+    reason: (executionName: string) => string,
+  ): Promise<void> {
+    if (tasks.length === 0) return;
     const ecs = await this.options.ecs();
     await Promise.allSettled(
-      orphans.map((orphan) =>
+      tasks.map((orphan) =>
         ecs.send(
           new StopTaskCommand({
             cluster: orphan.cluster,
             task: orphan.task,
-            reason:
-              `Berth's local Step Functions restarted while execution ${orphan.executionArn.split(':').pop()} was running`.slice(
-                0,
-                255,
-              ),
+            reason: reason(orphan.executionArn.split(':').pop()!).slice(0, 255),
           }),
         ),
       ),
     );
   }
 
-  /** Detaches running executions (the process is closing: the next open closes them). */
+  /** Detaches running executions (the process is closing: the next open resumes them). */
   close(): void {
+    this.closing = true;
+    this.toResume.clear();
     for (const run of this.running.values()) run.detach();
     this.running.clear();
   }
@@ -514,30 +539,108 @@ export class StepFunctions {
     }
   }
 
-  private closeAfterRestart(execution: ExecutionRecord) {
-    const history = this.histories.get(execution.executionArn) ?? [];
-    let waiting: Array<{ cluster?: string; task: string }> = [];
-    for (const event of history) {
-      const submitted = event.taskSubmittedEventDetails as { resourceType?: string; output?: string } | undefined;
-      if (event.type === 'TaskSubmitted' && submitted?.resourceType === 'ecs' && submitted.output) {
-        try {
-          const output = JSON.parse(submitted.output) as { Tasks?: Array<{ TaskArn?: string; ClusterArn?: string }> };
-          waiting = (output.Tasks ?? [])
-            .filter((t) => t.TaskArn !== undefined)
-            .map((t) => ({ task: t.TaskArn!, ...(t.ClusterArn ? { cluster: t.ClusterArn } : {}) }));
-        } catch {
-          waiting = [];
-        }
-      } else if (['TaskSucceeded', 'TaskFailed', 'TaskTimedOut'].includes(event.type)) {
-        waiting = [];
-      }
-    }
-    for (const orphan of waiting) this.orphans.push({ ...orphan, executionArn: execution.executionArn });
-    this.finish(execution.executionArn, {
-      status: 'FAILED',
-      error: 'Berth.EngineRestarted',
-      cause:
-        "Berth's local Step Functions endpoint stopped while this execution was running, and an execution cannot be resumed after a restart. Its ECS tasks, if any, are stopped. Start a new execution to run it again.",
+  private executionRun(
+    execution: ExecutionRecord,
+    machine: StateMachineRecord,
+    compiled: CompiledDefinition,
+    input: unknown,
+    resume: Resume | undefined,
+  ): ExecutionRun {
+    const executionArn = execution.executionArn;
+    return new ExecutionRun({
+      compiled,
+      context: {
+        Execution: {
+          Id: executionArn,
+          Name: execution.name,
+          StartTime: new Date(execution.startDate).toISOString(),
+          RoleArn: execution.roleArn,
+          Input: input,
+          RedriveCount: 0,
+        },
+        StateMachine: { Id: machine.stateMachineArn, Name: machine.name },
+      },
+      driverFor: (resource) => this.driverFor(resource),
+      record: (event) => this.append(executionArn, event),
+      finish: (outcome) => this.finish(executionArn, outcome),
+      timeScale: this.options.timeScale,
+      region: this.options.region,
+      stopGraceMs: this.options.stopGraceMs,
+      ...(resume !== undefined ? { resume } : {}),
     });
   }
+
+  /**
+   * An execution a dead process left RUNNING: readied to resume where its history says it was, or closed at
+   * once when it cannot be (FAILED, saying why), has nothing left to run (SUCCEEDED) or ran out of time (TIMED_OUT).
+   */
+  private prepareResume(execution: ExecutionRecord) {
+    const arn = execution.executionArn;
+    const history = this.histories.get(arn) ?? [];
+    const cannot = (why: string) => {
+      for (const task of waitingTasks(history)) this.orphans.push({ ...task, executionArn: arn });
+      this.finish(arn, {
+        status: 'FAILED',
+        error: 'Berth.EngineRestarted',
+        cause: `Berth's local Step Functions endpoint stopped while this execution was running, and it cannot be resumed: ${why}. Its ECS tasks, if any, are stopped. Start a new execution to run it again.`,
+      });
+    };
+    const current = this.stateMachines.get(execution.stateMachineArn);
+    if (current === undefined) return cannot('its state machine no longer exists');
+    const machine = this.stateMachineForExecution(arn);
+    if (machine.revisionId !== execution.revisionId) {
+      return cannot('the definition it ran with was not kept');
+    }
+    let compiled: CompiledDefinition;
+    let input: unknown;
+    try {
+      compiled = this.compile(machine.definition);
+      input = JSON.parse(execution.input);
+    } catch (err) {
+      return cannot(`its definition or input no longer parses (${(err as Error).message})`);
+    }
+    if (Object.hasOwn(compiled.definition.States, RESUME_STATE)) {
+      return cannot(`its definition has a state named '${RESUME_STATE}', the name Berth resumes through`);
+    }
+    const point = resumePoint(compiled.definition, history, execution.input);
+    if (point.kind === 'unrecoverable') return cannot(point.reason);
+    const timeout = compiled.definition.TimeoutSeconds;
+    const deadline = typeof timeout === 'number' ? execution.startDate + timeout * 1000 : undefined;
+    if (deadline !== undefined && deadline <= Date.now()) {
+      for (const task of waitingTasks(history)) this.orphans.push({ ...task, executionArn: arn });
+      return this.finish(arn, { status: 'TIMED_OUT' });
+    }
+    if (point.kind === 'succeeded') return this.finish(arn, { status: 'SUCCEEDED', output: point.output });
+    const resume: Resume = {
+      state: point.state,
+      input: point.input,
+      replayed: point.replayed,
+      ...(point.since !== undefined ? { since: point.since } : {}),
+      ...(deadline !== undefined ? { deadline } : {}),
+    };
+    const run = this.executionRun(execution, machine, compiled, input, resume);
+    this.running.set(arn, run);
+    this.toResume.set(arn, { run, input });
+  }
+}
+
+/** The ECS tasks a history's last ecs:runTask.sync state was waiting on when it was cut off, if any. */
+function waitingTasks(history: readonly HistoryEvent[]): Array<{ cluster?: string; task: string }> {
+  let waiting: Array<{ cluster?: string; task: string }> = [];
+  for (const event of history) {
+    const submitted = event.taskSubmittedEventDetails as { resourceType?: string; output?: string } | undefined;
+    if (event.type === 'TaskSubmitted' && submitted?.resourceType === 'ecs' && submitted.output) {
+      try {
+        const output = JSON.parse(submitted.output) as { Tasks?: Array<{ TaskArn?: string; ClusterArn?: string }> };
+        waiting = (output.Tasks ?? [])
+          .filter((t) => t.TaskArn !== undefined)
+          .map((t) => ({ task: t.TaskArn!, ...(t.ClusterArn ? { cluster: t.ClusterArn } : {}) }));
+      } catch {
+        waiting = [];
+      }
+    } else if (['TaskSucceeded', 'TaskFailed', 'TaskTimedOut'].includes(event.type)) {
+      waiting = [];
+    }
+  }
+  return waiting;
 }

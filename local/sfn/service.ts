@@ -5,7 +5,8 @@
  * https://docs.aws.amazon.com/step-functions/latest/apireference/Welcome.html
  * Executions run with aws-local-stepfunctions (engine.ts); Task states call Lambda through a pluggable
  * invoker and ECS through the endpoint's own URL (so RunTask reaches Berth's local ECS over the wire).
- * State: `<stateDir>/sfn.jsonl` (models.ts).
+ * State: `<stateDir>/sfn.jsonl` (models.ts). Executions a restart interrupted resume once the endpoint serves
+ * and `resumeAfter` (if given) has resolved: `npm start` passes one that resolves when the Lambda port serves.
  *
  * Options (and their environment variables, read when the endpoint starts):
  *   invokeLambda       default: Lambda Invoke against serverless-offline, http://<BERTH_HOST>:<BERTH_LAMBDA_PORT>
@@ -32,6 +33,11 @@ export interface SfnOptions {
   stopGraceMs?: number;
   /** Called when an execution ends (models.ts StepFunctionsOptions.onExecutionEnd); `npm start` publishes run events. */
   onExecutionEnd?: StepFunctionsOptions['onExecutionEnd'];
+  /**
+   * Resolves when the executions' Task resources can be called (`npm start`: serverless-offline's Lambda port
+   * serves); executions a restart interrupted resume then, and once the endpoint serves. Default: the endpoint alone.
+   */
+  resumeAfter?: Promise<void>;
 }
 
 function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -45,7 +51,7 @@ function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number):
 /** The options from the environment, as `npm start` runs them. */
 export function sfnOptionsFromEnv(
   env: NodeJS.ProcessEnv = process.env,
-): Required<Omit<SfnOptions, 'ecsEndpoint' | 'onExecutionEnd'>> {
+): Required<Omit<SfnOptions, 'ecsEndpoint' | 'onExecutionEnd' | 'resumeAfter'>> {
   const settings = localSettings(env);
   return {
     invokeLambda: lambdaClientInvoker(`http://${settings.host}:${settings.lambdaPort}`, settings.region),
@@ -86,11 +92,14 @@ export function sfnService(options: SfnOptions = {}): ServiceFactory {
       await store.close();
       throw err;
     }
-    void context.endpointUrl.then(() =>
-      model
-        .stopOrphanedTasks()
-        .catch((err) => console.error('[berth] Step Functions: stopping orphaned tasks failed:', err)),
-    );
+    const resumable = model.resumable;
+    void Promise.all([context.endpointUrl, options.resumeAfter])
+      .then(() => {
+        if (resumable > 0)
+          console.log(`[berth] Step Functions: resuming ${resumable} execution(s) a restart interrupted`);
+        return model.resumeAfterRestart();
+      })
+      .catch((err) => console.error('[berth] Step Functions: resuming after a restart failed:', err));
     return {
       name: 'Step Functions',
       targetPrefix: SFN_TARGET_PREFIX,

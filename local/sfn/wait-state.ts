@@ -72,15 +72,21 @@ export function waitMilliseconds(state: AslState, input: unknown, context: unkno
   return 0;
 }
 
-/** Waits as the Wait `state` says, scaled; returns its input (a Wait state passes its input on). */
+/**
+ * Waits as the Wait `state` says, scaled; returns its input (a Wait state passes its input on). `since` (epoch ms)
+ * is when a wait that a restart interrupted began: only what is left of it is waited.
+ */
 export async function runWaitState(
   state: AslState,
   input: unknown,
   context: unknown,
   timeScale: number,
   signal: AbortSignal,
+  since?: number,
 ): Promise<unknown> {
-  const ms = waitMilliseconds(state, input, context, Date.now()) * timeScale;
+  const now = Date.now();
+  const began = since ?? now;
+  const ms = waitMilliseconds(state, input, context, began) * timeScale - (now - began);
   if (ms > 0) await sleep(ms, signal);
   return input;
 }

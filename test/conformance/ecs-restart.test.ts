@@ -1,18 +1,24 @@
 /**
  * The local ECS cluster keeps its state on disk: after a clean restart and after a kill -9, clusters, container
- * instances, tasks and logs are as they were answered, and a task that was running is stopped as on a lost host
- * (its process killed, its resources given back), so nothing stays RUNNING forever.
+ * instances, tasks and logs are as they were answered. A clean stop kills the process containers, so their tasks
+ * stop as on a lost host. After a kill -9 (issue 8; before it, every unstopped task was stopped as on a lost
+ * host), a task whose containers are alive is adopted and stays RUNNING, StopTask still stops it (SIGTERM, SIGKILL
+ * after stopTimeout), a container that ends later or ended while no endpoint ran ends its task with its real exit
+ * code, and only one whose outcome cannot be known is stopped as on a lost host, so nothing stays RUNNING forever.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
+  type ContainerDefinition,
   CreateClusterCommand,
   DescribeContainerInstancesCommand,
   DescribeTasksCommand,
+  type ECSClient,
   ListContainerInstancesCommand,
   ListTasksCommand,
   RegisterTaskDefinitionCommand,
   RunTaskCommand,
+  StopTaskCommand,
   UpdateContainerInstancesStateCommand,
 } from '@aws-sdk/client-ecs';
 import { admin, resource, startEcsEndpoint, waitForTask } from './ecs-cluster';
@@ -148,49 +154,162 @@ it('finds clusters, instances, tasks and logs again after a clean restart; runni
   }
 });
 
-it('stops what ran under an endpoint killed with SIGKILL, kills its process and frees its resources', async () => {
+/** The process group (the container's wrapper) of the process `pid`. */
+function groupOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+}
+
+async function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+it('adopts the tasks an endpoint killed with SIGKILL left running, with their real exit codes', async () => {
   const stateDir = tempStateDir();
-  const pidFile = path.join(stateDir, 'sleeper.pid');
+  const file = (name: string) => path.join(stateDir, name);
+  const container = (family: string, script: string, extra: Partial<ContainerDefinition> = {}) => ({
+    family,
+    containerDefinitions: [
+      { name: 'main', image: 'busybox', cpu: 256, memory: 64, command: ['sh', '-c', script], ...extra },
+    ],
+  });
+  const families = [
+    container('stoppable', `echo $$ > ${file('stoppable.pid')}; exec sleep 600`),
+    container('stubborn', `trap "" TERM; echo $$ > ${file('stubborn.pid')}; while :; do sleep 0.05; done`, {
+      stopTimeout: 1,
+    }),
+    container(
+      'later',
+      `echo $$ > ${file('later.pid')}; while [ ! -e ${file('go-later')} ]; do sleep 0.05; done; exit 3`,
+    ),
+    container(
+      'meanwhile',
+      `echo $$ > ${file('meanwhile.pid')}; while [ ! -e ${file('go-meanwhile')} ]; do sleep 0.05; done; exit 7`,
+    ),
+    container('lost', `echo $$ > ${file('lost.pid')}; exec sleep 600`),
+    {
+      family: 'simulated',
+      containerDefinitions: [
+        { name: 'main', image: 'someimage', memory: 64, dockerLabels: { 'berth.simulate.seconds': '600' } },
+      ],
+    },
+  ];
   const { url, child, exited } = await startEndpointProcess(stateDir, {
     BERTH_ECS_STEP_MS: '2',
     BERTH_CLUSTER_CONFIG: '',
   });
   const ecs = ecsClient(url);
-  let taskArn: string;
+  const arns: Record<string, string> = {};
   try {
-    await ecs.send(new RegisterTaskDefinitionCommand(sleeper(pidFile)));
-    const run = await ecs.send(new RunTaskCommand({ taskDefinition: 'sleeper', count: 2 }));
-    expect(run.tasks).toHaveLength(2);
-    taskArn = run.tasks![0]!.taskArn!;
-    await waitForTask(ecs, taskArn, (t) => t.lastStatus === 'RUNNING');
-    await waitForFile(pidFile);
+    for (const family of families) {
+      await ecs.send(new RegisterTaskDefinitionCommand(family));
+      arns[family.family] = (await ecs.send(new RunTaskCommand({ taskDefinition: family.family }))).tasks![0]!.taskArn!;
+    }
+    for (const arn of Object.values(arns)) await waitForTask(ecs, arn, (t) => t.lastStatus === 'RUNNING');
+    for (const name of ['stoppable', 'stubborn', 'later', 'meanwhile', 'lost']) await waitForFile(file(`${name}.pid`));
     child.kill('SIGKILL');
     await exited;
   } finally {
     ecs.destroy();
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
-  const pid = Number(readFileSync(pidFile, 'utf8'));
+  const pid = (name: string) => Number(readFileSync(file(`${name}.pid`), 'utf8'));
+  // While no endpoint runs: one container ends on its own, another is killed, wrapper and all, by someone else.
+  writeFileSync(file('go-meanwhile'), '');
+  await until('meanwhile to end', () => isGone(pid('meanwhile')));
+  const lostGroup = groupOf(pid('lost'));
+  process.kill(-lostGroup, 'SIGKILL');
+  await until('lost to die', () => isGone(pid('lost')));
 
   const restarted = await startEcsEndpoint({}, stateDir);
+  const describe = async (ecs: ECSClient, family: string) =>
+    (await ecs.send(new DescribeTasksCommand({ tasks: [arns[family]!] }))).tasks![0]!;
   try {
-    const tasks = await restarted.ecs.send(new ListTasksCommand({ desiredStatus: 'STOPPED' }));
-    expect(tasks.taskArns).toHaveLength(2);
-    const described = await restarted.ecs.send(new DescribeTasksCommand({ tasks: tasks.taskArns }));
-    for (const task of described.tasks!) {
-      expect(task).toMatchObject({
-        lastStatus: 'STOPPED',
-        stopCode: 'TerminationNotice',
-        stoppedReason: expect.stringMatching(/^Host EC2 \(instance i-[0-9a-f]{17}\) stopped\/terminated\.$/),
-      });
+    const running = await restarted.ecs.send(new ListTasksCommand({ desiredStatus: 'RUNNING' }));
+    expect(running.taskArns!.sort()).toEqual(
+      ['stoppable', 'stubborn', 'later', 'simulated'].map((family) => arns[family]).sort(),
+    );
+    for (const family of ['stoppable', 'stubborn', 'later', 'simulated']) {
+      expect(await describe(restarted.ecs, family)).toMatchObject({ lastStatus: 'RUNNING', desiredStatus: 'RUNNING' });
     }
-    expect(await goneSoon(pid)).toBe(true);
+    for (const name of ['stoppable', 'stubborn', 'later']) expect(isGone(pid(name))).toBe(false);
+
+    // Ended while no endpoint ran: its real exit code.
+    const meanwhile = await waitForTask(restarted.ecs, arns.meanwhile!);
+    expect(meanwhile).toMatchObject({ stopCode: 'EssentialContainerExited', containers: [{ exitCode: 7 }] });
+    // Killed with its wrapper while no endpoint ran: how it ended cannot be known, as on a lost host.
+    const lost = await waitForTask(restarted.ecs, arns.lost!);
+    expect(lost).toMatchObject({
+      stopCode: 'TerminationNotice',
+      stoppedReason: expect.stringMatching(/^Host EC2 \(instance i-[0-9a-f]{17}\) stopped\/terminated\.$/),
+    });
+    expect(lost.containers![0]!.exitCode).toBeUndefined();
+
+    // Ends after the restart, though it is no child of this endpoint: its real exit code too.
+    writeFileSync(file('go-later'), '');
+    const later = await waitForTask(restarted.ecs, arns.later!);
+    expect(later).toMatchObject({ stopCode: 'EssentialContainerExited', containers: [{ exitCode: 3 }] });
+
+    // StopTask on adopted containers: SIGTERM reaches the command (143); one that ignores it is SIGKILLed after
+    // its stopTimeout (137); a simulated one stops on SIGTERM.
+    for (const family of ['stoppable', 'stubborn', 'simulated']) {
+      await restarted.ecs.send(new StopTaskCommand({ task: arns[family], reason: 'after the restart' }));
+    }
+    const stoppable = await waitForTask(restarted.ecs, arns.stoppable!);
+    expect(stoppable).toMatchObject({ stopCode: 'UserInitiated', containers: [{ exitCode: 143 }] });
+    const stubborn = await waitForTask(restarted.ecs, arns.stubborn!);
+    expect(stubborn).toMatchObject({ stopCode: 'UserInitiated', containers: [{ exitCode: 137 }] });
+    expect(stubborn.stoppedAt!.getTime() - stubborn.stoppingAt!.getTime()).toBeGreaterThanOrEqual(900);
+    expect(await waitForTask(restarted.ecs, arns.simulated!)).toMatchObject({ containers: [{ exitCode: 143 }] });
+    for (const name of ['stoppable', 'stubborn', 'later', 'meanwhile', 'lost'])
+      expect(await goneSoon(pid(name))).toBe(true);
+
     const list = await restarted.ecs.send(new ListContainerInstancesCommand({}));
     const instances = await restarted.ecs.send(
       new DescribeContainerInstancesCommand({ containerInstances: list.containerInstanceArns }),
     );
     expect(instances.containerInstances?.map((i) => resource(i.remainingResources, 'CPU'))).toEqual([2048, 2048, 2048]);
     expect(instances.containerInstances?.map((i) => i.runningTasksCount)).toEqual([0, 0, 0]);
+  } finally {
+    await restarted.close();
+  }
+});
+
+it('goes on starting a task an endpoint killed with SIGKILL left PENDING, and runs its container once', async () => {
+  const stateDir = tempStateDir();
+  // Lifecycle steps of 3 s: the task is still PENDING (pulling) when the endpoint dies.
+  const { url, child, exited } = await startEndpointProcess(stateDir, {
+    BERTH_ECS_STEP_MS: '3000',
+    BERTH_CLUSTER_CONFIG: '',
+  });
+  const ecs = ecsClient(url);
+  let taskArn: string;
+  try {
+    await ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: 'slow-start',
+        containerDefinitions: [{ name: 'main', image: 'busybox', memory: 64, command: ['sh', '-c', 'echo ran'] }],
+      }),
+    );
+    const task = (await ecs.send(new RunTaskCommand({ taskDefinition: 'slow-start' }))).tasks![0]!;
+    expect(task.lastStatus).toBe('PENDING');
+    taskArn = task.taskArn!;
+    child.kill('SIGKILL');
+    await exited;
+  } finally {
+    ecs.destroy();
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+
+  const restarted = await startEcsEndpoint({}, stateDir);
+  try {
+    const task = await waitForTask(restarted.ecs, taskArn);
+    expect(task).toMatchObject({ stopCode: 'EssentialContainerExited', containers: [{ exitCode: 0 }] });
+    expect((await admin(restarted.url, 'GetTaskLog', { task: taskArn })).body.log).toBe('ran\n');
   } finally {
     await restarted.close();
   }

@@ -101,6 +101,8 @@ describe('clusters', () => {
         registeredContainerInstancesCount: 3,
         runningTasksCount: 0,
         pendingTasksCount: 0,
+        // A config cluster has the Fargate providers associated, as a console-made one does (a run may name them).
+        capacityProviders: ['FARGATE', 'FARGATE_SPOT'],
       }),
     ]);
     expect(out.failures).toEqual([{ arn: `arn:aws:ecs:${REGION}:${ACCOUNT_ID}:cluster/nope`, reason: 'MISSING' }]);

@@ -36,7 +36,19 @@ const ROLE = `arn:aws:iam::${ACCOUNT_ID}:role/berth-states`;
 const TIME_SCALE = 1e-5;
 
 let flakyCalls = 0;
+/** What `hold-once` was called with: its first call answers only once released (the endpoint goes away under it). */
+const holdOnceCalls: unknown[] = [];
+let releaseHold = () => {};
 const handlers: Record<string, InProcessHandler> = {
+  'hold-once': (event) => {
+    holdOnceCalls.push(event);
+    if (holdOnceCalls.length === 1) {
+      return new Promise((resolve) => {
+        releaseHold = () => resolve({ greeting: 'too late', calls: 1 });
+      });
+    }
+    return Promise.resolve({ greeting: `hello ${(event as { who: string }).who}`, calls: holdOnceCalls.length });
+  },
   async greet(event) {
     return { greeting: `hello ${(event as { who: string }).who}` };
   },
@@ -868,20 +880,66 @@ describe('listing and paging', () => {
 });
 
 describe('restart', () => {
-  it('keeps executions and histories, and closes one left RUNNING as FAILED Berth.EngineRestarted', async () => {
+  /** The history once `done` holds for it; the test's timeout bounds the wait. */
+  async function historyUntil(
+    client: SFNClient,
+    executionArn: string,
+    done: (events: HistoryEvent[]) => boolean,
+  ): Promise<HistoryEvent[]> {
+    for (;;) {
+      const events = (await client.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }))).events!;
+      if (done(events)) return events;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  async function finishedOn(client: SFNClient, executionArn: string): Promise<DescribeExecutionCommandOutput> {
+    for (;;) {
+      const out = await client.send(new DescribeExecutionCommand({ executionArn }));
+      if (out.status !== 'RUNNING') return out;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  // Before issue 8 an execution left RUNNING was closed FAILED Berth.EngineRestarted at the next open; now it
+  // resumes where its history says it was, and only one that cannot be resumed ends FAILED.
+  it('keeps closed executions and their histories, and resumes a Wait with the time it had left', async () => {
     const stateDir = tempStateDir();
     const first = await start(stateDir);
     const client = sfnClient(first.url);
+    // 6e5 s of Wait is 6 s at this time scale.
     const { stateMachineArn } = await client.send(
       new CreateStateMachineCommand({
         name: 'survivor',
         roleArn: ROLE,
-        definition: JSON.stringify({ StartAt: 'Hold', States: { Hold: { Type: 'Wait', Seconds: 1e9, End: true } } }),
+        definition: JSON.stringify({
+          StartAt: 'Hold',
+          States: {
+            Hold: { Type: 'Wait', Seconds: 6e5, Next: 'Context' },
+            Context: {
+              Type: 'Pass',
+              Parameters: {
+                'name.$': '$$.Execution.Name',
+                'start.$': '$$.Execution.StartTime',
+                'input.$': '$$.Execution.Input',
+                'state.$': '$',
+              },
+              End: true,
+            },
+          },
+        }),
       }),
     );
     const done = await client.send(new StartExecutionCommand({ stateMachineArn, name: 'stopped-before' }));
     await client.send(new StopExecutionCommand({ executionArn: done.executionArn, error: 'E' }));
-    const running = await client.send(new StartExecutionCommand({ stateMachineArn, name: 'running-at-restart' }));
+    const running = await client.send(
+      new StartExecutionCommand({ stateMachineArn, name: 'running-at-restart', input: '{"n":1}' }),
+    );
+    const entered = (await historyUntil(client, running.executionArn!, (e) => e.length >= 2))[1]!;
+    expect(entered.type).toBe('WaitStateEntered');
+    const enteredAt = entered.timestamp!.getTime();
+    // Half of the wait goes by before the restart.
+    while (Date.now() < enteredAt + 3000) await new Promise((resolve) => setTimeout(resolve, 50));
     const historyBefore = (await client.send(new GetExecutionHistoryCommand({ executionArn: done.executionArn })))
       .events;
     client.destroy();
@@ -893,13 +951,189 @@ describe('restart', () => {
       expect((await after.send(new GetExecutionHistoryCommand({ executionArn: done.executionArn }))).events).toEqual(
         historyBefore,
       );
-      const closed = await after.send(new DescribeExecutionCommand({ executionArn: running.executionArn }));
-      expect(closed).toMatchObject({ status: 'FAILED', error: 'Berth.EngineRestarted' });
-      expect(closed.cause).toContain('cannot be resumed');
+      const resumed = await finishedOn(after, running.executionArn!);
+      expect(resumed.status).toBe('SUCCEEDED');
+      expect(JSON.parse(resumed.output!)).toEqual({
+        name: 'running-at-restart',
+        start: running.startDate!.toISOString(),
+        input: { n: 1 },
+        state: { n: 1 },
+      });
       const events = (await after.send(new GetExecutionHistoryCommand({ executionArn: running.executionArn }))).events!;
-      expect(events.map((e) => e.type)).toEqual(['ExecutionStarted', 'WaitStateEntered', 'ExecutionFailed']);
-      expect(events.at(-1)!.executionFailedEventDetails).toMatchObject({ error: 'Berth.EngineRestarted' });
+      expect(types(events)).toEqual([
+        'ExecutionStarted',
+        'WaitStateEntered',
+        'WaitStateExited',
+        'PassStateEntered',
+        'PassStateExited',
+        'ExecutionSucceeded',
+      ]);
+      expect(events.map((e) => [e.id, e.previousEventId])).toEqual(events.map((_, i) => [i + 1, i]));
+      // It waited its 6 s in all, not 6 s more after the restart (which came 3 s in).
+      const waited = events[2]!.timestamp!.getTime() - enteredAt;
+      expect(waited).toBeGreaterThanOrEqual(6000 - 5);
+      expect(waited).toBeLessThan(9000);
       expect((await after.send(new DescribeStateMachineCommand({ stateMachineArn }))).name).toBe('survivor');
+    } finally {
+      after.destroy();
+      await second.close();
+    }
+  });
+
+  it('runs an interrupted Lambda Task again with the input it entered with, under the same TaskStateEntered', async () => {
+    const stateDir = tempStateDir();
+    const first = await start(stateDir);
+    const client = sfnClient(first.url);
+    const { stateMachineArn } = await client.send(
+      new CreateStateMachineCommand({
+        name: 'interrupted-task',
+        roleArn: ROLE,
+        definition: JSON.stringify({
+          StartAt: 'Prepare',
+          States: {
+            Prepare: { Type: 'Pass', Result: 'world', ResultPath: '$.who', Next: 'Greet' },
+            Greet: {
+              Type: 'Task',
+              Resource: 'arn:aws:states:::lambda:invoke',
+              Parameters: { FunctionName: 'hold-once', 'Payload.$': '$' },
+              OutputPath: '$.Payload',
+              End: true,
+            },
+          },
+        }),
+      }),
+    );
+    holdOnceCalls.length = 0;
+    const { executionArn } = await client.send(
+      new StartExecutionCommand({ stateMachineArn, name: 'cut-short', input: '{"id":7}' }),
+    );
+    await historyUntil(client, executionArn!, (e) => e.some((event) => event.type === 'TaskStarted'));
+    expect(holdOnceCalls).toEqual([{ id: 7, who: 'world' }]);
+    client.destroy();
+    await first.close();
+
+    const second = await start(stateDir);
+    const after = sfnClient(second.url);
+    try {
+      const resumed = await finishedOn(after, executionArn!);
+      expect(resumed.status).toBe('SUCCEEDED');
+      expect(JSON.parse(resumed.output!)).toEqual({ greeting: 'hello world', calls: 2 });
+      expect(holdOnceCalls).toEqual([
+        { id: 7, who: 'world' },
+        { id: 7, who: 'world' },
+      ]);
+      const events = (await after.send(new GetExecutionHistoryCommand({ executionArn }))).events!;
+      expect(types(events)).toEqual([
+        'ExecutionStarted',
+        'PassStateEntered',
+        'PassStateExited',
+        'TaskStateEntered',
+        'TaskScheduled',
+        'TaskStarted',
+        'TaskScheduled',
+        'TaskStarted',
+        'TaskSucceeded',
+        'TaskStateExited',
+        'ExecutionSucceeded',
+      ]);
+      expect(events.map((e) => [e.id, e.previousEventId])).toEqual(events.map((_, i) => [i + 1, i]));
+    } finally {
+      releaseHold(); // the first call, whose endpoint is gone: its answer is nobody's now
+      after.destroy();
+      await second.close();
+    }
+  });
+
+  it('re-attaches ecs:runTask.sync to the task it started, through RunTask with the same ClientToken', async () => {
+    const stateDir = tempStateDir();
+    const first = await start(stateDir);
+    const client = sfnClient(first.url);
+    await first.ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: 'resumed-sync',
+        containerDefinitions: [
+          { name: 'main', image: 'someimage', memory: 64, dockerLabels: { 'berth.simulate.seconds': '3' } },
+        ],
+      }),
+    );
+    const { stateMachineArn } = await client.send(
+      new CreateStateMachineCommand({
+        name: 'resumed-sync',
+        roleArn: ROLE,
+        definition: JSON.stringify({
+          StartAt: 'Run',
+          States: {
+            Run: {
+              Type: 'Task',
+              Resource: 'arn:aws:states:::ecs:runTask.sync',
+              Parameters: { TaskDefinition: 'resumed-sync', 'ClientToken.$': '$$.Execution.Name' },
+              End: true,
+            },
+          },
+        }),
+      }),
+    );
+    const { executionArn } = await client.send(new StartExecutionCommand({ stateMachineArn, name: 'sync-1' }));
+    const before = await historyUntil(client, executionArn!, (e) => e.some((event) => event.type === 'TaskSubmitted'));
+    const submitted = JSON.parse(before.find((e) => e.type === 'TaskSubmitted')!.taskSubmittedEventDetails!.output!);
+    const taskArn: string = submitted.Tasks[0].TaskArn;
+    client.destroy();
+    await first.close();
+
+    const second = await start(stateDir);
+    const after = sfnClient(second.url);
+    try {
+      const resumed = await finishedOn(after, executionArn!);
+      expect(resumed.status).toBe('SUCCEEDED');
+      const output = JSON.parse(resumed.output!);
+      expect(output).toMatchObject({ TaskArn: taskArn, LastStatus: 'STOPPED', Containers: [{ ExitCode: 0 }] });
+      const events = (await after.send(new GetExecutionHistoryCommand({ executionArn }))).events!;
+      const arns = events
+        .filter((e) => e.type === 'TaskSubmitted')
+        .map((e) => JSON.parse(e.taskSubmittedEventDetails!.output!).Tasks[0].TaskArn);
+      expect(arns).toEqual([taskArn, taskArn]);
+      expect(types(events).filter((t) => t === 'TaskStateEntered')).toHaveLength(1);
+    } finally {
+      after.destroy();
+      await second.close();
+    }
+  });
+
+  it('closes an execution it cannot resume FAILED Berth.EngineRestarted, saying why', async () => {
+    const stateDir = tempStateDir();
+    const first = await start(stateDir);
+    const client = sfnClient(first.url);
+    const { stateMachineArn } = await client.send(
+      new CreateStateMachineCommand({
+        name: 'in-parallel',
+        roleArn: ROLE,
+        definition: JSON.stringify({
+          StartAt: 'Both',
+          States: {
+            Both: {
+              Type: 'Parallel',
+              Branches: [{ StartAt: 'Hold', States: { Hold: { Type: 'Wait', Seconds: 1e9, End: true } } }],
+              End: true,
+            },
+          },
+        }),
+      }),
+    );
+    const { executionArn } = await client.send(new StartExecutionCommand({ stateMachineArn, name: 'branching' }));
+    await historyUntil(client, executionArn!, (e) => e.some((event) => event.type === 'WaitStateEntered'));
+    client.destroy();
+    await first.close();
+
+    const second = await start(stateDir);
+    const after = sfnClient(second.url);
+    try {
+      const closed = await after.send(new DescribeExecutionCommand({ executionArn }));
+      expect(closed).toMatchObject({ status: 'FAILED', error: 'Berth.EngineRestarted' });
+      expect(closed.cause).toContain(
+        "cannot be resumed: it was inside the Parallel state 'Both', whose branches' progress cannot be rebuilt",
+      );
+      const events = (await after.send(new GetExecutionHistoryCommand({ executionArn }))).events!;
+      expect(types(events).at(-1)).toBe('ExecutionFailed');
     } finally {
       after.destroy();
       await second.close();

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BerthClient, NotFoundError, PolicyError, ValidationError } from '../../lib/client';
+import { BerthClient, NotFoundError, PolicyError, ValidationError } from '../../client';
 import { API_ROUTES, buildOpenApiDocument } from '../../lib/openapi/document';
 import { validateOpenApiDocument } from '../../lib/openapi/validate';
 import { type Stack, startStack } from './stack';

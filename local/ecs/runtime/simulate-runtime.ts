@@ -19,8 +19,12 @@
  * but a simulated container has no program whose handlers could be known, and waiting out ECS's default 30 s
  * stopTimeout on every local StopTask would only slow tests down. The stop is logged, and `exited` resolves once
  * that line is in the log.
- * Its timer does not keep Node alive: a simulated container is gone with the emulator, and a restarted emulator
- * stops its task as it stops one whose process died.
+ * Its timer does not keep Node alive.
+ *
+ * After an emulator restart (adoptSimulated) the simulation continues: nothing of a simulated container died with
+ * the emulator, so it runs what is left of its time from when it started (the task's startedAt), notes that it
+ * resumed, and exits as steered then; one whose time ran out while no emulator ran exits at once, as it would
+ * have. (A process container is adopted instead, see process-runtime.ts.)
  */
 import { CannotStartContainerError } from './errors';
 import { appendLogLine } from './log';
@@ -42,6 +46,37 @@ export async function startSimulated(spec: ContainerSpec, defaultSeconds: number
       `exits with code ${steering.exitCode} after ${seconds} s`,
   );
 
+  return simulatedHandle(spec, note, steering.exitCode, seconds * 1000);
+}
+
+/**
+ * After an emulator restart: the simulated container `spec`, started at `startedAt` (epoch ms), goes on for what is
+ * left of its time (see the module comment).
+ */
+export async function adoptSimulated(
+  spec: ContainerSpec,
+  defaultSeconds: number,
+  startedAt: number,
+): Promise<ContainerHandle> {
+  const steering = simulateSteering(spec.dockerLabels, spec.environment);
+  const seconds = steering.seconds ?? defaultSeconds;
+  const left = Math.max(0, startedAt + seconds * 1000 - Date.now());
+  const note = spec.note ?? ((line: string) => appendLogLine(spec.logFile, line));
+  await note(
+    `[berth] simulated container ${spec.containerName} resumed after an endpoint restart: ` +
+      `exits with code ${steering.exitCode} after ${(left / 1000).toFixed(3)} s more`,
+  ).catch(() => {
+    // The simulation goes on even if the log cannot take the line.
+  });
+  return simulatedHandle(spec, note, steering.exitCode, left);
+}
+
+function simulatedHandle(
+  spec: ContainerSpec,
+  note: (line: string) => Promise<void>,
+  exitCode: number,
+  ms: number,
+): ContainerHandle {
   // Set once, in the turn the container ends (its time is up, or stop() was called); `exited` may follow later.
   let exit: ContainerExit | undefined;
   let resolveExited!: (exit: ContainerExit) => void;
@@ -49,9 +84,9 @@ export async function startSimulated(spec: ContainerSpec, defaultSeconds: number
     resolveExited = resolve;
   });
   const timer = setTimeout(() => {
-    exit = { exitCode: steering.exitCode };
+    exit = { exitCode };
     resolveExited(exit);
-  }, seconds * 1000);
+  }, ms);
   timer.unref();
 
   return {

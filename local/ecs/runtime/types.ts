@@ -26,6 +26,11 @@ export interface ContainerSpec {
   note?: (line: string) => Promise<void>;
   /** Directory the runtime may use as the container's scratch/working dir (created if missing). */
   scratchDir: string;
+  /**
+   * The runtime's own directory for this container, outside what the container is given (created if missing):
+   * a process container's wrapper writes its pid and exit status there, so that a restarted emulator can adopt it.
+   */
+  statusDir: string;
 }
 
 export interface ContainerExit {
@@ -47,6 +52,17 @@ export interface ContainerHandle {
    */
   stop(stopTimeoutSeconds: number): Promise<ContainerExit>;
 }
+
+/** A container a previous emulator process started, found again after a restart (runtime.ts adoptContainer). */
+export type AdoptedContainer =
+  /** Still running: this handle watches it and stops it. */
+  | { state: 'running'; handle: ContainerHandle }
+  /** Ended while no emulator ran, with this exit. */
+  | { state: 'exited'; exit: ContainerExit }
+  /** It ran, and how it ended cannot be known. */
+  | { state: 'unknown' }
+  /** Nothing says it was ever started. */
+  | { state: 'not-started' };
 
 export interface RuntimeOptions {
   /** How long a simulated container runs when nothing steers it, in seconds (see DEFAULT_SIMULATE_SECONDS). */

@@ -249,18 +249,30 @@ describe('what ECS or the caller can get wrong is a 4xx, never a 500', () => {
   );
 
   it('answers 503 with Retry-After for an ECS server fault or a lost connection, which a retry can outlast', async () => {
-    ecs
-      .on(RegisterTaskDefinitionCommand)
-      .rejects(
-        Object.assign(new Error('Internal'), {
-          name: 'ServerException',
-          $fault: 'server',
-          $metadata: { httpStatusCode: 500 },
-        }),
-      );
+    ecs.on(RegisterTaskDefinitionCommand).rejects(
+      Object.assign(new Error('Internal'), {
+        name: 'ServerException',
+        $fault: 'server',
+        $metadata: { httpStatusCode: 500 },
+      }),
+    );
     const result = await register(postJson('/task-definitions', example), context);
     expect(result.statusCode).toBe(503);
     expect(result.headers).toMatchObject({ 'Retry-After': '1' });
+  });
+
+  it('answers 503 with its problem body when AWS keeps the call past its deadline, before the runtime cuts it off', async () => {
+    ecs.on(RegisterTaskDefinitionCommand).callsFake(() => new Promise(() => {}));
+    const started = Date.now();
+    const result = await register(postJson('/task-definitions', example), {
+      ...context,
+      getRemainingTimeInMillis: () => 1200,
+    });
+    expect(result.statusCode).toBe(503);
+    expect(result.headers).toMatchObject({ 'Retry-After': '1', 'Content-Type': 'application/problem+json' });
+    expect(body(result).detail).toMatch(/AWS answered too slowly/);
+    // At 200 ms, 1000 ms before the 1200 ms the function had left: before the runtime would have cut it off.
+    expect(Date.now() - started).toBeLessThan(1200);
   });
 
   it("logs a 500's cause under the requestId its problem body shows", async () => {

@@ -10,9 +10,9 @@ import {
   type RunView,
   ValidationError,
   WaitTimeoutError,
-} from '../../../lib/client';
-import { cliCredentials, DEFAULT_API_URL, EXIT, parseCommandLine, runCli } from '../../../lib/client/cli';
-import { outcomeLine, progressLines } from '../../../lib/client/progress';
+} from '../../../client';
+import { cliCredentials, DEFAULT_API_URL, EXIT, parseCommandLine, runCli } from '../../../client/cli';
+import { outcomeLine, progressLines } from '../../../client/progress';
 
 describe('parseCommandLine', () => {
   it.each<[string, string[], object]>([

@@ -24,7 +24,7 @@ import {
   UnsupportedMediaTypeError,
   ValidationError,
   WaitTimeoutError,
-} from '../../../lib/client';
+} from '../../../client';
 import { API_ROUTES } from '../../../lib/openapi/document';
 
 const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };

@@ -122,6 +122,20 @@ describe('OpenAPI 3.1', () => {
     expect(validate({ count: 1 })).toBe(false);
   });
 
+  it('documents each parameter as the API takes it: status in any case, a run id by its pattern', () => {
+    const ajv = new Ajv2020({ strict: false });
+    const parameter = (p: string, method: string, name: string) => {
+      const op = doc.paths[p]?.[method] as { parameters?: { name: string; schema: object }[] } | undefined;
+      return ajv.compile(op?.parameters?.find((x) => x.name === name)?.schema ?? { not: {} });
+    };
+    const status = parameter('/runs', 'get', 'status');
+    expect([status('cancelled'), status('TIMED_OUT'), status('DONE')]).toEqual([true, true, false]);
+    const familyStatus = parameter('/task-definitions', 'get', 'status');
+    expect([familyStatus('inactive'), familyStatus('DELETED')]).toEqual([true, false]);
+    const runId = parameter('/runs/{runId}', 'get', 'runId');
+    expect([runId('run-1'), runId('a:b'), runId('x'.repeat(81))]).toEqual([true, false, false]);
+  });
+
   it('has one operationId per route', () => {
     const ids = API_ROUTES.map((r) => r.operationId);
     expect(new Set(ids).size).toBe(ids.length);

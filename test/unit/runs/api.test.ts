@@ -28,7 +28,7 @@ import { handler as cancel } from '../../../functions/cancel-run';
 import { handler as get } from '../../../functions/get-run';
 import { handler as list } from '../../../functions/list-runs';
 import { handler as start } from '../../../functions/start-run';
-import { idempotencyScope, requestHash, runIdForKey } from '../../../lib/runs/service';
+import { idempotencyScope, requestHash, runIdForKey } from '../../../lib/runs/run-id';
 import type { ExecutionInput } from '../../../lib/runs/types';
 import { apiEvent, context, postJson } from '../api/event';
 import { STATE_MACHINE_ARN } from './env';

@@ -1,11 +1,6 @@
-import {
-  canonicalJson,
-  MAX_OVERRIDES_LENGTH,
-  parseRunRequest,
-  type RunDefaults,
-  toExecutionInput,
-} from '../../../lib/runs/request';
-import type { RunRequest } from '../../../lib/runs/types';
+import canonicalize from 'canonicalize';
+import type { RunRequest } from '../../../lib/runs/request';
+import { MAX_OVERRIDES_LENGTH, parseRunRequest, type RunDefaults, toExecutionInput } from '../../../lib/runs/request';
 import type { Violation } from '../../../lib/task-definition/validate';
 
 type Body = Record<string, unknown>;
@@ -467,11 +462,11 @@ describe('toExecutionInput', () => {
   });
 });
 
-describe('canonicalJson', () => {
+describe('canonical JSON (RFC 8785)', () => {
   it('is the same for the same request whatever the key order, and differs otherwise', () => {
     const a = parsed({ count: 1, taskDefinition: 'web', retry: { evaluateOnExit: [], attempts: 2 } });
     const b = parsed({ retry: { attempts: 2 }, taskDefinition: 'web' });
-    expect(canonicalJson(a)).toBe(canonicalJson(b));
-    expect(canonicalJson(a)).not.toBe(canonicalJson(parsed({ taskDefinition: 'web', retry: { attempts: 3 } })));
+    expect(canonicalize(a)).toBe(canonicalize(b));
+    expect(canonicalize(a)).not.toBe(canonicalize(parsed({ taskDefinition: 'web', retry: { attempts: 3 } })));
   });
 });

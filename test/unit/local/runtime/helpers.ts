@@ -15,6 +15,7 @@ export interface Sandbox {
   dir: string;
   logFile: string;
   scratchDir: string;
+  statusDir: string;
   spec(overrides?: Partial<ContainerSpec>): ContainerSpec;
   start(overrides?: Partial<ContainerSpec>, options?: RuntimeOptions): Promise<ContainerHandle>;
   log(): string;
@@ -25,6 +26,7 @@ export function sandbox(): Sandbox {
   const dir = mkdtempSync(path.join(tmpdir(), 'berth-runtime-'));
   const logFile = path.join(dir, 'logs', 'task.log');
   const scratchDir = path.join(dir, 'scratch', 'app');
+  const statusDir = path.join(dir, 'scratch', '.berth', 'app');
   const handles: ContainerHandle[] = [];
   const spec = (overrides: Partial<ContainerSpec> = {}): ContainerSpec => ({
     taskArn: 'arn:aws:ecs:us-east-1:123456789012:task/default/0123456789abcdef0123456789abcdef',
@@ -33,12 +35,14 @@ export function sandbox(): Sandbox {
     environment: {},
     logFile,
     scratchDir,
+    statusDir,
     ...overrides,
   });
   return {
     dir,
     logFile,
     scratchDir,
+    statusDir,
     spec,
     async start(overrides, options = OPTIONS) {
       const handle = await startContainer(spec(overrides), options);

@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { CannotStartContainerError, killOrphan } from '../../../../local/ecs/runtime/runtime';
+import { adoptProcess, WRAPPER } from '../../../../local/ecs/runtime/process-runtime';
+import { CannotStartContainerError, type ContainerSpec, killOrphan } from '../../../../local/ecs/runtime/runtime';
 import { isAlive, pidFrom, type Sandbox, sandbox, waitFor } from './helpers';
 
 const RUNC =
@@ -185,6 +186,40 @@ describe('process runtime: stop', () => {
     await expect(handle.exited).resolves.toEqual({ exitCode: 143 });
   });
 
+  it('stops a container the moment it started with 143: a SIGTERM before its command exists is not lost', async () => {
+    // The wrapper catches SIGTERM; one sent before it has started the command must still stop it.
+    const exits = await Promise.all(
+      Array.from({ length: 40 }, async (_, i) => {
+        const handle = await box.start({
+          containerName: `c${i}`,
+          scratchDir: path.join(box.dir, 'scratch', `c${i}`),
+          statusDir: path.join(box.dir, 'status', `c${i}`),
+          command: ['sleep', '600'],
+        });
+        return handle.stop(20); // were its SIGTERM lost: 137 after 20 s, past the test's timeout
+      }),
+    );
+    expect(exits).toEqual(exits.map(() => ({ exitCode: 143 })));
+  });
+
+  it('does not start the command once a stop was asked for, though its SIGTERM came before the command existed', async () => {
+    // What stop() leaves for a wrapper that caught the SIGTERM between setting its trap and starting the command.
+    mkdirSync(box.statusDir, { recursive: true });
+    writeFileSync(path.join(box.statusDir, 'stop'), '');
+    const wrapper = spawn('/bin/sh', ['-c', WRAPPER, box.statusDir, '0', '', '/bin/sh', '-c', 'echo ran; sleep 600'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      detached: true,
+    });
+    let out = '';
+    wrapper.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    const [code] = (await once(wrapper, 'exit')) as [number | null];
+    expect(code).toBe(143);
+    expect(out).toBe('');
+    expect(readFileSync(path.join(box.statusDir, 'exit'), 'utf8')).toBe('143\n');
+  });
+
   it('SIGKILLs a process that ignores SIGTERM once the timeout is spent: 137', async () => {
     // An ignored signal stays ignored across exec, so sleep ignores it too.
     const handle = await box.start({ command: ['sh', '-c', 'trap "" TERM; echo ready; sleep 600'] });
@@ -335,5 +370,111 @@ describe('killOrphan', () => {
     ['a pid that is gone', 2 ** 22 + 1],
   ])('never touches %s', (_, pid) => {
     expect(killOrphan(pid)).toBe(false);
+  });
+});
+
+/** Starts `specs` in a stand-in emulator process, then kills it with SIGKILL: their pids. */
+async function orphaned(specs: ContainerSpec[]): Promise<number[]> {
+  const endpoint = spawn(process.execPath, ['--import', 'tsx', FIXTURE, JSON.stringify(specs)], {
+    cwd: path.join(__dirname, '..', '..', '..', '..'),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    let out = '';
+    endpoint.stdout.setEncoding('utf8');
+    for await (const chunk of endpoint.stdout) {
+      out += chunk;
+      if (out.includes('\n')) break;
+    }
+    return JSON.parse(out) as number[];
+  } finally {
+    endpoint.kill('SIGKILL');
+    await once(endpoint, 'exit').catch(() => {});
+  }
+}
+
+describe('adoptProcess (after an emulator restart)', () => {
+  const specFor = (name: string, script: string) =>
+    box.spec({
+      containerName: name,
+      statusDir: path.join(box.dir, 'status', name),
+      command: ['sh', '-c', script],
+    });
+
+  it('watches a container that outlived its emulator and gets its real exit code when it ends', async () => {
+    const go = path.join(box.dir, 'go');
+    const spec = specFor('later', `while [ ! -e ${go} ]; do sleep 0.02; done; exit 5`);
+    const [pid = 0] = await orphaned([spec]);
+    expect(isAlive(pid)).toBe(true);
+    const adopted = adoptProcess(spec, pid, 10);
+    expect(adopted.state).toBe('running');
+    if (adopted.state !== 'running') return;
+    expect(adopted.handle.pid).toBe(pid);
+    writeFileSync(go, '');
+    await expect(adopted.handle.exited).resolves.toEqual({ exitCode: 5 });
+  });
+
+  it('finds it by the pid its wrapper wrote when the task record has none', async () => {
+    const spec = specFor('unrecorded', 'exec sleep 600');
+    const [pid = 0] = await orphaned([spec]);
+    const adopted = adoptProcess(spec, undefined, 10);
+    expect(adopted).toMatchObject({ state: 'running', handle: { pid } });
+    if (adopted.state === 'running') await expect(adopted.handle.stop(5)).resolves.toEqual({ exitCode: 143 });
+  });
+
+  it('stops an adopted container: SIGTERM reaches the command (143); one that ignores it is SIGKILLed (137)', async () => {
+    const polite = specFor('polite', 'exec sleep 600');
+    const stubborn = specFor('stubborn', `trap "" TERM; echo ready >> ${path.join(box.dir, 'ready')}; sleep 600`);
+    const [a = 0, b = 0] = await orphaned([polite, stubborn]);
+    await waitFor(() => {
+      try {
+        return readFileSync(path.join(box.dir, 'ready'), 'utf8') !== '';
+      } catch {
+        return false;
+      }
+    }, 'the trap to be set');
+    const first = adoptProcess(polite, a, 10);
+    const second = adoptProcess(stubborn, b, 10);
+    if (first.state !== 'running' || second.state !== 'running') throw new Error('not adopted');
+    await expect(first.handle.stop(30)).resolves.toEqual({ exitCode: 143 });
+    const started = performance.now();
+    await expect(second.handle.stop(0.3)).resolves.toEqual({ exitCode: 137 });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(200);
+    await waitFor(() => !isAlive(a) && !isAlive(b), 'both to be gone');
+  });
+
+  it('reads the exit code of a container that ended while no emulator ran, and kills what it left', async () => {
+    const childFile = path.join(box.dir, 'child.pid');
+    const go = path.join(box.dir, 'go');
+    const spec = specFor(
+      'meanwhile',
+      `sleep 600 & echo $! > ${childFile}; while [ ! -e ${go} ]; do sleep 0.02; done; exit 9`,
+    );
+    const [pid = 0] = await orphaned([spec]);
+    const child = await pidFrom(childFile);
+    writeFileSync(go, '');
+    await waitFor(() => !isAlive(pid), 'the wrapper to end');
+    expect(isAlive(child)).toBe(true);
+    expect(adoptProcess(spec, pid, 10)).toEqual({ state: 'exited', exit: { exitCode: 9 } });
+    await waitFor(() => !isAlive(child), 'what the container left to be killed');
+  });
+
+  it('cannot know the outcome of one killed with its wrapper while no emulator ran, and never started one with no pid', async () => {
+    const spec = specFor('killed', 'exec sleep 600');
+    const [pid = 0] = await orphaned([spec]);
+    process.kill(-pid, 'SIGKILL');
+    await waitFor(() => !isAlive(pid), 'the group to die');
+    expect(adoptProcess(spec, pid, 10)).toEqual({ state: 'unknown' });
+    expect(adoptProcess(specFor('never', 'true'), undefined, 10)).toEqual({ state: 'not-started' });
+  });
+
+  it("does not adopt another container's process (a reused pid, or another task)", async () => {
+    const spec = specFor('mine', 'exec sleep 600');
+    const [pid = 0] = await orphaned([spec]);
+    try {
+      expect(adoptProcess({ ...spec, taskArn: OTHER_TASK }, pid, 10)).toEqual({ state: 'unknown' });
+    } finally {
+      killOrphan(pid);
+    }
   });
 });

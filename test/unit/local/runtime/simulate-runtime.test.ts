@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { CannotStartContainerError, type ContainerSpec } from '../../../../local/ecs/runtime/runtime';
+import { adoptContainer, CannotStartContainerError, type ContainerSpec } from '../../../../local/ecs/runtime/runtime';
 import { type Sandbox, sandbox } from './helpers';
 
 let box: Sandbox;
@@ -195,5 +195,37 @@ describe('berth.runtime', () => {
     expect(err.reason).toBe(
       'CannotStartContainerError: invalid docker label berth.runtime "docker": expected process or simulate',
     );
+  });
+});
+
+describe('simulate runtime after an emulator restart', () => {
+  const steered = (seconds: string, exitCode: string) =>
+    box.spec({ dockerLabels: { 'berth.simulate.seconds': seconds, 'berth.simulate.exit-code': exitCode } });
+
+  it('goes on for what is left of its time from when it started, then exits as steered', async () => {
+    const startedAt = Date.now() - 59_800; // a 60 s container, restarted 200 ms before its end
+    const adopted = await adoptContainer(steered('60', '4'), { simulateSeconds: 1 }, { startedAt });
+    if (adopted.state !== 'running') throw new Error(`not running: ${adopted.state}`);
+    const began = Date.now();
+    await expect(adopted.handle.exited).resolves.toEqual({ exitCode: 4 });
+    expect(Date.now() - began).toBeLessThan(10_000);
+    expect(box.log()).toMatch(
+      /^\[berth\] simulated container app resumed after an endpoint restart: exits with code 4 after 0\.\d{3} s more\n$/,
+    );
+  });
+
+  it('exits at once when its time ran out while no emulator ran, and stops on SIGTERM while it goes on', async () => {
+    const spent = await adoptContainer(steered('1', '0'), { simulateSeconds: 1 }, { startedAt: Date.now() - 5000 });
+    if (spent.state !== 'running') throw new Error('not running');
+    await expect(spent.handle.exited).resolves.toEqual({ exitCode: 0 });
+    const long = await adoptContainer(steered('600', '0'), { simulateSeconds: 1 }, { startedAt: Date.now() });
+    if (long.state !== 'running') throw new Error('not running');
+    await expect(long.handle.stop(30)).resolves.toEqual({ exitCode: 143 });
+  });
+
+  it('is not known to have started when its task had not started', async () => {
+    await expect(adoptContainer(steered('1', '0'), { simulateSeconds: 1 }, {})).resolves.toEqual({
+      state: 'not-started',
+    });
   });
 });

@@ -1,4 +1,12 @@
-import { compileDefinition, MAX_TIMER_SECONDS, prepareForEngine, WAIT_RESOURCE } from '../../../../local/sfn/engine';
+import {
+  compileDefinition,
+  MAX_TIMER_SECONDS,
+  prepareForEngine,
+  RESUME_STATE,
+  resumeMachine,
+  runMachine,
+  WAIT_RESOURCE,
+} from '../../../../local/sfn/engine';
 
 function message(fn: () => unknown): { code: string; message: string } {
   try {
@@ -101,5 +109,47 @@ describe('prepareForEngine', () => {
       { ErrorEquals: ['States.ALL'], IntervalSeconds: 0.1, MaxDelaySeconds: 0.6 },
       { ErrorEquals: ['X'], IntervalSeconds: 0.01 },
     ]);
+  });
+});
+
+describe('resumeMachine and runMachine', () => {
+  const definition = {
+    TimeoutSeconds: 60,
+    StartAt: 'A',
+    States: {
+      A: { Type: 'Pass', Result: 'a', ResultPath: '$.a', Next: 'B' },
+      B: {
+        Type: 'Pass',
+        Parameters: { 'start.$': '$$.Execution.StartTime', 'input.$': '$$.Execution.Input', 'state.$': '$' },
+        End: true,
+      },
+    },
+  };
+
+  it('runs from the given state with its recorded input, keeping the execution input and start time in the context', async () => {
+    const RealDate = globalThis.Date;
+    const compiled = compileDefinition(JSON.stringify(definition));
+    const machine = resumeMachine(compiled, 'B');
+    expect(resumeMachine(compiled, 'B')).toBe(machine); // built once per state
+    const startTime = Date.parse('2030-01-02T03:04:05.678Z');
+    const execution = runMachine(
+      machine,
+      { original: true },
+      { overrides: { taskResourceLocalHandlers: { [RESUME_STATE]: async () => ({ recorded: 1 }) } } },
+      startTime,
+    );
+    await expect(execution.result).resolves.toEqual({
+      start: '2030-01-02T03:04:05.678Z',
+      input: { original: true },
+      state: { recorded: 1 },
+    });
+    // The clock is pinned for the run() call only.
+    expect(globalThis.Date).toBe(RealDate);
+    expect(new Date().toISOString()).not.toBe('2030-01-02T03:04:05.678Z');
+    expect(compiled.definition.StartAt).toBe('A'); // the definition itself is left alone
+  });
+
+  it('refuses a state that is not a top-level state of the definition', () => {
+    expect(() => resumeMachine(compileDefinition(JSON.stringify(definition)), 'Nope')).toThrow(RangeError);
   });
 });

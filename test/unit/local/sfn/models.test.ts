@@ -9,24 +9,42 @@ const ROLE = 'arn:aws:iam::123456789012:role/berth';
 const WAITING = JSON.stringify({ StartAt: 'Hold', States: { Hold: { Type: 'Wait', Seconds: 3600, End: true } } });
 const PASS = JSON.stringify({ StartAt: 'P', States: { P: { Type: 'Pass', End: true } } });
 
+let dir: string;
 let store: DurableStore<unknown>;
 let model: StepFunctions;
+/** Resolves the calls of the `hang` function, which answer only when told. */
+const hanging: Array<() => void> = [];
 
-beforeEach(async () => {
-  store = await DurableStore.open(mkdtempSync(path.join(os.tmpdir(), 'berth-sfn-unit-')), 'sfn');
+async function open(): Promise<void> {
+  store = await DurableStore.open(dir, 'sfn');
   model = StepFunctions.load(store, {
     region: 'us-east-1',
     accountId: '123456789012',
     timeScale: 1,
-    invokeLambda: inProcessInvoker({}),
+    invokeLambda: inProcessInvoker({
+      hang: () => new Promise((resolve) => hanging.push(() => resolve({}))),
+    }),
     ecs: () => Promise.reject(new Error('no ECS in unit tests')),
     ecsPollIntervalMs: 1,
   });
+}
+
+/** What a restart does: the model closes (its executions are left as they are) and the state is loaded again. */
+async function restart(): Promise<void> {
+  model.close();
+  await store.close();
+  await open();
+}
+
+beforeEach(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'berth-sfn-unit-'));
+  await open();
 });
 
 afterEach(async () => {
   model.close();
   await store.close();
+  for (const release of hanging.splice(0)) release();
 });
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
@@ -110,4 +128,88 @@ describe('names (API_StartExecution, "name")', () => {
       );
     },
   );
+});
+
+describe('after a restart', () => {
+  async function until<T>(check: () => T | undefined): Promise<T> {
+    for (let i = 0; i < 2000; i++) {
+      const value = check();
+      if (value !== undefined) return value;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    throw new Error('timed out');
+  }
+  const typesOf = (arn: string) => model.history(arn).map((e) => e.type);
+
+  it('waits for resumeAfterRestart; one stopped before that ends ABORTED and never runs again', async () => {
+    const { stateMachineArn } = await model.createStateMachine({ name: 'm', definition: WAITING, roleArn: ROLE });
+    const { executionArn } = await model.startExecution(stateMachineArn, 'run-1', '{}');
+    await until(() => (typesOf(executionArn).includes('WaitStateEntered') ? true : undefined));
+    await model.durable();
+    await restart();
+    expect(model.getExecution(executionArn).status).toBe('RUNNING');
+    expect(model.resumable).toBe(1);
+    await model.stopExecution(executionArn, 'Stopped');
+    await model.resumeAfterRestart();
+    expect(model.getExecution(executionArn)).toMatchObject({ status: 'ABORTED', error: 'Stopped' });
+    expect(typesOf(executionArn)).toEqual(['ExecutionStarted', 'WaitStateEntered', 'ExecutionAborted']);
+  });
+
+  it('gives a Task cut short only what was left of its timeout (counted from its TaskScheduled)', async () => {
+    const definition = JSON.stringify({
+      StartAt: 'T',
+      States: {
+        T: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::lambda:invoke',
+          Parameters: { FunctionName: 'hang' },
+          TimeoutSeconds: 2,
+          End: true,
+        },
+      },
+    });
+    const { stateMachineArn } = await model.createStateMachine({ name: 'm', definition, roleArn: ROLE });
+    const { executionArn } = await model.startExecution(stateMachineArn, 'run-1', '{}');
+    const scheduled = await until(() => model.history(executionArn).find((e) => e.type === 'TaskScheduled'));
+    while (Date.now() < scheduled.timestamp + 1000) await new Promise((resolve) => setTimeout(resolve, 20));
+    await model.durable();
+    await restart();
+    await model.resumeAfterRestart();
+    await until(() => (model.getExecution(executionArn).status !== 'RUNNING' ? true : undefined));
+    expect(model.getExecution(executionArn)).toMatchObject({ status: 'FAILED', error: 'States.Timeout' });
+    const events = model.history(executionArn);
+    expect(events.map((e) => e.type)).toEqual([
+      'ExecutionStarted',
+      'TaskStateEntered',
+      'TaskScheduled',
+      'TaskStarted',
+      'TaskScheduled',
+      'TaskStarted',
+      'TaskTimedOut',
+      'ExecutionFailed',
+    ]);
+    // 2 s from the first TaskScheduled, not 2 s more after the restart (which came 1 s in).
+    const timedOut = events.find((e) => e.type === 'TaskTimedOut')!.timestamp - scheduled.timestamp;
+    expect(timedOut).toBeGreaterThanOrEqual(1990);
+    expect(timedOut).toBeLessThan(2900);
+  });
+
+  it('closes TIMED_OUT at once an execution whose TimeoutSeconds ran out while it was down', async () => {
+    const definition = JSON.stringify({
+      TimeoutSeconds: 1,
+      StartAt: 'Hold',
+      States: { Hold: { Type: 'Wait', Seconds: 3600, End: true } },
+    });
+    const { stateMachineArn } = await model.createStateMachine({ name: 'm', definition, roleArn: ROLE });
+    const { executionArn, startDate } = await model.startExecution(stateMachineArn, 'run-1', '{}');
+    await until(() => (typesOf(executionArn).includes('WaitStateEntered') ? true : undefined));
+    await model.durable();
+    model.close();
+    await store.close();
+    while (Date.now() < startDate + 1100) await new Promise((resolve) => setTimeout(resolve, 20));
+    await open();
+    expect(model.getExecution(executionArn).status).toBe('TIMED_OUT');
+    expect(model.resumable).toBe(0);
+    expect(typesOf(executionArn)).toEqual(['ExecutionStarted', 'WaitStateEntered', 'ExecutionTimedOut']);
+  });
 });

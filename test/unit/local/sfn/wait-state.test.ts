@@ -1,4 +1,4 @@
-import { readReferencePath, waitMilliseconds } from '../../../../local/sfn/wait-state';
+import { readReferencePath, runWaitState, waitMilliseconds } from '../../../../local/sfn/wait-state';
 
 describe('readReferencePath', () => {
   const input = { a: { b: [10, { c: 'x' }] }, 'odd key': 5 };
@@ -37,5 +37,20 @@ describe('waitMilliseconds', () => {
     expect(() => waitMilliseconds({ Type: 'Wait', SecondsPath: '$.wait' }, { wait: 'soon' }, {}, now)).toThrow(
       expect.objectContaining({ error: 'States.Runtime' }),
     );
+  });
+});
+
+describe('runWaitState after a restart', () => {
+  it('waits only what is left of a wait that began `since`, and not at all once it is spent', async () => {
+    const signal = new AbortController().signal;
+    const began = Date.now();
+    // 60 s of Wait, of which all but 50 ms went by before the restart.
+    await runWaitState({ Type: 'Wait', Seconds: 60 }, { a: 1 }, {}, 1, signal, began - 59_950);
+    const took = Date.now() - began;
+    expect(took).toBeGreaterThanOrEqual(40);
+    expect(took).toBeLessThan(10_000);
+    const spent = Date.now();
+    await expect(runWaitState({ Type: 'Wait', Seconds: 60 }, 'x', {}, 1, signal, spent - 120_000)).resolves.toBe('x');
+    expect(Date.now() - spent).toBeLessThan(1000);
   });
 });

@@ -17,11 +17,10 @@ import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type * as z from 'zod/mini';
-import type { RunRequestSchema } from '../runs/request';
-import type { RunRef, RunSummary } from '../runs/service';
-import type { RunStatus, RunView } from '../runs/types';
-import type { TaskDefinitionInputSchema } from '../task-definition/schema';
-import type { FamilySummary, TaskDefinitionView } from '../task-definitions';
+import type { RunRequestSchema } from '../lib/runs/request';
+import type { RunRef, RunStatus, RunSummary, RunView } from '../lib/runs/types';
+import type { TaskDefinitionInputSchema } from '../lib/task-definition/schema';
+import type { FamilySummary, TaskDefinitionView } from '../lib/task-definitions';
 import {
   BerthConnectionError,
   BerthError,
@@ -30,7 +29,7 @@ import {
   WaitTimeoutError,
 } from './errors';
 
-export type { AttemptView, CapacityView, ContainerView, RunStatus, RunTrigger, RunView } from '../runs/types';
+export type { AttemptView, CapacityView, ContainerView, RunStatus, RunTrigger, RunView } from '../lib/runs/types';
 export type { FamilySummary, RunRef, RunSummary, TaskDefinitionView };
 
 /** Credentials, or a function that resolves them (as the AWS SDK takes them). */

@@ -3,7 +3,7 @@
  * the run (status, capacity checks while waiting, attempts starting and ending with their exit
  * codes, retry decisions, the error). Pure, so it is tested with tables of views.
  */
-import type { AttemptView, RunView } from '../runs/types';
+import type { AttemptView, RunView } from '../lib/runs/types';
 
 const shortArn = (arn: string) => arn.split('/').pop() ?? arn;
 

@@ -1,5 +1,5 @@
 /**
- * `berth/client`: the typed client of Berth's REST API. See README, "Client and CLI".
+ * `berth/client`: the typed client of Berth's REST API. See docs/client-and-cli.md.
  *
  *   import { BerthClient, PolicyError } from 'berth/client';
  *   const berth = new BerthClient({ baseUrl: process.env.BERTH_API_URL! });

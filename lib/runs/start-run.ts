@@ -1,0 +1,305 @@
+/**
+ * POST /runs: start a run. A run is one execution of the run-task state machine, named by the run id
+ * (lib/runs/run-id.ts). Step Functions' rules that shape it
+ * (https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html): an execution name is
+ * unique per state machine for 90 days; a StartExecution with the name of an open execution and the same input
+ * returns it, any other reuse is ExecutionAlreadyExists.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  type Cluster,
+  DescribeClustersCommand,
+  DescribeTaskDefinitionCommand,
+  type ECSClient,
+  type TaskDefinition,
+} from '@aws-sdk/client-ecs';
+import { type DescribeExecutionCommandOutput, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { ConflictError, NotFoundError, PolicyError, ServiceUnavailableError, ValidationError } from '../errors';
+import { checkGuardrails } from '../guardrails';
+import type { Violation } from '../task-definition/validate';
+import { clusterName, type RunsConfig } from './config';
+import { describeExecution, errorName } from './execution';
+import { getRun } from './get-run';
+import { type RunRequest, type RunRequestBody, toExecutionInput, withStageDefaults } from './request';
+import { requestHash, runIdForKey } from './run-id';
+import type { ExecutionInput, RunRef, RunTrigger } from './types';
+
+export interface RunsDeps {
+  sfn: SFNClient;
+  ecs: ECSClient;
+  config: RunsConfig;
+  /** Injectable for tests. */
+  now?: () => Date;
+  newRunId?: () => string;
+}
+
+export interface StartRunInput {
+  /** The POST /runs body, validated (lib/runs/request.ts RunRequestSchema). */
+  request: RunRequestBody;
+  idempotencyKey?: string | undefined;
+  /**
+   * Who asks (the IAM principal of a signed API call): an Idempotency-Key is scoped to it, so two services that
+   * happen to pick the same key start two runs and never see each other's (idempotencyScope).
+   */
+  caller?: string | undefined;
+  /** What started the run (a schedule, an event: lib/triggers); absent for POST /runs, recorded as `api`. */
+  trigger?: RunTrigger;
+}
+
+export interface StartRunResult extends RunRef {
+  /** False when an earlier request with the same Idempotency-Key started this run. */
+  created: boolean;
+}
+
+const isUnknownTaskDefinition = (err: unknown) =>
+  errorName(err) === 'ClientException' && /unable to describe task definition/i.test((err as Error).message ?? '');
+
+async function resolveTaskDefinition(ecs: ECSClient, taskDefinition: string): Promise<TaskDefinition> {
+  try {
+    const out = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition }));
+    if (out.taskDefinition === undefined) throw new Error('ECS answered without a task definition');
+    return out.taskDefinition;
+  } catch (err) {
+    if (!isUnknownTaskDefinition(err)) throw err;
+    const hasRevision = /:[0-9]+$/.test(taskDefinition);
+    throw new NotFoundError(
+      hasRevision
+        ? `Task definition ${taskDefinition} does not exist.`
+        : `Task definition family ${taskDefinition} has no ACTIVE revision.`,
+    );
+  }
+}
+
+/** The stage's runClusters (403): checked before any ECS call, since the stage's roles reach no other cluster. */
+function checkRunCluster(cluster: string, config: RunsConfig): void {
+  if (config.runClusters.includes(clusterName(cluster))) return;
+  throw new PolicyError([
+    {
+      rule: 'runClusters',
+      path: '$.cluster',
+      message: `Cluster ${clusterName(cluster)} is not one of this stage's runClusters (${config.runClusters.join(', ')}): its run-task workflow may not run tasks there.`,
+    },
+  ]);
+}
+
+/**
+ * The run's cluster as ECS describes it (DescribeClusters:
+ * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeClusters.html answers an unknown one in
+ * `failures[]` with reason MISSING): 404 naming `$.cluster` when it does not exist or was deleted (INACTIVE), as
+ * RunTask would answer ClusterNotFoundException after the run was acknowledged.
+ */
+async function resolveCluster(ecs: ECSClient, cluster: string, fromRequest: boolean): Promise<Cluster> {
+  const out = await ecs.send(new DescribeClustersCommand({ clusters: [cluster] }));
+  const found = out.clusters?.find((c) => c.status !== 'INACTIVE');
+  if (found === undefined) {
+    throw new NotFoundError(
+      `Cluster ${cluster} does not exist${fromRequest ? '' : " (it is this stage's default cluster)"}.`,
+      '$.cluster',
+    );
+  }
+  return found;
+}
+
+/**
+ * Capacity providers the request names that are not associated with the cluster: RunTask refuses them with this
+ * InvalidParameterException, FARGATE and FARGATE_SPOT included (they must be associated like any other).
+ */
+function checkAgainstCluster(request: RunRequest, cluster: Cluster): Violation[] {
+  const associated = new Set(cluster.capacityProviders ?? []);
+  return (request.capacityProviderStrategy ?? []).flatMap((item, i) =>
+    associated.has(item.capacityProvider)
+      ? []
+      : [
+          {
+            path: `$.capacityProviderStrategy[${i}].capacityProvider`,
+            message: `Capacity provider ${item.capacityProvider} is not associated with cluster ${cluster.clusterName}: the specified capacity provider strategy cannot contain a capacity provider that is not associated with the cluster. Associate the capacity provider with the cluster or specify a valid capacity provider and try again.`,
+          },
+        ],
+  );
+}
+
+/** What ECS's RunTask would refuse about this request on this task definition, found before anything starts. */
+function checkAgainstTaskDefinition(
+  request: RunRequest,
+  td: TaskDefinition,
+  config: RunsConfig,
+): { violations: Violation[]; network?: RunRequest['networkConfiguration'] } {
+  const violations: Violation[] = [];
+  if (td.status === 'INACTIVE') {
+    // RunTask answers ClientException "TaskDefinition is inactive": a 400 to AWS users, not a conflict.
+    violations.push({
+      path: '$.taskDefinition',
+      message: `TaskDefinition is inactive: ${td.taskDefinitionArn} was deregistered; run an ACTIVE revision.`,
+    });
+  }
+  const containers = new Set((td.containerDefinitions ?? []).map((c) => c.name));
+  request.overrides?.containerOverrides?.forEach((o, i) => {
+    if (!containers.has(o.name)) {
+      violations.push({
+        path: `$.overrides.containerOverrides[${i}].name`,
+        message: `Override for container named ${o.name} is not a container in the TaskDefinition.`,
+      });
+    }
+  });
+  if (
+    request.launchType !== undefined &&
+    td.compatibilities !== undefined &&
+    !td.compatibilities.includes(request.launchType)
+  ) {
+    violations.push({
+      path: '$.launchType',
+      message: `Task definition does not support launch_type ${request.launchType}.`,
+    });
+  }
+  const constraints = (td.placementConstraints?.length ?? 0) + (request.placementConstraints?.length ?? 0);
+  if (constraints > 10) {
+    violations.push({
+      path: '$.placementConstraints',
+      message: `Too many placement constraints: ${constraints} (at most 10, counting the task definition's).`,
+    });
+  }
+  let network: RunRequest['networkConfiguration'];
+  if (td.networkMode === 'awsvpc') {
+    network = request.networkConfiguration ?? config.defaultNetwork;
+    if (network === undefined) {
+      violations.push({
+        path: '$.networkConfiguration',
+        message:
+          "Network Configuration must be provided when networkMode 'awsvpc' is specified (this stage has no default subnets).",
+      });
+    }
+  } else if (request.networkConfiguration !== undefined) {
+    violations.push({
+      path: '$.networkConfiguration',
+      message: 'Network Configuration is not valid for the given networkMode of this task definition.',
+    });
+  }
+  return { violations, ...(network !== undefined && { network }) };
+}
+
+/** The stage's rules for a run: its family in runFamilies, and the task size limits on the task as the overrides make it. */
+function checkStageRules(request: RunRequest, td: TaskDefinition, config: RunsConfig) {
+  const overrides = request.overrides;
+  const byName = new Map((overrides?.containerOverrides ?? []).map((o) => [o.name, o]));
+  const refused = checkGuardrails(
+    {
+      family: td.family,
+      cpu: overrides?.cpu ?? td.cpu,
+      memory: overrides?.memory ?? td.memory,
+      containerDefinitions: (td.containerDefinitions ?? []).map((c) => {
+        const o = c.name === undefined ? undefined : byName.get(c.name);
+        return {
+          cpu: o?.cpu ?? c.cpu,
+          memory: o?.memory ?? c.memory,
+          memoryReservation: o?.memoryReservation ?? c.memoryReservation,
+        };
+      }),
+    },
+    {
+      ...config.guardrails,
+      allowedRoleArns: ['*'],
+      allowedImages: ['*'],
+      allowPrivileged: true,
+      allowHostNetwork: true,
+    },
+  ).map((v) => ({
+    ...v,
+    path: overrides === undefined || v.rule === 'runFamilies' ? '$.taskDefinition' : '$.overrides',
+  }));
+  if (refused.length > 0) throw new PolicyError(refused);
+}
+
+/** An earlier request with the same key: the same run if it asked for the same thing, else 409. */
+async function repeated(
+  deps: RunsDeps,
+  runId: string,
+  key: string,
+  hash: string,
+  execution: DescribeExecutionCommandOutput,
+): Promise<StartRunResult> {
+  let stored: Partial<ExecutionInput> | undefined;
+  try {
+    stored = JSON.parse(execution.input ?? '{}') as Partial<ExecutionInput>;
+  } catch {
+    stored = undefined;
+  }
+  if (stored?.idempotency?.key !== key || stored.idempotency.requestHash !== hash) {
+    throw new ConflictError(
+      `Idempotency-Key ${JSON.stringify(key)} was already used for another request (run ${runId}); use a new key for a new run.`,
+    );
+  }
+  const view = await getRun(deps, runId, execution);
+  return { runId, status: view.status, created: false };
+}
+
+/**
+ * Starts a run (the body and the Idempotency-Key were validated at the boundary: lib/routes/start-run.ts).
+ * 1. Apply the stage's defaults (capacity).
+ * 2. With a key, the run id is derived from it: if that execution exists, answer it (same request)
+ *    or 409 (another request), whatever has changed since.
+ * 3. The cluster must be one of the stage's runClusters (403). Resolve the task definition (404 unknown, 400
+ *    INACTIVE) and the cluster (404 unknown or deleted), and check the request against them (container names,
+ *    launch type, network mode, capacity providers associated with the cluster; stage defaults for cluster and
+ *    awsvpc network), then the stage's runFamilies and size limits (403): a mistake is refused now, not as a
+ *    failed execution later.
+ * 4. Start the execution named by the run id. A key racing with itself lands on
+ *    ExecutionAlreadyExists: then it is step 2 again.
+ */
+export async function startRun(deps: RunsDeps, input: StartRunInput): Promise<StartRunResult> {
+  const { config } = deps;
+  const key = input.idempotencyKey;
+  const request = withStageDefaults(input.request, config);
+
+  const runId = key === undefined ? (deps.newRunId ?? randomUUID)() : runIdForKey(key, input.caller);
+  const hash = key === undefined ? undefined : requestHash(request);
+  if (key !== undefined && hash !== undefined) {
+    const existing = await describeExecution(deps, runId);
+    if (existing !== undefined) return repeated(deps, runId, key, hash, existing);
+  }
+
+  const clusterNamed = request.cluster ?? config.defaultCluster;
+  checkRunCluster(clusterNamed, config);
+  // Both looked up at once; an unknown task definition is reported before an unknown cluster.
+  const [tdLookup, clusterLookup] = await Promise.allSettled([
+    resolveTaskDefinition(deps.ecs, request.taskDefinition),
+    resolveCluster(deps.ecs, clusterNamed, request.cluster !== undefined),
+  ]);
+  if (tdLookup.status === 'rejected') throw tdLookup.reason;
+  if (clusterLookup.status === 'rejected') throw clusterLookup.reason;
+  const td = tdLookup.value;
+  const cluster = clusterLookup.value;
+  const { violations, network } = checkAgainstTaskDefinition(request, td, config);
+  violations.push(...checkAgainstCluster(request, cluster));
+  if (violations.length > 0) throw new ValidationError(violations);
+  checkStageRules(request, td, config);
+
+  const executionInput = toExecutionInput({
+    runId,
+    submittedAt: (deps.now ?? (() => new Date()))(),
+    request,
+    taskDefinitionArn: td.taskDefinitionArn ?? request.taskDefinition,
+    cluster: clusterNamed,
+    ...(network !== undefined && { networkConfiguration: network }),
+    trigger: input.trigger ?? { type: 'api', ...(request.startedBy !== undefined && { name: request.startedBy }) },
+    ...(key !== undefined && hash !== undefined && { idempotency: { key, requestHash: hash } }),
+  });
+  try {
+    await deps.sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: config.stateMachineArn,
+        name: runId,
+        input: JSON.stringify(executionInput),
+      }),
+    );
+  } catch (err) {
+    if (errorName(err) === 'ExecutionAlreadyExists' && key !== undefined && hash !== undefined) {
+      const existing = await describeExecution(deps, runId);
+      if (existing !== undefined) return repeated(deps, runId, key, hash, existing);
+    }
+    if (errorName(err) === 'ExecutionLimitExceeded') {
+      throw new ServiceUnavailableError('Too many runs are in progress on this stage; retry once some have finished.');
+    }
+    throw err;
+  }
+  return { runId, status: 'PENDING', created: true };
+}
