@@ -41,7 +41,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { isTransientAwsError } from '../../lib/clients/errors';
 import { json } from './history';
-import type { TaskContext, TaskDriver } from './task-driver';
+import { EngineShutdown, type TaskContext, type TaskDriver } from './task-driver';
 import { sleep, TaskCancelledError, TaskError } from './task-error';
 
 /** RunTask's members, PascalCase. https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html */
@@ -268,6 +268,9 @@ export function ecsRunTaskDriver(options: EcsRunTaskOptions, sync: boolean): Tas
           }
         }
       } catch (err) {
+        // The endpoint is closing: the tasks go on, and the resumed execution re-attaches to them.
+        if (context.signal.reason instanceof EngineShutdown)
+          throw new TaskCancelledError(String(context.signal.reason));
         if (err instanceof TaskCancelledError || context.signal.aborted) {
           const stillRunning = latest.filter((task) => task.lastStatus !== 'STOPPED').map((task) => task.taskArn!);
           await stopTasks(ecs, cluster, stillRunning.length > 0 ? stillRunning : arns, String(context.signal.reason));

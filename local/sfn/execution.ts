@@ -32,7 +32,7 @@ import {
   type StateInfo,
 } from './engine';
 import { type EngineEvent, json, type NewEvent, translateEngineEvent } from './history';
-import type { TaskDriver } from './task-driver';
+import { EngineShutdown, type TaskDriver } from './task-driver';
 import { sleep, TaskCancelledError, TaskError } from './task-error';
 import { readReferencePath, runWaitState } from './wait-state';
 
@@ -184,6 +184,12 @@ export class ExecutionRun {
     clearTimeout(this.deadlineTimer);
     this.closed = true;
     this.controller.abort('Berth is shutting down');
+    // Running Task drivers stop waiting too (a .sync poll would otherwise go on against a closed endpoint), and
+    // record nothing; what they started is left for the resumed execution to re-attach to.
+    for (const invocation of this.invocations) {
+      invocation.closed = true;
+      invocation.controller.abort(new EngineShutdown());
+    }
     this.abortEngine?.();
     this.resolveDone();
   }

@@ -5,8 +5,21 @@
  */
 import type { NewEvent } from './history';
 
+/**
+ * The reason a Task's signal is aborted with when the endpoint closes under it: the driver stops waiting and
+ * leaves what it started (an ECS task) as it is, since the next start resumes the execution and re-attaches.
+ */
+export class EngineShutdown {
+  toString(): string {
+    return "Berth's local Step Functions is shutting down";
+  }
+}
+
 export interface TaskContext {
-  /** Aborted when the execution is stopped or the state times out; `signal.reason` says which, for StopTask. */
+  /**
+   * Aborted when the execution is stopped or the state times out (`signal.reason` says which, for StopTask), or
+   * with an EngineShutdown when the endpoint closes.
+   */
   signal: AbortSignal;
   /** Records an event in the execution's history (in order with the engine's events). */
   emit(event: NewEvent): Promise<void>;

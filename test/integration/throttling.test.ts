@@ -76,11 +76,11 @@ async function startRun(tries: { count: number }): Promise<string> {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ taskDefinition: 'anjana-educative:1' }),
     });
-    const body: Json = await res.json();
+    const text = await res.text();
     tries.count++;
-    if (res.status === 202) return body.runId;
+    if (res.status === 202) return (JSON.parse(text) as Json).runId;
     if (res.status !== 503 || attempt >= MAX_POST_TRIES) {
-      throw new Error(`POST /runs answered ${res.status} on try ${attempt}: ${JSON.stringify(body)}`);
+      throw new Error(`POST /runs answered ${res.status} on try ${attempt}: ${text}\n${stack.output().slice(-4000)}`);
     }
     await sleep(100 * attempt);
   }

@@ -16,7 +16,7 @@ import {
   toPascalCase,
 } from '../../../../local/sfn/ecs-run-task';
 import type { NewEvent } from '../../../../local/sfn/history';
-import type { TaskContext } from '../../../../local/sfn/task-driver';
+import { EngineShutdown, type TaskContext } from '../../../../local/sfn/task-driver';
 import { TaskCancelledError, TaskError } from '../../../../local/sfn/task-error';
 
 const ecsMock = mockClient(ECSClient);
@@ -272,6 +272,25 @@ describe('ecs:runTask.sync driver', () => {
     expect(ecsMock.commandCalls(StopTaskCommand).map((call) => call.args[0].input)).toEqual([
       { cluster: CLUSTER, task: TASK_ARN, reason: 'Step Functions execution e was stopped (StopExecution)' },
     ]);
+  });
+
+  it('stops waiting, polls no more and leaves the task running when the endpoint shuts down under it', async () => {
+    ecsMock.on(RunTaskCommand).resolves({ tasks: [task()] });
+    // An endpoint that is gone: every poll fails as unreachable, which alone would be retried for ever.
+    ecsMock
+      .on(DescribeTasksCommand)
+      .rejects(
+        Object.assign(new Error('connect ECONNREFUSED'), { name: 'Error', code: 'ECONNREFUSED', $metadata: {} }),
+      );
+    const controller = new AbortController();
+    const running = driver().run({ TaskDefinition: 'job' }, context(controller.signal).ctx);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    controller.abort(new EngineShutdown());
+    await expect(running).rejects.toBeInstanceOf(TaskCancelledError);
+    const polls = ecsMock.commandCalls(DescribeTasksCommand).length;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(ecsMock.commandCalls(DescribeTasksCommand)).toHaveLength(polls);
+    expect(ecsMock.commandCalls(StopTaskCommand)).toEqual([]);
   });
 
   it('refuses parameters RunTask does not have, and a missing TaskDefinition, with States.Runtime', async () => {
