@@ -40,7 +40,8 @@ import {
   tags,
 } from './input';
 import type { StoredTaskDefinition, TaskDefinitions } from './models';
-import type { AwsVpcConfiguration, ContainerOverride, LaunchType, RunRequest, TaskOverride, Tasks } from './tasks';
+import type { AwsVpcConfiguration, ContainerOverride, LaunchType, RunRequest, TaskOverride } from './task-types';
+import type { Tasks } from './tasks';
 
 const LAUNCH_TYPES = ['EC2', 'FARGATE', 'EXTERNAL', 'MANAGED_INSTANCES'] as const;
 const FARGATE_PROVIDERS = ['FARGATE', 'FARGATE_SPOT'];

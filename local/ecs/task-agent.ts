@@ -1,0 +1,610 @@
+/**
+ * The container agent's side of a task: its lifecycle from placement to STOPPED, declared as a table of
+ * transitions (TRANSITIONS), the way moto's `Task(ManagedState)` declares its own, and the containers it runs
+ * through local/ecs/runtime (`process` or `simulate`). Follows the task lifecycle in
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-lifecycle-explanation.html:
+ *
+ *   (awsvpc) PROVISIONING -> PENDING -> [pull] -> RUNNING -> STOPPING -> (awsvpc) DEPROVISIONING -> STOPPED
+ *
+ * One step (BERTH_ECS_STEP_MS) passes between transitions; every change stores a new task object with `version`
+ * + 1 before anyone can read it. Stop codes and reasons follow
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/stopped-task-errors.html:
+ * - A container that cannot start: its `reason` is the runtime's CannotStartContainerError reason, the others are
+ *   stopped, and the task stops with TaskFailedToStart and that reason as `stoppedReason`.
+ * - An essential container that exits: the others are stopped (SIGTERM, SIGKILL after their `stopTimeout`,
+ *   default 30 s as the agent's ECS_CONTAINER_STOP_TIMEOUT) and the task stops with EssentialContainerExited,
+ *   "Essential container in task exited".
+ * - StopTask: UserInitiated, the given reason or "Task stopped by user" (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_StopTask.html).
+ * - A lost host (BerthLocal.StopHost): the tasks stop with "Host EC2 (instance i-...) stopped/terminated." and
+ *   stopCode TerminationNotice; containers have no exit code.
+ * - The endpoint restarting under unstopped tasks (a kill -9, or `npm start` stopped and started again): the
+ *   host did not go away, only the agent did, and as a restarted ECS agent does, the new endpoint picks its
+ *   tasks up again (recover). Their containers are adopted (runtime adoptContainer): one still running is
+ *   watched and stopped as before (RUNNING stays RUNNING), one that ended while no endpoint ran ends with its
+ *   real exit code, a simulated one goes on with what is left of its time, and a task caught while starting
+ *   goes on starting (containers that had started are adopted, not started twice). Only a task one of whose
+ *   containers ended in a way that cannot be known (killed by someone else while no endpoint ran, no /proc, its
+ *   task definition deleted) is stopped as on a lost host, what is left of it killed. Closing the endpoint kills
+ *   its process containers (service.ts), so after a clean stop their tasks end that way.
+ * Resources are reserved on the instance at placement (tasks.ts) and given back by the transitions to STOPPED.
+ * Deliberate deviation: containers start in definition order (`dependsOn` is not modelled).
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { ContainerDefinition } from '@aws-sdk/client-ecs';
+import type { DurableStore } from '../store';
+import type { InstanceEntry } from './clusters';
+import type { StoredTaskDefinition } from './models';
+import {
+  adoptContainer,
+  CannotStartContainerError,
+  type ContainerExit,
+  type ContainerHandle,
+  type ContainerSpec,
+  chooseRuntime,
+  exitedContainer,
+  killOrphan,
+  startContainer,
+} from './runtime/runtime';
+import {
+  DEFAULT_STOP_TIMEOUT_SECONDS,
+  ESSENTIAL_EXITED_REASON,
+  FARGATE_HOST_LOST_REASON,
+  hostLostReason,
+  type LastStatus,
+  STOP_CODES,
+  type StoredTask,
+  type TasksOptions,
+  taskIdOf,
+  taskKey,
+  type WireContainer,
+  type WireTask,
+} from './task-types';
+
+/**
+ * Where the agent is with the task's containers, beside the task's lastStatus and desiredStatus (a stop is asked
+ * for once desiredStatus is STOPPED): `starting` while they are being started, `running` once each has started
+ * or failed to (their exits are watched), `finishing` once all have exited, on the way to STOPPED.
+ */
+type Position = 'starting' | 'running' | 'finishing';
+
+/** What is running for a task in this process; absent for a task loaded from disk and not picked up. */
+interface Run {
+  definitions: ContainerDefinition[];
+  handles: Map<string, ContainerHandle>;
+  exited: Set<string>;
+  position: Position;
+  /** The host went away: containers are killed at once and report no exit code. */
+  hostLost: boolean;
+}
+
+export interface TaskEntry {
+  stored: StoredTask;
+  run?: Run;
+}
+
+/** What the agent needs from the Tasks that own it. */
+export interface AgentHost {
+  readonly store: DurableStore<unknown>;
+  readonly options: TasksOptions;
+  readonly scratchDir: string;
+  logFile(taskId: string): string;
+  /** Keeps the indexes and the counts in step with a change of the task. */
+  changed(entry: TaskEntry, previous: WireTask): void;
+  /** Gives the task's reservation back to its instance. */
+  release(entry: TaskEntry): void;
+  instanceOf(entry: TaskEntry): InstanceEntry | undefined;
+}
+
+type RuntimeIds = Record<string, string>;
+
+/** What each transition is told, by its name. */
+interface TransitionArgs {
+  provisioned: undefined;
+  pullStarted: undefined;
+  pullStopped: undefined;
+  started: { runtimeIds: RuntimeIds };
+  failedToStart: { container: string; reason: string; runtimeIds: RuntimeIds };
+  startInterrupted: undefined;
+  stopRequested: { stopCode: string; stoppedReason: string };
+  containerExited: { container: string; exit: ContainerExit; hostLost: boolean };
+  executionStopped: undefined;
+  stopped: undefined;
+  lostOnRestart: { stoppedReason: string };
+}
+export type TransitionName = keyof TransitionArgs;
+
+interface Transition<A> {
+  from: readonly LastStatus[];
+  /** The lastStatus it leaves; absent: it stays. */
+  to?: LastStatus | ((task: Pick<WireTask, 'lastStatus' | 'attachments'>) => LastStatus);
+  /** What else changes; `now` in epoch seconds. */
+  changes(task: WireTask, now: number, args: A): Partial<WireTask>;
+  /**
+   * `now`: resolves once on disk, for a change an answer reveals (or that carries pids a restarted endpoint needs
+   * to kill orphans). `deferred`: a step nobody has seen yet, written with the next batch (DurableStore
+   * putDeferred) or at the next durable(), which every answer that shows tasks or counts awaits. A crash can lose
+   * only steps no answer revealed; the restarted endpoint stops such a task as on a lost host either way.
+   */
+  persist: 'now' | 'deferred';
+  /** Gives the task's reservation back to its instance. */
+  releases?: true;
+}
+
+const UNSTOPPED: readonly LastStatus[] = ['PROVISIONING', 'PENDING', 'RUNNING', 'STOPPING', 'DEPROVISIONING'];
+
+const runningContainers = (containers: WireContainer[], runtimeIds: RuntimeIds) =>
+  containers.map((c) => (runtimeIds[c.name] ? { ...c, lastStatus: 'RUNNING', runtimeId: runtimeIds[c.name]! } : c));
+const stoppedContainers = (containers: WireContainer[]) =>
+  containers.map((c) => (c.lastStatus === 'STOPPED' ? c : { ...c, lastStatus: 'STOPPED' }));
+const attachmentsIn = (task: WireTask, status: string) => task.attachments.map((a) => ({ ...a, status }));
+
+/** The task lifecycle: every change of a task the agent makes is one of these. */
+const TRANSITIONS: { [K in TransitionName]: Transition<TransitionArgs[K]> } = {
+  provisioned: {
+    from: ['PROVISIONING'],
+    to: 'PENDING',
+    changes: (t) => ({ attachments: attachmentsIn(t, 'ATTACHED') }),
+    persist: 'deferred',
+  },
+  pullStarted: { from: ['PENDING'], changes: (_, now) => ({ pullStartedAt: now }), persist: 'deferred' },
+  pullStopped: { from: ['PENDING'], changes: (_, now) => ({ pullStoppedAt: now }), persist: 'deferred' },
+  started: {
+    from: ['PENDING'],
+    to: 'RUNNING',
+    changes: (t, now, { runtimeIds }) => ({
+      startedAt: now,
+      connectivity: 'CONNECTED',
+      connectivityAt: now,
+      containers: runningContainers(t.containers, runtimeIds),
+    }),
+    persist: 'deferred',
+  },
+  /** One container could not start; stopRequested (TaskFailedToStart) follows. */
+  failedToStart: {
+    from: ['PENDING'],
+    changes: (t, _, { container, reason, runtimeIds }) => ({
+      containers: runningContainers(
+        t.containers.map((c) => (c.name === container ? { ...c, lastStatus: 'STOPPED', reason } : c)),
+        runtimeIds,
+      ),
+    }),
+    persist: 'now',
+  },
+  /** A stop came while the containers were starting: only their pids are recorded. */
+  startInterrupted: { from: ['PENDING'], changes: () => ({}), persist: 'now' },
+  stopRequested: {
+    from: ['PROVISIONING', 'PENDING', 'RUNNING'],
+    to: (t) => (t.lastStatus === 'RUNNING' ? 'STOPPING' : t.lastStatus),
+    changes: (_, now, { stopCode, stoppedReason }) => ({
+      desiredStatus: 'STOPPED',
+      stopCode,
+      stoppedReason,
+      stoppingAt: now,
+    }),
+    persist: 'now',
+  },
+  /** A container killed after the emulator failed the task can still report once it is STOPPED. */
+  containerExited: {
+    from: [...UNSTOPPED, 'STOPPED'],
+    changes: (t, _, { container, exit, hostLost }) => ({
+      containers: t.containers.map((c) => {
+        if (c.name !== container) return c;
+        const { exitCode: _, reason: __, ...rest } = c;
+        if (hostLost) return { ...rest, lastStatus: 'STOPPED' };
+        return {
+          ...rest,
+          lastStatus: 'STOPPED',
+          ...(exit.exitCode !== null ? { exitCode: exit.exitCode } : {}),
+          ...(exit.reason !== undefined ? { reason: exit.reason } : c.reason ? { reason: c.reason } : {}),
+        };
+      }),
+    }),
+    persist: 'deferred',
+  },
+  /** Every container has exited (or never started); a task nobody stopped ends as its essential container did. */
+  executionStopped: {
+    from: UNSTOPPED,
+    to: (t) => (t.attachments.length > 0 ? 'DEPROVISIONING' : 'STOPPING'),
+    changes: (t, now) => ({
+      desiredStatus: 'STOPPED',
+      ...(t.stopCode === undefined
+        ? { stopCode: STOP_CODES.essentialExited, stoppedReason: ESSENTIAL_EXITED_REASON, stoppingAt: now }
+        : {}),
+      executionStoppedAt: now,
+      containers: stoppedContainers(t.containers),
+      attachments: attachmentsIn(t, 'DETACHING'),
+    }),
+    persist: 'deferred',
+  },
+  stopped: {
+    from: ['STOPPING', 'DEPROVISIONING'],
+    to: 'STOPPED',
+    changes: (t, now) => ({ stoppedAt: now, attachments: attachmentsIn(t, 'DELETED') }),
+    persist: 'now',
+    releases: true,
+  },
+  /** A restart under a task whose containers' outcome cannot be known: stopped at once, as on a lost host. */
+  lostOnRestart: {
+    from: UNSTOPPED,
+    to: 'STOPPED',
+    changes: (t, now, { stoppedReason }) => ({
+      desiredStatus: 'STOPPED',
+      ...(t.desiredStatus === 'STOPPED' && t.stopCode !== undefined
+        ? {}
+        : { stopCode: STOP_CODES.hostLost, stoppedReason }),
+      stoppingAt: t.stoppingAt ?? now,
+      executionStoppedAt: t.executionStoppedAt ?? now,
+      stoppedAt: now,
+      containers: stoppedContainers(t.containers),
+      attachments: attachmentsIn(t, 'DELETED'),
+    }),
+    persist: 'now',
+    releases: true,
+  },
+};
+
+/**
+ * Where the transition takes a task, or undefined when the table has no such transition from its lastStatus:
+ * the table read as moto's (from, to) pairs, for the tests.
+ */
+export function lastStatusAfter(
+  name: TransitionName,
+  task: Pick<WireTask, 'lastStatus' | 'attachments'>,
+): LastStatus | undefined {
+  const spec = TRANSITIONS[name] as Transition<unknown>;
+  return spec.from.includes(task.lastStatus) ? targetOf(spec, task) : undefined;
+}
+
+function targetOf(spec: Transition<unknown>, task: Pick<WireTask, 'lastStatus' | 'attachments'>): LastStatus {
+  if (spec.to === undefined) return task.lastStatus;
+  return typeof spec.to === 'function' ? spec.to(task) : spec.to;
+}
+
+const hex = (bytes: number) => randomBytes(bytes).toString('hex');
+
+/** The run of a task about to be started in this process. */
+export function newRun(definitions: ContainerDefinition[]): Run {
+  return { definitions, handles: new Map(), exited: new Set(), position: 'starting', hostLost: false };
+}
+
+export class TaskAgent {
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private closedFlag = false;
+
+  constructor(private readonly host: AgentHost) {}
+
+  get closed(): boolean {
+    return this.closedFlag;
+  }
+
+  /** Stops the lifecycle timers and kills the process containers of these tasks (see service.ts). */
+  close(entries: Iterable<TaskEntry>): void {
+    this.closedFlag = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    for (const entry of entries) {
+      for (const handle of entry.run?.handles.values() ?? []) {
+        if (handle.pid !== undefined) killOrphan(handle.pid);
+      }
+    }
+  }
+
+  private now(): number {
+    return this.host.options.now() / 1000;
+  }
+
+  /**
+   * Applies a transition of the table now (version + 1). A `now` one resolves once it is on disk; after close()
+   * nothing changes.
+   */
+  private transition<K extends TransitionName>(
+    entry: TaskEntry,
+    name: K,
+    args: TransitionArgs[K],
+    extra: Partial<StoredTask> = {},
+  ): Promise<void> {
+    if (this.closedFlag) return Promise.resolve();
+    const spec = TRANSITIONS[name];
+    const previous = entry.stored.task;
+    if (!spec.from.includes(previous.lastStatus)) {
+      console.error(`[berth] ECS task ${previous.taskArn}: no transition ${name} from ${previous.lastStatus}`);
+      return Promise.resolve();
+    }
+    const task: WireTask = {
+      ...previous,
+      ...spec.changes(previous, this.now(), args),
+      lastStatus: targetOf(spec as Transition<unknown>, previous),
+      version: previous.version + 1,
+    };
+    entry.stored = { ...entry.stored, ...extra, task };
+    this.host.changed(entry, previous);
+    if (spec.releases && previous.lastStatus !== 'STOPPED') this.host.release(entry);
+    const key = taskKey(entry.stored);
+    if (spec.persist === 'deferred' && extra.pids === undefined) {
+      try {
+        this.host.store.putDeferred(key, entry.stored);
+      } catch (err) {
+        console.error(`[berth] ECS could not store task ${task.taskArn}:`, err);
+      }
+      return Promise.resolve();
+    }
+    return this.host.store.put(key, entry.stored).catch((err: unknown) => {
+      console.error(`[berth] ECS could not store task ${task.taskArn}:`, err);
+      throw err;
+    });
+  }
+
+  /**
+   * Appends a runtime note to the log kept in the task's record (StoredTask.log), written as a lifecycle step
+   * is (deferred); GetTaskLog awaits durable() before showing it. Not a change of the task: no version + 1.
+   */
+  private note(entry: TaskEntry, line: string): Promise<void> {
+    if (this.closedFlag) return Promise.resolve();
+    entry.stored = { ...entry.stored, log: `${entry.stored.log ?? ''}${line}\n` };
+    this.host.store.putDeferred(taskKey(entry.stored), entry.stored);
+    return Promise.resolve();
+  }
+
+  private step(): Promise<boolean> {
+    if (this.closedFlag) return new Promise(() => {});
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        resolve(!this.closedFlag);
+      }, this.host.options.stepMs);
+      this.timers.add(timer);
+    });
+  }
+
+  /** Takes a placed task (its run made by newRun) through its lifecycle. */
+  async drive(entry: TaskEntry): Promise<void> {
+    try {
+      await this.start(entry);
+    } catch (err) {
+      if (this.closedFlag) return;
+      console.error(`[berth] ECS task ${entry.stored.task.taskArn} failed in the emulator:`, err);
+      const run = entry.run!;
+      if (!stopAsked(entry)) this.requestStop(entry, STOP_CODES.failedToStart, `Berth: ${(err as Error).message}`);
+      for (const handle of run.handles.values()) if (handle.pid !== undefined) killOrphan(handle.pid);
+      void this.finish(entry);
+    }
+  }
+
+  private async start(entry: TaskEntry): Promise<void> {
+    const run = entry.run!;
+    // Steps a task picked up after a restart had already taken are not taken again (recover).
+    const stopIfAsked = () => {
+      if (!stopAsked(entry)) return false;
+      if (run.handles.size > 0) {
+        run.position = 'running';
+        this.watchExits(entry);
+        this.stopContainers(entry);
+      } else {
+        void this.finish(entry);
+      }
+      return true;
+    };
+    if (entry.stored.task.lastStatus === 'PROVISIONING') {
+      if (!(await this.step())) return;
+      if (stopIfAsked()) return;
+      this.transition(entry, 'provisioned', undefined);
+    }
+    if (entry.stored.task.pullStartedAt === undefined) {
+      if (!(await this.step())) return;
+      if (stopIfAsked()) return;
+      this.transition(entry, 'pullStarted', undefined);
+    }
+    if (entry.stored.task.pullStoppedAt === undefined) {
+      if (!(await this.step())) return;
+      if (stopIfAsked()) return;
+      this.transition(entry, 'pullStopped', undefined);
+    }
+
+    const taskId = taskIdOf(entry.stored.task.taskArn);
+    let failed: { container: string; reason: string } | undefined;
+    const runtimeIds: RuntimeIds = {};
+    const pids: Record<string, number> = { ...entry.stored.pids };
+    const specs = this.containerSpecs(entry, run.definitions, this.host.logFile(taskId), taskId);
+    for (const [name, handle] of run.handles) {
+      runtimeIds[name] = entry.stored.task.containers.find((c) => c.name === name)?.runtimeId ?? hex(32);
+      if (handle.pid !== undefined) pids[name] = handle.pid;
+    }
+    for (const spec of specs) {
+      if (run.handles.has(spec.containerName)) continue; // adopted after a restart
+      if (stopAsked(entry) || this.closedFlag) break;
+      try {
+        const handle = await startContainer(spec, { simulateSeconds: this.host.options.simulateSeconds });
+        run.handles.set(spec.containerName, handle);
+        runtimeIds[spec.containerName] = hex(32);
+        if (handle.pid !== undefined) pids[spec.containerName] = handle.pid;
+      } catch (err) {
+        if (!(err instanceof CannotStartContainerError)) throw err;
+        failed = { container: spec.containerName, reason: err.reason };
+        break;
+      }
+    }
+    if (this.closedFlag) {
+      for (const handle of run.handles.values()) if (handle.pid !== undefined) killOrphan(handle.pid);
+      return;
+    }
+    run.position = 'running';
+    if (failed !== undefined) {
+      void this.transition(entry, 'failedToStart', { ...failed, runtimeIds }, { pids });
+      if (!stopAsked(entry)) this.requestStop(entry, STOP_CODES.failedToStart, failed.reason);
+    } else if (!stopAsked(entry)) {
+      // Process containers' pids are written at once: a restarted endpoint must find them to kill orphans.
+      void this.transition(entry, 'started', { runtimeIds }, Object.keys(pids).length > 0 ? { pids } : {});
+    } else {
+      void this.transition(entry, 'startInterrupted', undefined, { pids });
+    }
+    this.watchExits(entry);
+    if (stopAsked(entry)) this.stopContainers(entry);
+    if (run.handles.size === 0) void this.finish(entry);
+  }
+
+  private watchExits(entry: TaskEntry): void {
+    const run = entry.run!;
+    for (const [name, handle] of run.handles) {
+      if (!run.exited.has(name)) void handle.exited.then((exit) => this.containerExited(entry, name, exit));
+    }
+  }
+
+  /** The specs of the task's containers; notes go to the task's record when none of them runs as a process. */
+  private containerSpecs(
+    entry: TaskEntry,
+    definitions: ContainerDefinition[],
+    logFile: string,
+    taskId: string,
+  ): ContainerSpec[] {
+    const specs = definitions.map((definition) => this.containerSpec(entry, definition, logFile, taskId));
+    if (!specs.some((spec) => chooseRuntime(spec) === 'process')) {
+      for (const spec of specs) spec.note = (line) => this.note(entry, line);
+    }
+    return specs;
+  }
+
+  private containerSpec(entry: TaskEntry, definition: ContainerDefinition, logFile: string, taskId: string) {
+    const name = definition.name!;
+    const override = entry.stored.task.overrides.containerOverrides?.find((o) => o.name === name);
+    const environment: Record<string, string> = {};
+    for (const pair of [...(definition.environment ?? []), ...(override?.environment ?? [])]) {
+      if (pair.name !== undefined) environment[pair.name] = pair.value ?? '';
+    }
+    const spec: ContainerSpec = {
+      taskArn: entry.stored.task.taskArn,
+      containerName: name,
+      image: definition.image ?? '',
+      environment,
+      logFile,
+      scratchDir: path.join(this.host.scratchDir, taskId, name),
+      // Container names cannot start with a dot: this never is a container's scratch dir.
+      statusDir: path.join(this.host.scratchDir, taskId, '.berth', name),
+    };
+    if (definition.entryPoint !== undefined) spec.entryPoint = definition.entryPoint;
+    const command = override?.command ?? definition.command;
+    if (command !== undefined) spec.command = command;
+    if (definition.workingDirectory !== undefined) spec.workingDirectory = definition.workingDirectory;
+    if (definition.dockerLabels !== undefined) spec.dockerLabels = definition.dockerLabels;
+    return spec;
+  }
+
+  private containerExited(entry: TaskEntry, name: string, exit: ContainerExit): void {
+    const run = entry.run!;
+    if (this.closedFlag || run.exited.has(name)) return;
+    run.exited.add(name);
+    this.transition(entry, 'containerExited', { container: name, exit, hostLost: run.hostLost });
+    const essential = run.definitions.find((d) => d.name === name)?.essential !== false;
+    if (essential && !stopAsked(entry)) this.requestStop(entry, STOP_CODES.essentialExited, ESSENTIAL_EXITED_REASON);
+    if (run.exited.size === run.handles.size && run.position === 'running') void this.finish(entry);
+  }
+
+  /** Asks the task to stop (desiredStatus STOPPED); the containers are stopped once they have started. */
+  requestStop(entry: TaskEntry, stopCode: string, stoppedReason: string): Promise<void> {
+    const written = this.transition(entry, 'stopRequested', { stopCode, stoppedReason });
+    if (entry.run !== undefined && entry.run.position !== 'starting') this.stopContainers(entry);
+    return written;
+  }
+
+  /** The task's host went away: its containers are killed and report no exit code. */
+  async hostLost(entry: TaskEntry, stoppedReason: string): Promise<void> {
+    const run = entry.run;
+    if (run !== undefined) run.hostLost = true;
+    if (!stopAsked(entry)) await this.requestStop(entry, STOP_CODES.hostLost, stoppedReason);
+    else if (run !== undefined && run.position !== 'starting') this.stopContainers(entry);
+  }
+
+  private stopContainers(entry: TaskEntry): void {
+    const run = entry.run!;
+    for (const [name, handle] of run.handles) {
+      if (run.exited.has(name)) continue;
+      const definition = run.definitions.find((d) => d.name === name);
+      const timeout = run.hostLost ? 0 : (definition?.stopTimeout ?? DEFAULT_STOP_TIMEOUT_SECONDS);
+      handle.stop(timeout).catch((err: unknown) => console.error(`[berth] stopping container ${name} failed:`, err));
+      if (run.hostLost && handle.pid !== undefined) killOrphan(handle.pid);
+    }
+  }
+
+  /** Every container has exited (or never started): through DEPROVISIONING (awsvpc) to STOPPED. */
+  private async finish(entry: TaskEntry): Promise<void> {
+    const run = entry.run;
+    if (run !== undefined) {
+      if (run.position === 'finishing') return;
+      run.position = 'finishing';
+    }
+    this.transition(entry, 'executionStopped', undefined);
+    if (!(await this.step())) return;
+    await this.transition(entry, 'stopped', undefined).catch(() => {});
+    const taskId = taskIdOf(entry.stored.task.taskArn);
+    await fs.rm(path.join(this.host.scratchDir, taskId), { recursive: true, force: true }).catch(() => {});
+  }
+
+  // ---- recover: a task the previous endpoint process left unstopped (see the module comment)
+
+  async recover(entry: TaskEntry): Promise<void> {
+    const { task, pids } = entry.stored;
+    const definitions = this.containerDefinitionsOf(task);
+    if (definitions === undefined) return this.stopAsLostHost(entry);
+    const run = newRun(definitions);
+    const taskId = taskIdOf(task.taskArn);
+    const specs = this.containerSpecs(entry, definitions, this.host.logFile(taskId), taskId);
+    const starting = task.lastStatus === 'PROVISIONING' || task.lastStatus === 'PENDING';
+    const startedAt = task.startedAt === undefined ? undefined : task.startedAt * 1000;
+    let unknown = false;
+    for (const spec of specs) {
+      const name = spec.containerName;
+      const recorded = task.containers.find((c) => c.name === name);
+      if (!starting && recorded?.lastStatus === 'STOPPED') {
+        run.handles.set(name, exitedContainer(spec, { exitCode: recorded.exitCode ?? null }));
+        run.exited.add(name);
+        continue;
+      }
+      const adopted = await adoptContainer(
+        spec,
+        { simulateSeconds: this.host.options.simulateSeconds },
+        {
+          ...(pids[name] !== undefined ? { pid: pids[name] } : {}),
+          ...(starting || startedAt === undefined ? {} : { startedAt }),
+        },
+      );
+      if (adopted.state === 'running') run.handles.set(name, adopted.handle);
+      else if (adopted.state === 'exited') run.handles.set(name, exitedContainer(spec, adopted.exit));
+      else if (adopted.state === 'unknown' || !starting) unknown = true;
+    }
+    if (unknown) {
+      for (const handle of run.handles.values()) if (handle.pid !== undefined) killOrphan(handle.pid, task.taskArn);
+      return this.stopAsLostHost(entry);
+    }
+    entry.run = run;
+    if (starting) {
+      // It goes on starting; the containers that had started are in run.handles and are not started again.
+      void this.drive(entry);
+      return;
+    }
+    run.position = 'running';
+    this.watchExits(entry);
+    if (stopAsked(entry)) this.stopContainers(entry);
+    if (run.exited.size === run.handles.size) void this.finish(entry);
+  }
+
+  /** The container definitions of the task's definition, from the store; undefined when it was deleted. */
+  private containerDefinitionsOf(task: WireTask): ContainerDefinition[] | undefined {
+    const key = `task-definition/${task.taskDefinitionArn.slice(task.taskDefinitionArn.indexOf('task-definition/') + 16)}`;
+    const stored = this.host.store.get(key) as StoredTaskDefinition | undefined;
+    return stored?.taskDefinition.containerDefinitions as ContainerDefinition[] | undefined;
+  }
+
+  private stopAsLostHost(entry: TaskEntry): Promise<void> {
+    for (const pid of Object.values(entry.stored.pids)) killOrphan(pid, entry.stored.task.taskArn);
+    const instance = this.host.instanceOf(entry);
+    const stoppedReason =
+      instance !== undefined ? hostLostReason(instance.stored.ec2InstanceId) : FARGATE_HOST_LOST_REASON;
+    return this.transition(entry, 'lostOnRestart', { stoppedReason });
+  }
+}
+
+/** A stop has been asked for (StopTask, an essential exit, a failure, a lost host) or the task has stopped. */
+function stopAsked(entry: TaskEntry): boolean {
+  return entry.stored.task.desiredStatus === 'STOPPED';
+}
