@@ -9,7 +9,7 @@
  * Event Ruler's README and its rule compiler, whose messages are the `Reason:` AWS answers in
  * InvalidEventPatternException ("Event pattern is not valid. Reason: Empty arrays are not allowed").
  *
- * No npm library was fit to depend on (see the events work's notes in README "Local EventBridge"), so this is
+ * No npm library was fit to depend on (see the events work's notes in docs/local-stack.md, "Local EventBridge"), so this is
  * Berth's own: pure, no I/O, compiled once per pattern and then matched many times.
  *
  * Semantics, in short:

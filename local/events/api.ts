@@ -169,7 +169,7 @@ export function eventBridgeOperations(model: LocalEventBus, now: () => number = 
       const bus = ruleBus(model, input);
       if (optionalString(input, 'ScheduleExpression') !== undefined) {
         throw new ValidationException(
-          "Berth's local EventBridge does not run scheduled rules; schedules are Berth triggers (see README).",
+          "Berth's local EventBridge does not run scheduled rules; schedules are Berth triggers (see docs/triggers.md).",
         );
       }
       const eventPattern = optionalString(input, 'EventPattern');

@@ -22,7 +22,7 @@ describe('paramsFromEnvironment', () => {
     ]);
   });
 
-  it('covers every guardrail the README documents', () => {
+  it('covers every guardrail docs/configuration.md documents', () => {
     const env = Object.fromEntries(
       [
         'BERTH_ALLOWED_ROLE_ARNS',
