@@ -278,27 +278,45 @@ export async function startProcess(spec: ContainerSpec): Promise<ContainerHandle
     exited,
     stop(stopTimeoutSeconds: number): Promise<ContainerExit> {
       if (exit) return exited;
-      if (!Number.isFinite(stopTimeoutSeconds) || stopTimeoutSeconds < 0) {
-        return Promise.reject(new RangeError(`stopTimeoutSeconds must be a number >= 0, got ${stopTimeoutSeconds}`));
-      }
-      child.ref();
-      markStopping(spec);
-      signalGroup(pid, 'SIGTERM');
       // No exit seen yet, so the leader is not reaped and its pid cannot have been reused: safe to signal.
-      const timer = setTimeout(
-        () => {
-          killTimers.delete(timer);
-          signalGroup(pid, 'SIGKILL');
-        },
-        Math.min(stopTimeoutSeconds * 1000, MAX_TIMER_MS),
-      );
-      killTimers.add(timer);
-      return exited;
+      const refused = stopGroup(spec, stopTimeoutSeconds, killTimers, {
+        keepAlive: () => child.ref(),
+        signal: (signal) => signalGroup(pid, signal),
+      });
+      return refused ?? exited;
     },
   };
 }
 
 /** Tells the wrapper not to start the command if it has not yet (see WRAPPER); written before any SIGTERM. */
+/**
+ * `docker stop -t`: SIGTERM now and SIGKILL after `stopTimeoutSeconds` (its timer kept in `timers`, so closing
+ * the runtime can clear it), with Node kept alive until the exit (`keepAlive`, so the SIGKILL is never skipped);
+ * a rejected promise when the timeout is not a number >= 0, else undefined.
+ */
+function stopGroup(
+  spec: ContainerSpec,
+  stopTimeoutSeconds: number,
+  timers: Set<NodeJS.Timeout>,
+  { keepAlive, signal }: { keepAlive: () => void; signal: (signal: 'SIGTERM' | 'SIGKILL') => void },
+): Promise<never> | undefined {
+  if (!Number.isFinite(stopTimeoutSeconds) || stopTimeoutSeconds < 0) {
+    return Promise.reject(new RangeError(`stopTimeoutSeconds must be a number >= 0, got ${stopTimeoutSeconds}`));
+  }
+  keepAlive();
+  markStopping(spec);
+  signal('SIGTERM');
+  const timer = setTimeout(
+    () => {
+      timers.delete(timer);
+      signal('SIGKILL');
+    },
+    Math.min(stopTimeoutSeconds * 1000, MAX_TIMER_MS),
+  );
+  timers.add(timer);
+  return undefined;
+}
+
 function markStopping(spec: ContainerSpec): void {
   try {
     writeFileSync(path.join(spec.statusDir, 'stop'), '');
@@ -395,23 +413,17 @@ function watchAdopted(spec: ContainerSpec, pid: number, starttime: string, pollM
     exited,
     stop(stopTimeoutSeconds: number): Promise<ContainerExit> {
       if (exit) return exited;
-      if (!Number.isFinite(stopTimeoutSeconds) || stopTimeoutSeconds < 0) {
-        return Promise.reject(new RangeError(`stopTimeoutSeconds must be a number >= 0, got ${stopTimeoutSeconds}`));
-      }
-      stopping = true;
-      poller?.ref();
-      markStopping(spec);
-      signal('SIGTERM');
-      const timer = setTimeout(
-        () => {
-          killTimers.delete(timer);
-          killed = true;
-          signal('SIGKILL');
+      const refused = stopGroup(spec, stopTimeoutSeconds, killTimers, {
+        keepAlive: () => {
+          stopping = true;
+          poller?.ref();
         },
-        Math.min(stopTimeoutSeconds * 1000, MAX_TIMER_MS),
-      );
-      killTimers.add(timer);
-      return exited;
+        signal: (sent) => {
+          if (sent === 'SIGKILL') killed = true;
+          signal(sent);
+        },
+      });
+      return refused ?? exited;
     },
   };
 }
