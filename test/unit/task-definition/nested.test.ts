@@ -3,34 +3,11 @@
  * wrong types, unknown members, enums, lengths and ranges, patterns and required members, each with its JSONPath.
  */
 import { ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
-import {
-  type TaskDefinitionInput,
-  type Violation,
-  validateTaskDefinition,
-} from '../../../lib/task-definition/validate';
+import type { Violation } from '../../../lib/task-definition/validate';
+import { type Body, container, ec2, normalised, v, violationsOf } from './fixtures';
 
-type Body = Record<string, unknown>;
-
-const container = (fields: Body = {}): Body => ({ name: 'app', image: 'nginx', memory: 256, ...fields });
-const ec2 = (fields: Body = {}, containers: Body[] = [container()]): Body => ({
-  family: 'web',
-  containerDefinitions: containers,
-  ...fields,
-});
 const withContainer = (fields: Body) => ec2({}, [container(fields)]);
-const v = (path: string, message: string): Violation => ({ path, message });
 const c0 = '$.containerDefinitions[0]';
-
-function violationsOf(body: unknown): Violation[] {
-  const result = validateTaskDefinition(body);
-  return result.ok ? [] : result.violations;
-}
-
-function normalised(body: unknown): TaskDefinitionInput {
-  const result = validateTaskDefinition(body);
-  if (!result.ok) throw new Error(`expected a valid definition, got ${JSON.stringify(result.violations)}`);
-  return result.value;
-}
 
 /** A body as the API receives it: JSON.parse makes `__proto__` an own key, as a client's JSON would. */
 const parsed = (json: string): Body => JSON.parse(json) as Body;

@@ -4,21 +4,11 @@ import EXAMPLE from '../../../examples/anjana-educative.json';
 import { ContainerDefinitionInputSchema } from '../../../lib/task-definition/schema';
 import {
   type ContainerDefinitionInput,
-  type TaskDefinitionInput,
   TaskDefinitionInputSchema,
   type Violation,
-  validateTaskDefinition,
 } from '../../../lib/task-definition/validate';
+import { type Body, container, ec2, normalised, v, violationsOf } from './fixtures';
 
-type Body = Record<string, unknown>;
-
-const container = (fields: Body = {}): Body => ({ name: 'app', image: 'nginx', memory: 256, ...fields });
-/** An EC2 task definition that passes every rule: each case changes one thing (`undefined` removes a field). */
-const ec2 = (fields: Body = {}, containers: Body[] = [container()]): Body => ({
-  family: 'web',
-  containerDefinitions: containers,
-  ...fields,
-});
 /** The same on Fargate, at its smallest size. */
 const fargate = (fields: Body = {}, containers?: Body[]): Body =>
   ec2(
@@ -27,19 +17,6 @@ const fargate = (fields: Body = {}, containers?: Body[]): Body =>
   );
 const ports = (networkMode: string | undefined, ...portMappings: Body[]): Body =>
   ec2({ networkMode }, [container({ portMappings })]);
-
-const v = (path: string, message: string): Violation => ({ path, message });
-
-function violationsOf(body: unknown): Violation[] {
-  const result = validateTaskDefinition(body);
-  return result.ok ? [] : result.violations;
-}
-
-function normalised(body: unknown): TaskDefinitionInput {
-  const result = validateTaskDefinition(body);
-  if (!result.ok) throw new Error(`expected a valid definition, got ${JSON.stringify(result.violations)}`);
-  return result.value;
-}
 
 describe('the example users start from (examples/anjana-educative.json)', () => {
   it('is valid, with container numbers stored as integers and task size as ECS strings', () => {
