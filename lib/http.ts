@@ -93,8 +93,6 @@ const json = (status: number, body: unknown, contentType: string, headers: Recor
   body: body === undefined ? '' : JSON.stringify(body),
 });
 
-const THROTTLING = new Set(['ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded']);
-
 /**
  * The AWS errors that mean "the request, as the caller gave it, is not valid" (ECS's ClientException and
  * InvalidParameterException, Step Functions' Invalid* exceptions): a 400 with AWS's own message, not a 500.
@@ -121,9 +119,7 @@ function asRefusedAwsRequest(err: unknown): HttpError | undefined {
  * or the network, after the SDK's own retries (lib/clients/errors.ts).
  */
 function asRetryableAwsError(err: unknown): HttpError | undefined {
-  const e = err as { name?: string; $retryable?: unknown };
-  const named = typeof e?.name === 'string' && (THROTTLING.has(e.name) || e.$retryable !== undefined);
-  if (named || isTransientAwsError(err)) {
+  if (isTransientAwsError(err)) {
     return new ServiceUnavailableError('AWS is throttling or briefly unavailable; retry the request.');
   }
   return undefined;

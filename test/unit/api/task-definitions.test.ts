@@ -102,11 +102,14 @@ describe('POST /task-definitions', () => {
   });
 
   it('answers 503 with Retry-After when ECS throttles', async () => {
-    ecs
-      .on(RegisterTaskDefinitionCommand)
-      .rejects(
-        Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $retryable: { throttling: true } }),
-      );
+    ecs.on(RegisterTaskDefinitionCommand).rejects(
+      // As the SDK throws it after its retries: with the HTTP answer's metadata.
+      Object.assign(new Error('Rate exceeded'), {
+        name: 'ThrottlingException',
+        $retryable: { throttling: true },
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
     const result = await register(postJson('/task-definitions', example), context);
     expect(result.statusCode).toBe(503);
     expect(result.headers).toMatchObject({ 'Retry-After': '1' });
