@@ -15,6 +15,7 @@ import { DEFAULT_SERVICES } from './endpoint/services';
 import { localSettings, localStageParam, paramsFromEnvironment } from './settings';
 import { lambdaClientInvoker } from './sfn/lambda-invoke';
 import { sfnService, stepFunctionsService } from './sfn/service';
+import { isAlive } from './store';
 import { openLocalTriggers } from './triggers';
 import { ensureLocalWorkflows, runTaskStateMachineName } from './workflows';
 
@@ -40,20 +41,11 @@ function claimBuildDir(): string {
   mkdirSync(root, { recursive: true });
   for (const entry of readdirSync(root)) {
     const pid = Number(entry);
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !alive(pid)) {
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !isAlive(pid)) {
       rmSync(path.join(root, entry), { recursive: true, force: true });
     }
   }
   return path.join(root, String(process.pid));
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 async function main() {

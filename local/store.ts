@@ -82,7 +82,8 @@ function writeFullySync(fd: number, data: Buffer): void {
   while (offset < data.length) offset += writeSync(fd, data, offset, data.length - offset);
 }
 
-function isAlive(pid: number): boolean {
+/** Whether process `pid` is alive (a zombie is not): for the state directory's lock, and the launcher's build dirs. */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch (err) {
