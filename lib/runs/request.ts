@@ -32,6 +32,7 @@ import { parsePart, withRules } from '../parse';
 import { PlacementParameterError, validatePlacementOptions } from '../placement/placement';
 import { parseTaskCpu, parseTaskMemory, TASK_CPU_MAX, TASK_CPU_MIN } from '../task-definition/units';
 import type { ValidationResult, Violation } from '../task-definition/validate';
+import { historyBoundViolation } from './history-bound';
 import type { ExecutionInput, RunCapacity, RunTaskParameters, RunTrigger } from './types';
 
 export const MAX_COUNT = 10;
@@ -391,7 +392,17 @@ export function withStageDefaults(body: RunRequestBody, defaults: RunDefaults): 
 export function parseRunRequest(body: unknown, defaults: RunDefaults): ValidationResult<RunRequest> {
   const parsed = parsePart(RunRequestSchema, body);
   if (!parsed.ok) return parsed;
-  return { ok: true, value: withStageDefaults(parsed.value, defaults) };
+  const request = withStageDefaults(parsed.value, defaults);
+  const violation = historyBoundViolationOf(request);
+  return violation === undefined ? { ok: true, value: request } : { ok: false, violations: [violation] };
+}
+
+/**
+ * Whether a run with the stage's defaults applied could outgrow its execution history (lib/runs/history-bound.ts):
+ * its capacity settings are only final once the defaults are in.
+ */
+export function historyBoundViolationOf(request: RunRequest): Violation | undefined {
+  return historyBoundViolation({ attempts: request.retry.attempts, ...request.capacity });
 }
 
 export interface ExecutionInputParts {

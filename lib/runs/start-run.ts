@@ -20,7 +20,13 @@ import type { Violation } from '../task-definition/validate';
 import { clusterName, type RunsConfig } from './config';
 import { describeExecution, errorName } from './execution';
 import { getRun } from './get-run';
-import { type RunRequest, type RunRequestBody, toExecutionInput, withStageDefaults } from './request';
+import {
+  historyBoundViolationOf,
+  type RunRequest,
+  type RunRequestBody,
+  toExecutionInput,
+  withStageDefaults,
+} from './request';
 import { requestHash, runIdForKey } from './run-id';
 import type { ExecutionInput, RunRef, RunTrigger } from './types';
 
@@ -234,7 +240,7 @@ async function repeated(
 
 /**
  * Starts a run (the body and the Idempotency-Key were validated at the boundary: lib/routes/start-run.ts).
- * 1. Apply the stage's defaults (capacity).
+ * 1. Apply the stage's defaults (capacity); refuse a run whose worst case would outgrow its execution history.
  * 2. With a key, the run id is derived from it: if that execution exists, answer it (same request)
  *    or 409 (another request), whatever has changed since.
  * 3. The cluster must be one of the stage's runClusters (403). Resolve the task definition (404 unknown, 400
@@ -249,6 +255,8 @@ export async function startRun(deps: RunsDeps, input: StartRunInput): Promise<St
   const { config } = deps;
   const key = input.idempotencyKey;
   const request = withStageDefaults(input.request, config);
+  const historyBound = historyBoundViolationOf(request);
+  if (historyBound !== undefined) throw new ValidationError([historyBound]);
 
   const runId = key === undefined ? (deps.newRunId ?? randomUUID)() : runIdForKey(key, input.caller);
   const hash = key === undefined ? undefined : requestHash(request);
