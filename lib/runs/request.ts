@@ -52,7 +52,8 @@ export interface RunDefaults {
   capacity: RunCapacity;
 }
 
-function int(min: number, max: number, message: string) {
+/** An integer in [min, max], with one message for any other value. */
+export function int(min: number, max: number, message: string) {
   return z.int({ error: message }).check(z.gte(min, message), z.lte(max, message));
 }
 
@@ -64,7 +65,8 @@ const FAMILY = '[A-Za-z0-9_-]{1,255}';
 const TASK_DEFINITION = new RegExp(
   `^(?:${FAMILY}(?::[1-9][0-9]{0,9})?|arn:aws[a-z-]*:ecs:[a-z0-9-]+:[0-9]{12}:task-definition/${FAMILY}(?::[1-9][0-9]{0,9})?)$`,
 );
-const CLUSTER = new RegExp(`^(?:${FAMILY}|arn:aws[a-z-]*:ecs:[a-z0-9-]+:[0-9]{12}:cluster/${FAMILY})$`);
+/** A cluster name or ARN, as RunTask's `cluster` takes it. */
+export const CLUSTER = new RegExp(`^(?:${FAMILY}|arn:aws[a-z-]*:ecs:[a-z0-9-]+:[0-9]{12}:cluster/${FAMILY})$`);
 const STARTED_BY = /^[A-Za-z0-9_/-]{1,128}$/;
 const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 const EXIT_CODE_GLOB = /^[0-9]*\*?$/;
@@ -206,7 +208,8 @@ const RetrySchema = z.strictObject({
   ),
 });
 
-const CapacitySchema = z.strictObject({
+/** `capacity`: how long to wait for room and how often to check (also a queue's defaults, lib/queues/config.ts). */
+export const CapacitySchema = z.strictObject({
   waitSeconds: z.optional(int(0, MAX_WAIT_SECONDS, `'waitSeconds' must be an integer from 0 to ${MAX_WAIT_SECONDS}.`)),
   checkIntervalSeconds: z.optional(
     int(
