@@ -1,0 +1,171 @@
+/**
+ * dynalite (an implementation of DynamoDB on LevelDB) embedded in the endpoint's process: its validations and
+ * actions are called directly on its store, with no HTTP server of its own.
+ * https://github.com/architect/dynalite (v4; its request handler, index.js, is what this replaces)
+ *
+ * Why in-process rather than dynalite listening on a private loopback port behind the endpoint:
+ * - one port and one guard: nothing reaches dynalite except through the endpoint, which has already run the
+ *   browser guard, the Host check and the content-type rules; a private port would be a second server a page
+ *   could try (dynalite answers any Origin with `Access-Control-Allow-Origin: *`) and one more port to find free;
+ * - dynalite's handler throws from inside callbacks when LevelDB fails (`if (err) throw err`), which would kill
+ *   the whole endpoint; called here, every failure settles a promise and becomes an InternalServerError;
+ * - no second parse, serialise and socket hop per request, and a close that is ours to order (the write queue
+ *   drains, then LevelDB closes).
+ * The price: it relies on dynalite's module layout (`dynalite/db`, `dynalite/validations`, `dynalite/actions/*`),
+ * which its package exposes (no `exports` map) but does not document; the version is pinned in package.json.
+ *
+ * Deviations from dynalite's own handler: tables pass CREATING/UPDATING/DELETING at once (createTableMs etc. 0),
+ * ARNs carry the endpoint's region and account (dynalite reads AWS_REGION and AWS_ACCOUNT_ID from the
+ * environment), and no SigV4 header is demanded (the endpoint accepts any credentials).
+ */
+import { fromWireBody, InternalServerError } from './exceptions';
+
+/** The operations dynalite implements, by their X-Amz-Target names (index.js `validOperations`). */
+export const DYNALITE_OPERATIONS = [
+  'BatchGetItem',
+  'BatchWriteItem',
+  'CreateTable',
+  'DeleteItem',
+  'DeleteTable',
+  'DescribeTable',
+  'DescribeTimeToLive',
+  'GetItem',
+  'ListTables',
+  'PutItem',
+  'Query',
+  'Scan',
+  'TagResource',
+  'UntagResource',
+  'ListTagsOfResource',
+  'UpdateItem',
+  'UpdateTable',
+] as const;
+
+export type DynaliteOperation = (typeof DYNALITE_OPERATIONS)[number];
+
+type Callback = (err: (Error & { statusCode?: number; body?: Record<string, unknown> }) | null, data?: unknown) => void;
+
+interface Validation {
+  types: Record<string, unknown>;
+  custom?: unknown;
+}
+
+interface DynaliteTableDb {
+  awsAccountId: string;
+  awsRegion: string;
+  put(key: string, value: unknown, cb: (err: Error | null) => void): void;
+}
+
+interface DynaliteStore {
+  tableDb: DynaliteTableDb;
+  db: { iterator(options: { gt: string; lt: string }): AsyncIterable<[string, unknown]> };
+  getTable(name: string, checkStatus: boolean, cb: Callback): void;
+  lifecycleManager: { gracefulClose(): Promise<void> };
+}
+
+interface DynaliteDbModule {
+  create(options: Record<string, unknown>): DynaliteStore;
+}
+
+interface ValidationsModule {
+  checkTypes(data: unknown, types: Record<string, unknown>): Record<string, unknown>;
+  checkValidations(data: unknown, types: Record<string, unknown>, custom: unknown, store: DynaliteStore): void;
+}
+
+const dynaliteDb = require('dynalite/db') as DynaliteDbModule;
+const validations = require('dynalite/validations') as ValidationsModule;
+
+function lowerFirst(name: string): string {
+  return name.charAt(0).toLowerCase() + name.slice(1);
+}
+
+const actions = new Map(
+  DYNALITE_OPERATIONS.map((name) => {
+    const file = lowerFirst(name);
+    return [
+      name,
+      {
+        action: require(`dynalite/actions/${file}`) as (store: DynaliteStore, data: unknown, cb: Callback) => void,
+        validation: require(`dynalite/validations/${file}`) as Validation,
+      },
+    ] as const;
+  }),
+);
+
+/** A table's description as dynalite keeps it (the `Table` of DescribeTable). */
+export type TableRecord = Record<string, unknown> & { TableName: string; TableStatus: string };
+
+export interface Dynalite {
+  /** Runs one operation as dynalite's HTTP handler would; rejects with a DynamoDbError as DynamoDB answers it. */
+  call(operation: DynaliteOperation, input: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /** The table's record whatever its status, or undefined. */
+  table(name: string): Promise<TableRecord | undefined>;
+  /** Every table's record. */
+  tables(): Promise<TableRecord[]>;
+  /** Overwrites a table's record (a status dynalite would have moved on from, had the process lived). */
+  putTable(record: TableRecord): Promise<void>;
+  /** Waits for pending LevelDB operations, then closes it. */
+  close(): Promise<void>;
+}
+
+function settle(resolve: (value: Record<string, unknown>) => void, reject: (err: unknown) => void): Callback {
+  return (err, data) => {
+    if (err === null || err === undefined) {
+      resolve((data ?? {}) as Record<string, unknown>);
+    } else if (err.statusCode !== undefined && err.body !== undefined) {
+      reject(fromWireBody(err.body, err.statusCode));
+    } else {
+      reject(err);
+    }
+  };
+}
+
+export function openDynalite(path: string, identity: { region: string; accountId: string }): Dynalite {
+  const store = dynaliteDb.create({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  store.tableDb.awsRegion = identity.region;
+  store.tableDb.awsAccountId = identity.accountId;
+
+  function call(operation: DynaliteOperation, input: Record<string, unknown>) {
+    const entry = actions.get(operation);
+    if (entry === undefined) return Promise.reject(new InternalServerError());
+    return new Promise<Record<string, unknown>>((resolve, reject) => {
+      const done = settle(resolve, reject);
+      try {
+        // dynalite mutates the input: give it its own copy.
+        const data = validations.checkTypes(structuredClone(input), entry.validation.types);
+        validations.checkValidations(data, entry.validation.types, entry.validation.custom, store);
+        entry.action(store, data, done);
+      } catch (err) {
+        done(err as Error & { statusCode?: number; body?: Record<string, unknown> });
+      }
+    });
+  }
+
+  return {
+    call,
+    table(name) {
+      return new Promise((resolve, reject) => {
+        store.getTable(name, false, (err, table) => {
+          if (err === null) resolve(table as TableRecord);
+          else if (err.body?.__type === 'com.amazonaws.dynamodb.v20120810#ResourceNotFoundException') {
+            resolve(undefined);
+          } else reject(err);
+        });
+      });
+    },
+    async tables() {
+      const records: TableRecord[] = [];
+      // dynalite keeps table records under the `table~` prefix of its one LevelDB.
+      for await (const [, value] of store.db.iterator({ gt: 'table~', lt: 'table~\xff' })) {
+        if (value !== null && typeof value === 'object' && 'TableStatus' in value) records.push(value as TableRecord);
+      }
+      return records;
+    },
+    putTable(record) {
+      return new Promise((resolve, reject) => {
+        store.tableDb.put(record.TableName, record, (err) => (err ? reject(err) : resolve()));
+      });
+    },
+    close: () => store.lifecycleManager.gracefulClose(),
+  };
+}
