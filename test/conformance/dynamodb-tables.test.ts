@@ -3,6 +3,7 @@
  * CloudFormation definition, settings brought to it on later starts, and a changed shape reported, never repaired
  * by deleting data.
  */
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: Fn::Sub templates are CloudFormation syntax, not JavaScript.
 import {
   DescribeContinuousBackupsCommand,
   DescribeTableCommand,

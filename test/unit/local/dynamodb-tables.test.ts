@@ -2,6 +2,7 @@
  * The CloudFormation -> DynamoDB API converter of local/dynamodb/tables.ts: what it produces, what it resolves and
  * what it refuses, and how it compares an existing table with its definition.
  */
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: Fn::Sub templates are CloudFormation syntax, not JavaScript.
 import type { TableDescription } from '@aws-sdk/client-dynamodb';
 import {
   type IntrinsicContext,
