@@ -43,7 +43,9 @@ export const DYNALITE_OPERATIONS = [
 
 export type DynaliteOperation = (typeof DYNALITE_OPERATIONS)[number];
 
-type Callback = (err: (Error & { statusCode?: number; body?: Record<string, unknown> }) | null, data?: unknown) => void;
+type Callback = (err: DynaliteError | null, data?: unknown) => void;
+
+type DynaliteError = Error & { statusCode?: number; body?: Record<string, unknown> };
 
 interface Validation {
   types: Record<string, unknown>;
@@ -56,8 +58,13 @@ interface DynaliteTableDb {
   put(key: string, value: unknown, cb: (err: Error | null) => void): void;
 }
 
+interface DynaliteItemDb {
+  get(key: string, cb: Callback): void;
+}
+
 interface DynaliteStore {
   tableDb: DynaliteTableDb;
+  getItemDb(tableName: string): DynaliteItemDb;
   db: { iterator(options: { gt: string; lt: string }): AsyncIterable<[string, unknown]> };
   getTable(name: string, checkStatus: boolean, cb: Callback): void;
   lifecycleManager: { gracefulClose(): Promise<void> };
@@ -65,6 +72,10 @@ interface DynaliteStore {
 
 interface DynaliteDbModule {
   create(options: Record<string, unknown>): DynaliteStore;
+  validateItem(item: unknown, table: unknown): DynaliteError | undefined;
+  validateKey(key: unknown, table: unknown): DynaliteError | undefined;
+  createKey(item: unknown, table: unknown): string;
+  checkConditional(data: unknown, existingItem: unknown): DynaliteError | null | undefined;
 }
 
 interface ValidationsModule {
@@ -95,9 +106,24 @@ const actions = new Map(
 /** A table's description as dynalite keeps it (the `Table` of DescribeTable). */
 export type TableRecord = Record<string, unknown> & { TableName: string; TableStatus: string };
 
+export type CheckedOperation = 'PutItem' | 'UpdateItem' | 'DeleteItem';
+
+export interface ConditionCheck {
+  passed: boolean;
+  /** The item's key attributes. */
+  key: Record<string, unknown>;
+  /** The item as stored, if any. */
+  item?: Record<string, unknown>;
+}
+
 export interface Dynalite {
   /** Runs one operation as dynalite's HTTP handler would; rejects with a DynamoDbError as DynamoDB answers it. */
   call(operation: DynaliteOperation, input: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /**
+   * Validates `input` as `operation` would and evaluates its condition (ConditionExpression or Expected) against
+   * the item as stored now, writing nothing: what a transaction checks before it writes.
+   */
+  check(operation: CheckedOperation, input: Record<string, unknown>): Promise<ConditionCheck>;
   /** The table's record whatever its status, or undefined. */
   table(name: string): Promise<TableRecord | undefined>;
   /** Every table's record. */
@@ -125,24 +151,58 @@ export function openDynalite(path: string, identity: { region: string; accountId
   store.tableDb.awsRegion = identity.region;
   store.tableDb.awsAccountId = identity.accountId;
 
-  function call(operation: DynaliteOperation, input: Record<string, unknown>) {
+  /** dynalite's request validation; it mutates its input, so it gets its own copy. */
+  function validated(operation: DynaliteOperation, input: Record<string, unknown>) {
     const entry = actions.get(operation);
-    if (entry === undefined) return Promise.reject(new InternalServerError());
+    if (entry === undefined) throw new InternalServerError();
+    const data = validations.checkTypes(structuredClone(input), entry.validation.types);
+    validations.checkValidations(data, entry.validation.types, entry.validation.custom, store);
+    return { data, action: entry.action };
+  }
+
+  function call(operation: DynaliteOperation, input: Record<string, unknown>) {
     return new Promise<Record<string, unknown>>((resolve, reject) => {
       const done = settle(resolve, reject);
       try {
-        // dynalite mutates the input: give it its own copy.
-        const data = validations.checkTypes(structuredClone(input), entry.validation.types);
-        validations.checkValidations(data, entry.validation.types, entry.validation.custom, store);
-        entry.action(store, data, done);
+        const { data, action } = validated(operation, input);
+        action(store, data, done);
       } catch (err) {
-        done(err as Error & { statusCode?: number; body?: Record<string, unknown> });
+        done(err as DynaliteError);
+      }
+    });
+  }
+
+  function check(operation: CheckedOperation, input: Record<string, unknown>) {
+    return new Promise<ConditionCheck>((resolve, reject) => {
+      const fail = settle(() => {}, reject);
+      try {
+        const { data } = validated(operation, input);
+        const tableName = String(data.TableName);
+        // As the item actions ask: a table still CREATING is not found.
+        store.getTable(tableName, true, (err, table) => {
+          if (err) return fail(err);
+          const schema = (table as { KeySchema: Array<{ AttributeName: string }> }).KeySchema;
+          const source = (operation === 'PutItem' ? data.Item : data.Key) as Record<string, unknown>;
+          const invalid =
+            operation === 'PutItem' ? dynaliteDb.validateItem(source, table) : dynaliteDb.validateKey(source, table);
+          if (invalid) return fail(invalid);
+          const key = Object.fromEntries(schema.map((k) => [k.AttributeName, source[k.AttributeName]]));
+          store.getItemDb(tableName).get(dynaliteDb.createKey(source, table), (getErr, existing) => {
+            if (getErr && getErr.name !== 'NotFoundError') return fail(getErr);
+            const item = getErr ? undefined : (existing as Record<string, unknown>);
+            const conditionFailed = dynaliteDb.checkConditional(data, item);
+            resolve({ passed: !conditionFailed, key, ...(item === undefined ? {} : { item }) });
+          });
+        });
+      } catch (err) {
+        fail(err as DynaliteError);
       }
     });
   }
 
   return {
     call,
+    check,
     table(name) {
       return new Promise((resolve, reject) => {
         store.getTable(name, false, (err, table) => {

@@ -15,12 +15,13 @@
  *   clean;
  * - ReturnValuesOnConditionCheckFailure: ALL_OLD on PutItem, UpdateItem and DeleteItem (the error carries the
  *   `Item`, read in the same turn of the write queue as the failed check, so no other write comes between);
+ * - TransactWriteItems and TransactGetItems (./transactions.ts), each alone in the write queue;
  * - a TableName given as the table's ARN, as DynamoDB accepts it;
  * - tables are ACTIVE when CreateTable or UpdateTable answers (dynalite's delays are 0 and this layer waits for
  *   its status change), and a table a kill -9 left CREATING or UPDATING is made ACTIVE when the state is opened.
  * Writes (item and table) go through one queue, one at a time: LevelDB has one writer anyway, and it is what lets
- * the ALL_OLD read and the TTL sweep's conditional deletes be ordered with the API's writes.
- * Operations dynalite does not have and this layer does not add (transactions, PartiQL, backups, global tables,
+ * the ALL_OLD read, transactions and the TTL sweep's conditional deletes be ordered with the API's writes.
+ * Operations dynalite does not have and this layer does not add (PartiQL, backups, global tables,
  * ...) answer UnknownOperationException naming what is missing, never `{}`.
  */
 
@@ -30,6 +31,7 @@ import type { JsonObject, Operation, ServiceFactory } from '../endpoint/service'
 import { DurableStore } from '../store';
 import { type Dynalite, type DynaliteOperation, openDynalite, type TableRecord } from './dynalite';
 import { DynamoDbError, ResourceNotFoundError, UnsupportedOperationError, ValidationError } from './exceptions';
+import { newTransactionMemory, transactGetItems, transactWriteItems } from './transactions';
 import { DEFAULT_TTL_SWEEP, startTtlSweeper, type TtlSweepOptions, type TtlTable } from './ttl';
 
 export const DYNAMODB_TARGET_PREFIX = 'DynamoDB_20120810';
@@ -52,9 +54,7 @@ interface TableSettings {
 
 /** Operations DynamoDB has and Berth's local one does not, with why; each answers UnknownOperationException. */
 const NOT_EMULATED: Record<string, string> = {
-  TransactWriteItems: 'dynalite has no transactions',
-  TransactGetItems: 'dynalite has no transactions',
-  ExecuteTransaction: 'dynalite has no transactions',
+  ExecuteTransaction: 'PartiQL is not emulated',
   ExecuteStatement: 'PartiQL is not emulated',
   BatchExecuteStatement: 'PartiQL is not emulated',
   CreateBackup: 'backups are not emulated',
@@ -455,6 +455,7 @@ export function dynamoDbService(options: DynamoDbServiceOptions = {}): ServiceFa
       return tables;
     }
 
+    const transactions = newTransactionMemory();
     const sweeper = startTtlSweeper(
       dynalite,
       ttlTables,
@@ -475,6 +476,8 @@ export function dynamoDbService(options: DynamoDbServiceOptions = {}): ServiceFa
       UpdateItem: conditionalWrite('UpdateItem'),
       DeleteItem: conditionalWrite('DeleteItem'),
       BatchWriteItem: write('BatchWriteItem'),
+      TransactWriteItems: (input) => serial(() => transactWriteItems(dynalite, transactions, input)),
+      TransactGetItems: (input) => serial(() => transactGetItems(dynalite, input)),
       TagResource: write('TagResource'),
       UntagResource: write('UntagResource'),
       CreateTable: createTable,

@@ -12,10 +12,11 @@ import {
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
   DynamoDBClient,
+  ExecuteStatementCommand,
   ListTablesCommand,
   ListTagsOfResourceCommand,
   ResourceNotFoundException,
-  TransactWriteItemsCommand,
+  TransactionCanceledException,
   UpdateContinuousBackupsCommand,
   UpdateTableCommand,
   UpdateTimeToLiveCommand,
@@ -27,6 +28,8 @@ import {
   QueryCommand,
   type QueryCommandOutput,
   ScanCommand,
+  TransactGetCommand,
+  TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { dynamoDbService } from '../../local/dynamodb/service';
@@ -254,15 +257,112 @@ describe('with the SDK', () => {
     expect(pages).toBe(3);
   });
 
-  it('answers an operation it does not emulate with UnknownOperationException naming it', async () => {
-    const transaction = dynamo.send(
-      new TransactWriteItemsCommand({
-        TransactItems: [{ Put: { TableName: 'conditional', Item: { runId: { S: 'x' } } } }],
+  it('writes a transaction all or nothing, with the reasons of a cancellation', async () => {
+    await dynamo.send(new CreateTableCommand(runsTable('transactions')));
+    await doc.send(new PutCommand({ TableName: 'transactions', Item: { runId: 'slots', used: 1, limit: 2 } }));
+    const takeSlot = (runId: string, token?: string) =>
+      doc.send(
+        new TransactWriteCommand({
+          ...(token ? { ClientRequestToken: token } : {}),
+          TransactItems: [
+            {
+              Put: {
+                TableName: 'transactions',
+                Item: { runId, status: 'QUEUED' },
+                ConditionExpression: 'attribute_not_exists(runId)',
+              },
+            },
+            {
+              Update: {
+                TableName: 'transactions',
+                Key: { runId: 'slots' },
+                UpdateExpression: 'ADD used :one',
+                ConditionExpression: 'used < #limit',
+                ExpressionAttributeNames: { '#limit': 'limit' },
+                ExpressionAttributeValues: { ':one': 1 },
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+              },
+            },
+          ],
+        }),
+      );
+    await takeSlot('r1', 'token-r1');
+    // The same token again: answered, not applied twice.
+    await takeSlot('r1', 'token-r1');
+    const slots = async () =>
+      (await doc.send(new GetCommand({ TableName: 'transactions', Key: { runId: 'slots' } }))).Item;
+    expect(await slots()).toMatchObject({ used: 2 });
+
+    const full = takeSlot('r2');
+    await expect(full).rejects.toBeInstanceOf(TransactionCanceledException);
+    await expect(full).rejects.toMatchObject({
+      message:
+        'Transaction cancelled, please refer cancellation reasons for specific reasons [None, ConditionalCheckFailed]',
+      CancellationReasons: [
+        { Code: 'None' },
+        {
+          Code: 'ConditionalCheckFailed',
+          Message: 'The conditional request failed',
+          Item: { runId: { S: 'slots' }, used: { N: '2' }, limit: { N: '2' } },
+        },
+      ],
+    });
+    // Nothing of a cancelled transaction is written.
+    expect((await doc.send(new GetCommand({ TableName: 'transactions', Key: { runId: 'r2' } }))).Item).toBeUndefined();
+
+    // A write that fails after the checks passed is undone, with the ones before it.
+    await doc.send(new PutCommand({ TableName: 'transactions', Item: { runId: 'text', n: 'not a number' } }));
+    const wrongType = doc.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: { TableName: 'transactions', Item: { runId: 'r3' } } },
+          {
+            Update: {
+              TableName: 'transactions',
+              Key: { runId: 'text' },
+              UpdateExpression: 'SET n = n + :one',
+              ExpressionAttributeValues: { ':one': 1 },
+            },
+          },
+        ],
       }),
     );
-    await expect(transaction).rejects.toMatchObject({
+    await expect(wrongType).rejects.toMatchObject({
+      name: 'TransactionCanceledException',
+      CancellationReasons: [{ Code: 'None' }, { Code: 'ValidationError', Message: expect.stringContaining('operand') }],
+    });
+    expect((await doc.send(new GetCommand({ TableName: 'transactions', Key: { runId: 'r3' } }))).Item).toBeUndefined();
+
+    const twice = doc.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: { TableName: 'transactions', Item: { runId: 'r4' } } },
+          { Delete: { TableName: 'transactions', Key: { runId: 'r4' } } },
+        ],
+      }),
+    );
+    await expect(twice).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: 'Transaction request cannot include multiple operations on one item',
+    });
+
+    const got = await doc.send(
+      new TransactGetCommand({
+        TransactItems: [
+          { Get: { TableName: 'transactions', Key: { runId: 'r1' } } },
+          { Get: { TableName: 'transactions', Key: { runId: 'nobody' } } },
+          { Get: { TableName: 'transactions', Key: { runId: 'slots' }, ProjectionExpression: 'used' } },
+        ],
+      }),
+    );
+    expect(got.Responses).toEqual([{ Item: { runId: 'r1', status: 'QUEUED' } }, {}, { Item: { used: 2 } }]);
+  });
+
+  it('answers an operation it does not emulate with UnknownOperationException naming it', async () => {
+    const partiql = dynamo.send(new ExecuteStatementCommand({ Statement: 'SELECT * FROM "conditional"' }));
+    await expect(partiql).rejects.toMatchObject({
       name: 'UnknownOperationException',
-      message: "Berth's local DynamoDB does not implement TransactWriteItems: dynalite has no transactions.",
+      message: "Berth's local DynamoDB does not implement ExecuteStatement: PartiQL is not emulated.",
       $metadata: { httpStatusCode: 400 },
     });
     const gsiCreate = dynamo.send(
@@ -609,15 +709,15 @@ describe('with the AWS CLI', () => {
     expect(missing.stderr).toContain(
       'An error occurred (ResourceNotFoundException) when calling the DescribeTable operation: Requested resource not found: Table: nosuch not found',
     );
-    const transact = await awsCli(
+    const partiql = await awsCli(
       'dynamodb',
       endpoint.url,
-      'transact-get-items',
-      '--transact-items',
-      '[{"Get":{"TableName":"clitable","Key":{"id":{"S":"a"}}}}]',
+      'execute-statement',
+      '--statement',
+      'SELECT * FROM clitable',
     );
-    expect(transact.stderr).toContain('(UnknownOperationException)');
-    expect(transact.stderr).toContain('does not implement TransactGetItems');
+    expect(partiql.stderr).toContain('(UnknownOperationException)');
+    expect(partiql.stderr).toContain('does not implement ExecuteStatement');
     await awsCliJson('dynamodb', endpoint.url, 'delete-table', '--table-name', 'clitable');
     expect((await awsCliJson('dynamodb', endpoint.url, 'list-tables')).TableNames).toEqual([]);
   });
