@@ -76,6 +76,7 @@ interface DynaliteDbModule {
   validateKey(key: unknown, table: unknown): DynaliteError | undefined;
   createKey(item: unknown, table: unknown): string;
   checkConditional(data: unknown, existingItem: unknown): DynaliteError | null | undefined;
+  updateIndexes(store: DynaliteStore, table: unknown, existingItem: unknown, item: unknown, cb: Callback): void;
 }
 
 interface ValidationsModule {
@@ -106,6 +107,18 @@ const actions = new Map(
 /** A table's description as dynalite keeps it (the `Table` of DescribeTable). */
 export type TableRecord = Record<string, unknown> & { TableName: string; TableStatus: string };
 
+export interface AttributeDefinition {
+  AttributeName: string;
+  AttributeType: string;
+}
+
+export interface GlobalIndexDefinition {
+  IndexName: string;
+  KeySchema: Array<{ AttributeName: string; KeyType: string }>;
+  Projection: { ProjectionType?: string; NonKeyAttributes?: string[] };
+  ProvisionedThroughput?: { ReadCapacityUnits: number; WriteCapacityUnits: number };
+}
+
 export type CheckedOperation = 'PutItem' | 'UpdateItem' | 'DeleteItem';
 
 export interface ConditionCheck {
@@ -124,6 +137,16 @@ export interface Dynalite {
    * the item as stored now, writing nothing: what a transaction checks before it writes.
    */
   check(operation: CheckedOperation, input: Record<string, unknown>): Promise<ConditionCheck>;
+  /**
+   * Adds a global secondary index to an ACTIVE table, as DynamoDB's backfill does: every item whose index key
+   * attributes are all present with the defined types is indexed; items where one has another type are skipped
+   * and counted (DynamoDB reports them as index key violations). Run it with no other write in flight.
+   */
+  addGlobalIndex(
+    tableName: string,
+    index: GlobalIndexDefinition,
+    attributeDefinitions: AttributeDefinition[],
+  ): Promise<{ indexed: number; violations: number }>;
   /** The table's record whatever its status, or undefined. */
   table(name: string): Promise<TableRecord | undefined>;
   /** Every table's record. */
@@ -200,19 +223,82 @@ export function openDynalite(path: string, identity: { region: string; accountId
     });
   }
 
+  async function addGlobalIndex(
+    tableName: string,
+    definition: GlobalIndexDefinition,
+    attributeDefinitions: AttributeDefinition[],
+  ) {
+    const table = await tableRecord(tableName);
+    if (table === undefined) throw new InternalServerError();
+    const index = {
+      ...definition,
+      IndexArn: `arn:aws:dynamodb:${identity.region}:${identity.accountId}:table/${tableName}/index/${definition.IndexName}`,
+      IndexSizeBytes: 0,
+      ItemCount: 0,
+      IndexStatus: 'ACTIVE',
+      ProvisionedThroughput: {
+        ReadCapacityUnits: definition.ProvisionedThroughput?.ReadCapacityUnits ?? 0,
+        WriteCapacityUnits: definition.ProvisionedThroughput?.WriteCapacityUnits ?? 0,
+        NumberOfDecreasesToday: 0,
+      },
+    };
+    // The table as dynalite's index writer sees it: only the new index, so only its entries are written.
+    const backfill = { ...table, AttributeDefinitions: attributeDefinitions, GlobalSecondaryIndexes: [index] };
+    delete (backfill as Record<string, unknown>).LocalSecondaryIndexes;
+    const types = new Map(attributeDefinitions.map((d) => [d.AttributeName, d.AttributeType]));
+    const keyNames = definition.KeySchema.map((k) => k.AttributeName);
+    let indexed = 0;
+    let violations = 0;
+    let startKey: unknown;
+    do {
+      const page = await call('Scan', {
+        TableName: tableName,
+        ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+      });
+      for (const item of (page.Items ?? []) as Array<Record<string, Record<string, unknown>>>) {
+        if (!keyNames.every((name) => item[name] !== undefined)) continue;
+        if (!keyNames.every((name) => item[name]![types.get(name)!] !== undefined)) {
+          violations++;
+          continue;
+        }
+        await new Promise<void>((resolve, reject) =>
+          dynaliteDb.updateIndexes(store, backfill, null, item, (err) => (err ? reject(err) : resolve())),
+        );
+        indexed++;
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    const indexes = (table.GlobalSecondaryIndexes ?? []) as unknown[];
+    await putTable({
+      ...table,
+      AttributeDefinitions: attributeDefinitions,
+      GlobalSecondaryIndexes: [...indexes, index],
+    });
+    return { indexed, violations };
+  }
+
+  function tableRecord(name: string) {
+    return new Promise<TableRecord | undefined>((resolve, reject) => {
+      store.getTable(name, false, (err, table) => {
+        if (err === null) resolve(table as TableRecord);
+        else if (err.body?.__type === 'com.amazonaws.dynamodb.v20120810#ResourceNotFoundException') {
+          resolve(undefined);
+        } else reject(err);
+      });
+    });
+  }
+
+  function putTable(record: TableRecord) {
+    return new Promise<void>((resolve, reject) => {
+      store.tableDb.put(record.TableName, record, (err) => (err ? reject(err) : resolve()));
+    });
+  }
+
   return {
     call,
     check,
-    table(name) {
-      return new Promise((resolve, reject) => {
-        store.getTable(name, false, (err, table) => {
-          if (err === null) resolve(table as TableRecord);
-          else if (err.body?.__type === 'com.amazonaws.dynamodb.v20120810#ResourceNotFoundException') {
-            resolve(undefined);
-          } else reject(err);
-        });
-      });
-    },
+    addGlobalIndex,
+    table: tableRecord,
     async tables() {
       const records: TableRecord[] = [];
       // dynalite keeps table records under the `table~` prefix of its one LevelDB.
@@ -221,11 +307,7 @@ export function openDynalite(path: string, identity: { region: string; accountId
       }
       return records;
     },
-    putTable(record) {
-      return new Promise((resolve, reject) => {
-        store.tableDb.put(record.TableName, record, (err) => (err ? reject(err) : resolve()));
-      });
-    },
+    putTable,
     close: () => store.lifecycleManager.gracefulClose(),
   };
 }

@@ -13,6 +13,8 @@
  *   (UpdateContinuousBackups, DescribeContinuousBackups: recorded and described; nothing can be restored);
  *   these live in `<stateDir>/dynamodb-settings.jsonl`, tied to the table's TableId so a re-created table starts
  *   clean;
+ * - a global secondary index added to an existing table (UpdateTable Create, ./indexes.ts), backfilled from its
+ *   items before UpdateTable answers; deleting one stays refused;
  * - ReturnValuesOnConditionCheckFailure: ALL_OLD on PutItem, UpdateItem and DeleteItem (the error carries the
  *   `Item`, read in the same turn of the write queue as the failed check, so no other write comes between);
  * - TransactWriteItems and TransactGetItems (./transactions.ts), each alone in the write queue;
@@ -31,6 +33,7 @@ import type { JsonObject, Operation, ServiceFactory } from '../endpoint/service'
 import { DurableStore } from '../store';
 import { type Dynalite, type DynaliteOperation, openDynalite, type TableRecord } from './dynalite';
 import { DynamoDbError, ResourceNotFoundError, UnsupportedOperationError, ValidationError } from './exceptions';
+import { planIndexCreate } from './indexes';
 import { newTransactionMemory, transactGetItems, transactWriteItems } from './transactions';
 import { DEFAULT_TTL_SWEEP, startTtlSweeper, type TtlSweepOptions, type TtlTable } from './ttl';
 
@@ -286,15 +289,36 @@ export function dynamoDbService(options: DynamoDbServiceOptions = {}): ServiceFa
       const indexUpdates = (
         Array.isArray(input.GlobalSecondaryIndexUpdates) ? input.GlobalSecondaryIndexUpdates : []
       ) as JsonObject[];
-      const structural = indexUpdates.find((u) => u.Create != null || u.Delete != null);
-      if (structural !== undefined) {
+      if (indexUpdates.some((u) => u.Delete != null)) {
         throw new UnsupportedOperationError(
-          `Berth's local DynamoDB cannot ${structural.Create != null ? 'create' : 'delete'} a global secondary index on an existing table (dynalite ignores UpdateTable GlobalSecondaryIndexUpdates Create and Delete): delete the local table (or the state directory) and let it be created again with its indexes.`,
+          "Berth's local DynamoDB cannot delete a global secondary index (dynalite ignores UpdateTable GlobalSecondaryIndexUpdates Delete): delete the local table (or the state directory) and let it be created again with its indexes.",
         );
+      }
+      const create = indexUpdates.find((u) => u.Create != null)?.Create as JsonObject | undefined;
+      if (create !== undefined) {
+        if (indexUpdates.length > 1) {
+          throw new ValidationError(
+            'One or more parameter values were invalid: only one global secondary index can be created per UpdateTable call',
+          );
+        }
+        const others = Object.keys(input).filter(
+          (m) => !['TableName', 'AttributeDefinitions', 'GlobalSecondaryIndexUpdates'].includes(m),
+        );
+        if (others.length > 0) {
+          throw new ValidationError(
+            `One or more parameter values were invalid: create an index in an UpdateTable call of its own, without ${others.join(', ')}`,
+          );
+        }
       }
       const changesCapacity = Object.keys(input).some((member) => member !== 'TableName');
       return serial(async () => {
-        if (changesCapacity || (deletionProtection === undefined && streamSettings === undefined)) {
+        if (create !== undefined) {
+          const { index, definitions } = planIndexCreate(await existing(name), create, input.AttributeDefinitions);
+          const { indexed, violations } = await dynalite.addGlobalIndex(name, index, definitions);
+          log(
+            `DynamoDB: index ${index.IndexName} added to ${name}, ${indexed} item(s) indexed${violations > 0 ? `, ${violations} skipped (an index key attribute of another type)` : ''}`,
+          );
+        } else if (changesCapacity || (deletionProtection === undefined && streamSettings === undefined)) {
           await dynalite.call('UpdateTable', input);
           await untilSettled(name, (table) => table?.TableStatus === 'ACTIVE');
         }

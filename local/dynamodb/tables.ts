@@ -11,11 +11,15 @@
  * (resources of other types are skipped). For each AWS::DynamoDB::Table it:
  * - creates the table when it is missing (CreateTable with its keys, indexes, billing mode, stream setting,
  *   deletion protection and tags), then enables TTL and point-in-time recovery as specified;
- * - for a table that exists, brings TTL, point-in-time recovery and deletion protection to the specification
- *   (none of which touches data), and compares key schema, key attribute types and global secondary indexes; any
- *   difference there is thrown as a LocalTableMismatchError naming every difference and how to start over.
- *   It never deletes a table or an item: the local endpoint cannot add an index to a table that holds data
- *   (dynalite ignores UpdateTable's GlobalSecondaryIndexUpdates Create), so a changed shape is the user's call.
+ * - for a table that exists, adds the global secondary indexes it lacks (UpdateTable Create; the endpoint
+ *   backfills them from the items), brings TTL, point-in-time recovery and deletion protection to the
+ *   specification (none of which touches items), and compares key schema, key attribute types and indexes; what
+ *   cannot be changed in place (another key schema, an index with other keys or projection, an index the
+ *   definition no longer has) is thrown, after every table was handled, as a LocalTableMismatchError naming
+ *   each difference and how to start over. It never deletes a table, an index or an item: that is the user's call.
+ *
+ * It resolves with one EnsuredTable per table: `{ logicalId, tableName, action: 'created' | 'updated' |
+ * 'unchanged', changes, notEmulated }`, for the caller to log.
  *
  * `tablePlan(logicalId, properties, context)` is the pure part: Properties -> the API calls. It resolves the
  * intrinsics whose value is known locally (Ref to a pseudo parameter or a given parameter, Fn::Sub, Fn::Join,
@@ -32,6 +36,7 @@ import {
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
   DynamoDBClient,
+  DynamoDBServiceException,
   ResourceNotFoundException,
   type TableDescription,
   UpdateContinuousBackupsCommand,
@@ -468,9 +473,7 @@ export function shapeDifferences(plan: TablePlan, table: TableDescription): stri
   for (const [name, wanted] of wantedIndexes) {
     const actual = actualIndexes.get(name);
     if (actual === undefined) {
-      differences.push(
-        `global secondary index ${name} is missing (the local endpoint cannot add one to an existing table)`,
-      );
+      differences.push(`global secondary index ${name} is missing`);
       continue;
     }
     if (keys(wanted.KeySchema) !== keys(actual.KeySchema)) {
@@ -534,9 +537,12 @@ export async function ensureLocalTables(
         ensured.push({ ...summary(plan), action: 'created', changes: [] });
         continue;
       }
-      for (const difference of shapeDifferences(plan, table))
+      const { added: changes, refused } = await addMissingIndexes(client, plan, table);
+      const current = changes.length > 0 ? ((await describe(client, plan.tableName)) ?? table) : table;
+      for (const difference of [...shapeDifferences(plan, current), ...refused]) {
         mismatches.push({ tableName: plan.tableName, difference });
-      const changes = await settleSettings(client, plan, table);
+      }
+      changes.push(...(await settleSettings(client, plan, current)));
       ensured.push({ ...summary(plan), action: changes.length > 0 ? 'updated' : 'unchanged', changes });
     }
   } finally {
@@ -557,6 +563,43 @@ async function describe(client: DynamoDBClient, tableName: string): Promise<Tabl
     if (err instanceof ResourceNotFoundException) return undefined;
     throw err;
   }
+}
+
+/**
+ * Adds the plan's global secondary indexes the table lacks, one UpdateTable each (the local endpoint backfills
+ * them from the items), when the table's own keys are the plan's; a refusal becomes a difference, not a failure.
+ */
+async function addMissingIndexes(
+  client: DynamoDBClient,
+  plan: TablePlan,
+  table: TableDescription,
+): Promise<{ added: string[]; refused: string[] }> {
+  const keys = (schema: Array<{ AttributeName?: string; KeyType?: string }> | undefined) =>
+    (schema ?? []).map((k) => `${k.AttributeName} ${k.KeyType}`).join(', ');
+  const added: string[] = [];
+  const refused: string[] = [];
+  if (keys(plan.createTable.KeySchema) !== keys(table.KeySchema)) return { added, refused };
+  const present = new Set((table.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
+  for (const index of plan.createTable.GlobalSecondaryIndexes ?? []) {
+    if (present.has(index.IndexName)) continue;
+    const keyNames = new Set((index.KeySchema ?? []).map((k) => k.AttributeName));
+    try {
+      await client.send(
+        new UpdateTableCommand({
+          TableName: plan.tableName,
+          AttributeDefinitions: (plan.createTable.AttributeDefinitions ?? []).filter((d) =>
+            keyNames.has(d.AttributeName),
+          ),
+          GlobalSecondaryIndexUpdates: [{ Create: index }],
+        }),
+      );
+      added.push(`global secondary index ${index.IndexName} added`);
+    } catch (err) {
+      if (!(err instanceof DynamoDBServiceException) || err.name !== 'ValidationException') throw err;
+      refused.push(`global secondary index ${index.IndexName} cannot be added: ${err.message}`);
+    }
+  }
+  return { added, refused };
 }
 
 /** Brings TTL, point-in-time recovery and deletion protection to the plan; none of these touches items. */

@@ -10,7 +10,7 @@ import {
   DescribeTimeToLiveCommand,
   DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import {
   type CloudFormationResource,
   ensureLocalTables,
@@ -130,13 +130,54 @@ it('brings TTL, point-in-time recovery and deletion protection to a changed defi
   });
 });
 
-it('reports a changed key schema or index set as a LocalTableMismatchError, deleting nothing', async () => {
+it('adds an index the definition gained, backfilled, and reports what cannot change in place, deleting nothing', async () => {
   const target = { endpointUrl: endpoint.url, region: REGION, intrinsics: { parameters: { Stage: 'shape' } } };
   await ensureLocalTables(target, { RunsTable: runsTable() });
   const doc = DynamoDBDocumentClient.from(dynamo);
-  await doc.send(new PutCommand({ TableName: 'berth-shape-runs', Item: { runId: 'r1' } }));
+  await doc.send(
+    new PutCommand({
+      TableName: 'berth-shape-runs',
+      Item: { runId: 'r1', status: 'PENDING', family: 'web', createdAt: '1' },
+    }),
+  );
+  const byFamily: Record<string, unknown> = {
+    IndexName: 'byFamily',
+    KeySchema: [
+      { AttributeName: 'family', KeyType: 'HASH' },
+      { AttributeName: 'createdAt', KeyType: 'RANGE' },
+    ],
+    Projection: { ProjectionType: 'ALL' },
+  };
+  const withFamily = (indexes: unknown[]) =>
+    runsTable({
+      AttributeDefinitions: [
+        { AttributeName: 'runId', AttributeType: 'S' },
+        { AttributeName: 'status', AttributeType: 'S' },
+        { AttributeName: 'family', AttributeType: 'S' },
+        { AttributeName: 'createdAt', AttributeType: 'S' },
+      ],
+      GlobalSecondaryIndexes: indexes,
+    });
+  const byStatus = (runsTable().Properties as { GlobalSecondaryIndexes: unknown[] }).GlobalSecondaryIndexes[0];
 
-  const changed = runsTable({
+  const grown = await ensureLocalTables(target, { RunsTable: withFamily([byStatus, byFamily]) });
+  expect(grown[0]).toMatchObject({ action: 'updated', changes: ['global secondary index byFamily added'] });
+  const found = await doc.send(
+    new QueryCommand({
+      TableName: 'berth-shape-runs',
+      IndexName: 'byFamily',
+      KeyConditionExpression: '#f = :f',
+      ExpressionAttributeNames: { '#f': 'family' },
+      ExpressionAttributeValues: { ':f': 'web' },
+    }),
+  );
+  expect(found.Items?.map((i) => i.runId)).toEqual(['r1']);
+  expect((await ensureLocalTables(target, { RunsTable: withFamily([byStatus, byFamily]) }))[0]?.action).toBe(
+    'unchanged',
+  );
+
+  // Dropping byStatus and re-keying byFamily cannot be done in place: reported, nothing deleted.
+  const rekeyed = runsTable({
     AttributeDefinitions: [
       { AttributeName: 'runId', AttributeType: 'S' },
       { AttributeName: 'family', AttributeType: 'S' },
@@ -144,31 +185,32 @@ it('reports a changed key schema or index set as a LocalTableMismatchError, dele
     ],
     GlobalSecondaryIndexes: [
       {
-        IndexName: 'byFamily',
+        ...byFamily,
         KeySchema: [
-          { AttributeName: 'family', KeyType: 'HASH' },
-          { AttributeName: 'createdAt', KeyType: 'RANGE' },
+          { AttributeName: 'createdAt', KeyType: 'HASH' },
+          { AttributeName: 'family', KeyType: 'RANGE' },
         ],
-        Projection: { ProjectionType: 'ALL' },
       },
     ],
   });
-  const attempt = ensureLocalTables(target, { RunsTable: changed });
+  const attempt = ensureLocalTables(target, { RunsTable: rekeyed });
   await expect(attempt).rejects.toBeInstanceOf(LocalTableMismatchError);
   await expect(attempt).rejects.toMatchObject({
     differences: [
       {
         tableName: 'berth-shape-runs',
         difference:
-          'global secondary index byFamily is missing (the local endpoint cannot add one to an existing table)',
+          'global secondary index byFamily has key schema (family HASH, createdAt RANGE), the definition says (createdAt HASH, family RANGE)',
       },
       { tableName: 'berth-shape-runs', difference: 'global secondary index byStatus is not in the definition' },
     ],
     message: expect.stringContaining('The local stack never deletes data.'),
   });
-  expect((await doc.send(new GetCommand({ TableName: 'berth-shape-runs', Key: { runId: 'r1' } }))).Item).toEqual({
+  expect((await doc.send(new GetCommand({ TableName: 'berth-shape-runs', Key: { runId: 'r1' } }))).Item).toMatchObject({
     runId: 'r1',
   });
+  const table = (await dynamo.send(new DescribeTableCommand({ TableName: 'berth-shape-runs' }))).Table;
+  expect(table?.GlobalSecondaryIndexes?.map((i) => i.IndexName)).toEqual(['byStatus', 'byFamily']);
 });
 
 it('refuses a definition it cannot resolve before calling the endpoint', async () => {

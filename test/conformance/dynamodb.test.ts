@@ -365,24 +365,91 @@ describe('with the SDK', () => {
       message: "Berth's local DynamoDB does not implement ExecuteStatement: PartiQL is not emulated.",
       $metadata: { httpStatusCode: 400 },
     });
-    const gsiCreate = dynamo.send(
+  });
+
+  it('adds a global secondary index to a table holding items, backfilled before UpdateTable answers', async () => {
+    await dynamo.send(new CreateTableCommand(runsTable('backfill')));
+    const items = [
+      { runId: 'a', family: 'web', createdAt: '1' },
+      { runId: 'b', family: 'web', createdAt: '2' },
+      { runId: 'c', family: 'batch', createdAt: '3' },
+      { runId: 'd', family: 7, createdAt: '4' },
+      { runId: 'e', createdAt: '5' },
+    ];
+    for (const Item of items) await doc.send(new PutCommand({ TableName: 'backfill', Item }));
+    const added = await dynamo.send(
       new UpdateTableCommand({
-        TableName: 'conditional',
+        TableName: 'backfill',
         AttributeDefinitions: [{ AttributeName: 'family', AttributeType: 'S' }],
         GlobalSecondaryIndexUpdates: [
           {
             Create: {
               IndexName: 'byFamily',
-              KeySchema: [{ AttributeName: 'family', KeyType: 'HASH' }],
-              Projection: { ProjectionType: 'ALL' },
+              KeySchema: [
+                { AttributeName: 'family', KeyType: 'HASH' },
+                { AttributeName: 'createdAt', KeyType: 'RANGE' },
+              ],
+              Projection: { ProjectionType: 'KEYS_ONLY' },
             },
           },
         ],
       }),
     );
-    await expect(gsiCreate).rejects.toMatchObject({
+    expect(added.TableDescription?.GlobalSecondaryIndexes?.map((i) => [i.IndexName, i.IndexStatus])).toEqual([
+      ['byStatus', 'ACTIVE'],
+      ['byFamily', 'ACTIVE'],
+    ]);
+    const byFamily = (family: string) =>
+      doc.send(
+        new QueryCommand({
+          TableName: 'backfill',
+          IndexName: 'byFamily',
+          KeyConditionExpression: '#f = :f',
+          ExpressionAttributeNames: { '#f': 'family' },
+          ExpressionAttributeValues: { ':f': family },
+          ScanIndexForward: false,
+        }),
+      );
+    expect((await byFamily('web')).Items).toEqual([
+      { runId: 'b', family: 'web', createdAt: '2' },
+      { runId: 'a', family: 'web', createdAt: '1' },
+    ]);
+    // Written after: indexed as any write, and the new key's type is now enforced.
+    await doc.send(new PutCommand({ TableName: 'backfill', Item: { runId: 'f', family: 'batch', createdAt: '6' } }));
+    expect((await byFamily('batch')).Items?.map((i) => i.runId)).toEqual(['f', 'c']);
+    await expect(
+      doc.send(new PutCommand({ TableName: 'backfill', Item: { runId: 'g', family: 8, createdAt: '7' } })),
+    ).rejects.toMatchObject({ name: 'ValidationException' });
+
+    const createIndex = (IndexName: string) =>
+      dynamo.send(
+        new UpdateTableCommand({
+          TableName: 'backfill',
+          GlobalSecondaryIndexUpdates: [
+            {
+              Create: {
+                IndexName,
+                KeySchema: [{ AttributeName: 'family', KeyType: 'HASH' }],
+                Projection: { ProjectionType: 'ALL' },
+              },
+            },
+          ],
+        }),
+      );
+    await expect(createIndex('byFamily')).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: 'One or more parameter values were invalid: Index with name byFamily already exists on table backfill',
+    });
+    await expect(
+      dynamo.send(
+        new UpdateTableCommand({
+          TableName: 'backfill',
+          GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: 'byFamily' } }],
+        }),
+      ),
+    ).rejects.toMatchObject({
       name: 'UnknownOperationException',
-      message: expect.stringContaining('cannot create a global secondary index on an existing table'),
+      message: expect.stringContaining('cannot delete a global secondary index'),
     });
   });
 
