@@ -56,7 +56,7 @@ export function planIndexCreate(
   const throughput = create.ProvisionedThroughput as GlobalIndexDefinition['ProvisionedThroughput'];
   if (billing === 'PAY_PER_REQUEST' && throughput != null) {
     throw invalid(
-      'ProvisionedThroughput should not be specified for index: ' + `${name} when BillingMode is PAY_PER_REQUEST`,
+      `ProvisionedThroughput should not be specified for index: ${name} when BillingMode is PAY_PER_REQUEST`,
     );
   }
   if (billing === 'PROVISIONED' && throughput == null) {

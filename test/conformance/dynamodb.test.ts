@@ -2,6 +2,7 @@
  * The local endpoint's DynamoDB, driven as a user's code and shell would drive DynamoDB: the SDK v3 (client-dynamodb
  * and lib-dynamodb's document client) and `aws dynamodb ... --endpoint-url`.
  */
+import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import {
   ConditionalCheckFailedException,
@@ -32,6 +33,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { openDynalite } from '../../local/dynamodb/dynalite';
 import { dynamoDbService } from '../../local/dynamodb/service';
 import { awsCli, awsCliJson } from './aws-cli';
 import { ACCOUNT_ID, REGION, startEndpointProcess, startLocalEndpoint, tempStateDir } from './endpoint';
@@ -656,6 +658,36 @@ describe('persistence', () => {
     } finally {
       dynamo.destroy();
       await second.close();
+    }
+  });
+
+  it('finishes a table a kill left CREATING, as DynamoDB would have', async () => {
+    const stateDir = tempStateDir();
+    // The state a kill -9 between dynalite's two writes of CreateTable leaves behind.
+    const engine = openDynalite(path.join(stateDir, 'dynamodb'), { region: REGION, accountId: ACCOUNT_ID });
+    await engine.call('CreateTable', runsTable('interrupted') as unknown as Record<string, unknown>);
+    await eventually(async () => (await engine.table('interrupted'))?.TableStatus === 'ACTIVE');
+    const record = (await engine.table('interrupted'))!;
+    const indexes = record.GlobalSecondaryIndexes as Array<Record<string, unknown>>;
+    await engine.putTable({
+      ...record,
+      TableStatus: 'CREATING',
+      GlobalSecondaryIndexes: indexes.map((i) => ({ ...i, IndexStatus: 'CREATING' })),
+    });
+    await engine.close();
+
+    const endpoint = await startLocalEndpoint(stateDir);
+    const dynamo = dynamoClient(endpoint.url);
+    try {
+      const table = (await dynamo.send(new DescribeTableCommand({ TableName: 'interrupted' }))).Table;
+      expect(table?.TableStatus).toBe('ACTIVE');
+      expect(table?.GlobalSecondaryIndexes?.[0]?.IndexStatus).toBe('ACTIVE');
+      await DynamoDBDocumentClient.from(dynamo).send(
+        new PutCommand({ TableName: 'interrupted', Item: { runId: 'r1' } }),
+      );
+    } finally {
+      dynamo.destroy();
+      await endpoint.close();
     }
   });
 
