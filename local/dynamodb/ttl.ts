@@ -7,8 +7,9 @@
  * sweep interval), so expired items still show in reads until it runs; a deletion is conditional on the item
  * still being expired, so a writer that pushed the expiry forward in the meantime wins.
  * Deliberate deviations: the status goes to ENABLED (or DISABLED) at once rather than through ENABLING over up to
- * an hour, and a second change within the hour is not refused. A pass is bounded (at most `maxDeletesPerPass`
- * deletions and as many scanned pages); a table with more to expire is continued where the last pass stopped.
+ * an hour, and a second change within the hour is not refused. A pass (every minute by default) is bounded: at
+ * most `maxDeletesPerPass` deletions over all tables and 20 scanned pages of 100 items per table; the next pass
+ * goes on where the last one stopped.
  */
 import type { Dynalite } from './dynalite';
 import { DynamoDbError } from './exceptions';
@@ -22,9 +23,11 @@ export interface TtlSweepOptions {
   now: () => number;
 }
 
-export const DEFAULT_TTL_SWEEP: TtlSweepOptions = { intervalMs: 30_000, maxDeletesPerPass: 1_000, now: Date.now };
+export const DEFAULT_TTL_SWEEP: TtlSweepOptions = { intervalMs: 60_000, maxDeletesPerPass: 1_000, now: Date.now };
 
 const SCAN_PAGE = 100;
+/** Scanned pages per table per pass: a large table is read a slice a pass, not all at once every interval. */
+const MAX_PAGES_PER_TABLE = 20;
 
 export interface TtlTable {
   tableName: string;
@@ -60,7 +63,7 @@ export function startTtlSweeper(
     let deleted = 0;
     let startKey = cursors.get(table.tableName);
     cursors.delete(table.tableName);
-    for (let pages = 0; pages < budget && deleted < budget && !closed; pages++) {
+    for (let pages = 0; pages < MAX_PAGES_PER_TABLE && deleted < budget && !closed; pages++) {
       const page = await dynalite.call('Scan', {
         TableName: table.tableName,
         Limit: SCAN_PAGE,
