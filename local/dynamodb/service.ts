@@ -29,7 +29,7 @@
 
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
-import type { JsonObject, Operation, ServiceFactory } from '../endpoint/service';
+import type { AwsJsonService, JsonObject, Operation, ServiceFactory } from '../endpoint/service';
 import { DurableStore } from '../store';
 import { type Dynalite, type DynaliteOperation, openDynalite, type TableRecord } from './dynalite';
 import { DynamoDbError, ResourceNotFoundError, UnsupportedOperationError, ValidationError } from './exceptions';
@@ -147,15 +147,20 @@ export function dynamoDbService(options: DynamoDbServiceOptions = {}): ServiceFa
   const log = options.log ?? ((line: string) => process.stdout.write(`[berth] ${line}\n`));
   return async ({ stateDir, region, accountId }) => {
     const settingsStore = await DurableStore.open<TableSettings>(stateDir, 'dynamodb-settings');
-    let dynalite: Dynalite;
+    let dynalite: Dynalite | undefined;
     try {
       dynalite = openDynalite(path.join(stateDir, 'dynamodb'), { region, accountId });
+      // LevelDB opens on first use: a state directory locked by another process fails here.
       await finishInterruptedChanges(dynalite);
     } catch (err) {
+      await dynalite?.close().catch(() => {});
       await settingsStore.close();
       throw err;
     }
+    return serve(dynalite, settingsStore);
+  };
 
+  function serve(dynalite: Dynalite, settingsStore: DurableStore<TableSettings>): AwsJsonService {
     let queue: Promise<unknown> = Promise.resolve();
     /** Runs `fn` after every write queued before it, alone. */
     function serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -533,7 +538,7 @@ export function dynamoDbService(options: DynamoDbServiceOptions = {}): ServiceFa
         await settingsStore.close();
       },
     };
-  };
+  }
 }
 
 /**
