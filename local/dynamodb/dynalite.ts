@@ -12,7 +12,8 @@
  * - no second parse, serialise and socket hop per request, and a close that is ours to order (the write queue
  *   drains, then LevelDB closes).
  * The price: it relies on dynalite's module layout (`dynalite/db`, `dynalite/validations`, `dynalite/actions/*`),
- * which its package exposes (no `exports` map) but does not document; the version is pinned in package.json.
+ * which its package exposes (no `exports` map) but does not document; package-lock.json holds the version, and the
+ * conformance tests (test/conformance/dynamodb*.test.ts) go through every internal used here.
  *
  * Deviations from dynalite's own handler: tables pass CREATING/UPDATING/DELETING at once (createTableMs etc. 0),
  * ARNs carry the endpoint's region and account (dynalite reads AWS_REGION and AWS_ACCOUNT_ID from the
