@@ -80,7 +80,7 @@ async function main() {
         : service,
     ),
   });
-  log(`AWS endpoint (ECS, Step Functions, EventBridge) on ${endpoint.url}, state in ${settings.stateDir}`);
+  log(`AWS endpoint (ECS, Step Functions, EventBridge, DynamoDB) on ${endpoint.url}, state in ${settings.stateDir}`);
   const runTask = await ensureLocalWorkflows({
     endpointUrl: endpoint.url,
     region: settings.region,

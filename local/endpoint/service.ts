@@ -26,6 +26,8 @@ export interface AwsJsonService {
   /** The exception this service answers with (HTTP 500) when something unexpected fails: ECS's is `ServerException`. */
   readonly internalErrorCode: string;
   readonly operations: ReadonlyMap<string, Operation>;
+  /** Headers added to each of its replies, from the exact body sent (DynamoDB's `x-amz-crc32`). */
+  replyHeaders?(body: string): Record<string, string>;
   /** Waits for pending writes and releases the service's state. */
   close(): Promise<void>;
 }
