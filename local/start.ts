@@ -75,9 +75,7 @@ async function main() {
     stateDir: settings.stateDir,
     // Step Functions' Lambda tasks run the real handlers, through serverless-offline's Lambda port.
     services: DEFAULT_SERVICES.map((service) =>
-      service === stepFunctionsService
-        ? sfnService({ invokeLambda, onExecutionEnd: triggers.onExecutionEnd, resumeAfter })
-        : service,
+      service === stepFunctionsService ? sfnService({ invokeLambda, resumeAfter }) : service,
     ),
   });
   log(`AWS endpoint (ECS, Step Functions, EventBridge) on ${endpoint.url}, state in ${settings.stateDir}`);

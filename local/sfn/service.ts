@@ -20,7 +20,7 @@ import { localSettings } from '../settings';
 import { DurableStore } from '../store';
 import { stepFunctionsOperations } from './api';
 import { type LambdaInvoker, lambdaClientInvoker } from './lambda-invoke';
-import { StepFunctions, type StepFunctionsOptions } from './models';
+import { StepFunctions } from './models';
 
 export const SFN_TARGET_PREFIX = 'AWSStepFunctions';
 
@@ -31,8 +31,6 @@ export interface SfnOptions {
   ecsEndpoint?: string;
   /** How long StopExecution waits for running tasks to be stopped before answering (default 10 s). */
   stopGraceMs?: number;
-  /** Called when an execution ends (models.ts StepFunctionsOptions.onExecutionEnd); `npm start` publishes run events. */
-  onExecutionEnd?: StepFunctionsOptions['onExecutionEnd'];
   /**
    * Resolves when the executions' Task resources can be called (`npm start`: serverless-offline's Lambda port
    * serves); executions a restart interrupted resume then, and once the endpoint serves. Default: the endpoint alone.
@@ -51,7 +49,7 @@ function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number):
 /** The options from the environment, as `npm start` runs them. */
 export function sfnOptionsFromEnv(
   env: NodeJS.ProcessEnv = process.env,
-): Required<Omit<SfnOptions, 'ecsEndpoint' | 'onExecutionEnd' | 'resumeAfter'>> {
+): Required<Omit<SfnOptions, 'ecsEndpoint' | 'resumeAfter'>> {
   const settings = localSettings(env);
   return {
     invokeLambda: lambdaClientInvoker(`http://${settings.host}:${settings.lambdaPort}`, settings.region),
@@ -86,7 +84,7 @@ export function sfnService(options: SfnOptions = {}): ServiceFactory {
         ecs: ecsClient,
         ecsPollIntervalMs: resolved.ecsPollIntervalMs,
         stopGraceMs: resolved.stopGraceMs,
-        ...(options.onExecutionEnd !== undefined && { onExecutionEnd: options.onExecutionEnd }),
+        ...(context.awsEvents !== undefined && { awsEvents: context.awsEvents }),
       });
     } catch (err) {
       await store.close();
