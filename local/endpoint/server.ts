@@ -104,6 +104,7 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Aws
   const services: AwsJsonService[] = [];
   try {
     for (const factory of options.services ?? DEFAULT_SERVICES) services.push(await factory(context));
+    awsEvents.seal();
   } catch (err) {
     await Promise.allSettled(services.map((s) => s.close()));
     throw err;

@@ -7,16 +7,16 @@
  *
  * Why a queue: a service emits from inside its own work (a task's lifecycle step, an execution's end), which must
  * not wait for the event to be matched, recorded and delivered. `put` only queues; the queue is flushed on a later
- * turn, in order, one batch after another, so events of one task (or execution) are recorded and
- * delivered in the order they were emitted. Subscribers run after the events are on disk and are never awaited by
- * the emitter (subscribers.ts). Events put before the bus attaches (a task recovered while the endpoint opens) wait
- * for it; an endpoint serving no EventBridge drops them (bounded, see MAX_WAITING).
+ * turn, in order, so events of one task (or execution) are recorded and delivered in the order they were emitted.
+ * The bus writes them with its journal's next batch and hands them to the subscribers on a later turn; no
+ * subscriber is ever awaited by the emitter (subscribers.ts). Events put before the bus attaches (a task recovered while the endpoint opens) wait
+ * for it; an endpoint serving no EventBridge drops them (`seal`).
  */
 import type { NewEvent } from './models';
 
-/** Where the channel delivers: the local bus (models.ts LocalEventBus.putEvents). */
+/** Where the channel delivers: the local bus (models.ts LocalEventBus.recordServiceEvents). */
 export interface AwsEventSink {
-  putEvents(entries: readonly NewEvent[]): Promise<unknown>;
+  recordServiceEvents(entries: readonly NewEvent[]): unknown;
 }
 
 /** An event as a service emits it; it goes to the default bus. */
@@ -24,14 +24,13 @@ export type AwsServiceEvent = Omit<NewEvent, 'eventBusName'>;
 
 /** Events held while no bus is attached; older ones are dropped past it (an endpoint without EventBridge). */
 const MAX_WAITING = 10_000;
-/** Events recorded per batch (one group commit); in-process, PutEvents' 10-entry bound does not apply. */
+/** Events recorded per call; in-process, PutEvents' 10-entry bound does not apply. */
 const BATCH = 500;
 
 export class AwsEventChannel {
   private sink: AwsEventSink | undefined;
   private readonly queue: NewEvent[] = [];
-  private scheduled = false;
-  private flushing: Promise<void> = Promise.resolve();
+  private flushed: Promise<void> | undefined;
   private closed = false;
 
   constructor(private readonly log: (line: string) => void = (line) => process.stderr.write(`[berth] ${line}\n`)) {}
@@ -50,14 +49,19 @@ export class AwsEventChannel {
     this.schedule();
   }
 
-  /** Resolves once every event put so far has been handed to the bus (and is on disk). */
+  /**
+   * Called once every service of the endpoint is made: with no bus attached, nothing will ever take the events,
+   * so those waiting are dropped and later ones are not kept.
+   */
+  seal(): void {
+    if (this.sink !== undefined) return;
+    this.closed = true;
+    this.queue.length = 0;
+  }
+
+  /** Resolves once every event put so far has been handed to the bus. */
   async drained(): Promise<void> {
-    while (this.queue.length > 0 && this.sink !== undefined && !this.closed) {
-      this.schedule();
-      await this.flushing;
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    await this.flushing;
+    while (this.flushed !== undefined) await this.flushed;
   }
 
   /** Hands what is queued to the bus, then stops taking events. */
@@ -68,21 +72,23 @@ export class AwsEventChannel {
   }
 
   private schedule(): void {
-    if (this.scheduled || this.sink === undefined) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      this.flushing = this.flushing.then(() => this.flush());
-    });
+    if (this.flushed !== undefined || this.sink === undefined || this.queue.length === 0) return;
+    this.flushed = new Promise((resolve) =>
+      setImmediate(() => {
+        this.flushed = undefined;
+        this.flush();
+        resolve();
+      }),
+    );
   }
 
-  private async flush(): Promise<void> {
+  private flush(): void {
     const sink = this.sink;
     if (sink === undefined) return;
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, BATCH);
       try {
-        await sink.putEvents(batch);
+        sink.recordServiceEvents(batch);
       } catch (err) {
         this.log(
           `${batch.length} AWS service event(s) (${batch[0]!.detailType}) could not be recorded: ${(err as Error)?.message ?? err}`,
