@@ -1,13 +1,16 @@
 /**
- * The local event bus: the events PutEvents accepted (recorded durably, oldest first) and the rules on the bus,
+ * The local event bus: the events PutEvents accepted (recorded durably, oldest first), the AWS service events the
+ * endpoint's ECS and Step Functions put (recordServiceEvents, see aws-events.ts) and the rules on the bus,
  * kept in one DurableStore (`<stateDir>/events.jsonl`): `event/<seq>` for recorded events, `rule/<bus>/<name>`
  * for rules. Follows https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html,
  * API_PutRule.html, API_DescribeRule.html, API_ListRules.html, API_DeleteRule.html. Deliberate deviations:
  * - One bus, `default`; other buses do not exist (PutEvents fails their entries, rule operations answer
  *   ResourceNotFoundException).
- * - Rules have no targets here: a rule's matches are recorded with the event and logged, and in-process code
- *   reacts through subscribers (subscribers.ts). Scheduled rules are refused, not silently never run.
- * - Recorded events are kept up to `maxRecordedEvents` (oldest dropped first); AWS keeps none unless archived.
+ * - Rules made by PutRule have no targets here: a rule's matches are recorded with the event and logged, and
+ *   in-process code reacts through subscribers (subscribers.ts); the functions' rules from serverless.yml are such
+ *   subscribers (function-rules.ts). Scheduled rules are refused, not silently never run.
+ * - Recorded events are kept up to `maxRecordedEvents` (oldest dropped first, past a cap of 100 a hundredth at a
+ *   time); AWS keeps none unless archived.
  */
 import { randomUUID } from 'node:crypto';
 import { compileEventPattern, type EventPattern, matchesEventPattern } from '../../lib/events/pattern';

@@ -31,7 +31,7 @@ import type { ECSClient } from '@aws-sdk/client-ecs';
 import { StopTaskCommand } from '@aws-sdk/client-ecs';
 import type { AwsEventChannel } from '../events/aws-events';
 import type { DurableStore } from '../store';
-import { ecsRunTaskDriver } from './ecs-run-task';
+import { type EcsRunTaskOptions, ecsRunTaskDriver } from './ecs-run-task';
 import { type CompiledDefinition, compileDefinition, RESUME_STATE } from './engine';
 import {
   ExecutionAlreadyExists,
@@ -102,6 +102,10 @@ export interface StepFunctionsOptions {
   /** The client for the local ECS endpoint, once it serves. */
   ecs: () => Promise<ECSClient>;
   ecsPollIntervalMs: number;
+  /** The local ECS's task stops, when it runs beside this engine: `.sync` waits on them (ecs-run-task.ts). */
+  ecsTaskStops?: EcsRunTaskOptions['taskStops'];
+  /** DescribeTasks' fallback interval while `ecsTaskStops` is given. */
+  ecsFallbackPollMs?: number;
   stopGraceMs?: number;
   /**
    * Where each status change of every execution (RUNNING at start, then its end, also when an execution a dead
@@ -164,7 +168,12 @@ export class StepFunctions {
     private readonly store: DurableStore<unknown>,
     private readonly options: StepFunctionsOptions,
   ) {
-    const ecsOptions = { ecs: options.ecs, pollIntervalMs: options.ecsPollIntervalMs };
+    const ecsOptions: EcsRunTaskOptions = {
+      ecs: options.ecs,
+      pollIntervalMs: options.ecsPollIntervalMs,
+      ...(options.ecsTaskStops !== undefined && { taskStops: options.ecsTaskStops }),
+      ...(options.ecsFallbackPollMs !== undefined && { fallbackPollMs: options.ecsFallbackPollMs }),
+    };
     this.drivers = {
       'lambda:invoke': lambdaInvokeDriver(options.invokeLambda),
       'ecs:runTask.sync': ecsRunTaskDriver(ecsOptions, true),

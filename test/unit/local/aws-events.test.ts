@@ -51,11 +51,39 @@ it('holds events put before the bus attaches, and drops them all once sealed wit
   const dropped = new AwsEventChannel();
   dropped.put(event(1));
   dropped.seal();
+  await dropped.drained();
   dropped.put(event(2));
   const late = recordingSink();
   dropped.attach(late);
   await dropped.drained();
   expect(late.batches).toEqual([]);
+});
+
+it('shows every event to its listeners, in order, before the bus, with or without a bus', async () => {
+  const order: string[] = [];
+  const withBus = new AwsEventChannel();
+  withBus.attach({
+    recordServiceEvents(entries) {
+      for (const e of entries) order.push(`bus ${e.detail.version}`);
+    },
+  });
+  const stop = withBus.listen((e) => order.push(`listener ${e.detail.version}`));
+  withBus.put(event(1));
+  withBus.put(event(2));
+  await withBus.drained();
+  stop();
+  withBus.put(event(3));
+  await withBus.drained();
+  expect(order).toEqual(['listener 1', 'listener 2', 'bus 1', 'bus 2', 'bus 3']);
+
+  const seen: unknown[] = [];
+  const noBus = new AwsEventChannel();
+  noBus.listen((e) => seen.push(e.detail.version));
+  noBus.put(event(1));
+  noBus.seal();
+  noBus.put(event(2));
+  await noBus.drained();
+  expect(seen).toEqual([1, 2]);
 });
 
 it('logs a batch the bus could not record and goes on with the next', async () => {
