@@ -16,6 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { AwsEventChannel } from '../events/aws-events';
 import { type BrowserGuardPolicy, browserGuardPolicy, type Refusal, refusal } from './browser-guard';
 import {
   AwsError,
@@ -97,10 +98,19 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Aws
   const endpointUrl = new Promise<string>((resolve) => {
     listening = resolve;
   });
-  const context = { region: options.region, accountId: options.accountId, stateDir: options.stateDir, endpointUrl };
+  // One channel per endpoint: its ECS and Step Functions emit events, its EventBridge records and delivers them.
+  const awsEvents = new AwsEventChannel();
+  const context = {
+    region: options.region,
+    accountId: options.accountId,
+    stateDir: options.stateDir,
+    endpointUrl,
+    awsEvents,
+  };
   const services: AwsJsonService[] = [];
   try {
     for (const factory of options.services ?? DEFAULT_SERVICES) services.push(await factory(context));
+    awsEvents.seal();
   } catch (err) {
     await Promise.allSettled(services.map((s) => s.close()));
     throw err;
