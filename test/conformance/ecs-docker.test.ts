@@ -242,7 +242,11 @@ describeWithDocker('docker runtime', () => {
     const db = running.containers!.find((c) => c.name === 'db')!;
     expect(db.healthStatus).toBe('HEALTHY');
     expect(running.containers!.find((c) => c.name === 'init')).toMatchObject({ exitCode: 0 });
-    const log = (await admin(endpoint.url, 'GetTaskLog', { task: arn })).body.log as string;
+    // Output is followed as it comes: app's line may reach the log a moment after the task shows RUNNING.
+    const log = await until('app-start in the log', async () => {
+      const text = (await admin(endpoint.url, 'GetTaskLog', { task: arn })).body.log as string;
+      return text.includes('app-start') ? text : undefined;
+    });
     expect(output(log)).toBe('init-done\ndb-ready\napp-start');
     await ecs.send(new StopTaskCommand({ task: arn }));
     await waitForTask(ecs, arn);
