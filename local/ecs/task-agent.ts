@@ -424,7 +424,10 @@ export class TaskAgent {
       console.error(`[berth] ECS task ${entry.stored.task.taskArn} failed in the emulator:`, err);
       const run = entry.run!;
       if (!stopAsked(entry)) this.requestStop(entry, STOP_CODES.failedToStart, `Berth: ${(err as Error).message}`);
-      for (const handle of run.handles.values()) if (handle.pid !== undefined) killOrphan(handle.pid);
+      for (const handle of run.handles.values()) {
+        if (handle.pid !== undefined) killOrphan(handle.pid);
+        void handle.abandon?.();
+      }
       void this.finish(entry);
     }
   }
