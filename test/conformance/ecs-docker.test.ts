@@ -158,6 +158,62 @@ describeWithDocker('docker runtime', () => {
     expect(output(log)).toBe('/work\n1234\n321\nread-only');
   });
 
+  it('gives the running container the cpu shares, limits, init and name the agent would', async () => {
+    await register(
+      'docker-limits',
+      [
+        {
+          cpu: 256,
+          memory: 64,
+          memoryReservation: 32,
+          linuxParameters: { initProcessEnabled: true },
+          command: ['sh', '-c', 'cat /proc/1/comm; sleep 600'],
+          stopTimeout: 1,
+        },
+        { name: 'side', cpu: 0, memory: undefined, memoryReservation: 16, command: ['sleep', '600'], stopTimeout: 1 },
+      ],
+      { cpu: '512', memory: '256' },
+    );
+    const run = await ecs.send(new RunTaskCommand({ taskDefinition: 'docker-limits' }));
+    const arn = run.tasks![0]!.taskArn!;
+    await waitForTask(ecs, arn, (t) => t.lastStatus === 'RUNNING');
+    const inspect = (name: string) =>
+      JSON.parse(
+        docker(
+          'inspect',
+          ...docker(
+            'ps',
+            '-q',
+            '--filter',
+            `label=com.amazonaws.ecs.task-arn=${arn}`,
+            '--filter',
+            `label=com.amazonaws.ecs.container-name=${name}`,
+          ).split('\n'),
+        ),
+      )[0];
+    const main = inspect('main');
+    expect(main.Name).toMatch(/^\/ecs-docker-limits-1-main-[0-9a-f]+$/);
+    expect(main.HostConfig).toMatchObject({
+      CpuShares: 256,
+      Memory: 64 * 1024 * 1024,
+      MemoryReservation: 32 * 1024 * 1024,
+      NanoCpus: 0.5e9,
+      Init: true,
+    });
+    expect(inspect('side').HostConfig).toMatchObject({
+      CpuShares: 2,
+      Memory: 256 * 1024 * 1024,
+      MemoryReservation: 16 * 1024 * 1024,
+    });
+    const log = await until('the init process in the log', async () => {
+      const text = (await admin(endpoint.url, 'GetTaskLog', { task: arn })).body.log as string;
+      return output(text) ? text : undefined;
+    });
+    expect(output(log)).toBe('docker-init');
+    await ecs.send(new StopTaskCommand({ task: arn }));
+    await waitForTask(ecs, arn);
+  });
+
   it('ends a container that outgrows memory 16 with exit 137 and the ECS out-of-memory reason', async () => {
     await register('docker-oom', [{ memory: 16, command: ['sh', '-c', 'a=x; while true; do a="$a$a"; done'] }]);
     const { task } = await runToEnd('docker-oom');
