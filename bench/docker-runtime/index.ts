@@ -1,8 +1,9 @@
 /**
  * The docker runtime's overhead: time from RunTask to RUNNING and to STOPPED for a container that exits at once
- * (`true` in the imported busybox image), against `docker run` of the same image in the same run:
- * - RUNNING baseline: `docker run -d --rm <image> true` (returns once the container has started);
- * - STOPPED baseline: `docker run --rm <image> true` (returns once it has exited and is removed).
+ * (`true` in the imported busybox image), against `docker run` of the same image in the same run, on the same
+ * network (the cluster's, `berth-default`: joining a bridge network is part of the cost) with the same memory limit:
+ * - RUNNING baseline: `docker run -d --rm ... <image> true` (returns once the container has started);
+ * - STOPPED baseline: `docker run --rm ... <image> true` (returns once it has exited and is removed).
  * Berth's side is the local endpoint as `npm start` runs it (its default lifecycle step, BERTH_ECS_RUNTIME=docker),
  * in this process, polled with DescribeTasks every POLL_MS. Runs are interleaved, medians and ratios printed.
  * Needs a Docker daemon; bounded: ROUNDS rounds (BENCH_ROUNDS, default 15), each task at most 60 s.
@@ -47,15 +48,16 @@ async function main() {
         containerDefinitions: [{ name: 'main', image: TEST_IMAGE, memory: 64, command: ['true'] }],
       }),
     );
-    // One of each first, so the image's layers and the cluster network are warm for both sides.
-    timed(['run', '--rm', TEST_IMAGE, 'true']);
+    // One Berth run first: it makes the cluster network the baseline joins too; then one of each to warm up.
     await berthRun(ecs);
+    const same = ['--network', 'berth-default', '--memory', '64m'];
+    timed(['run', '--rm', ...same, TEST_IMAGE, 'true']);
 
     const base = { running: [] as number[], stopped: [] as number[] };
     const berth = { running: [] as number[], stopped: [] as number[] };
     for (let round = 0; round < ROUNDS; round++) {
-      base.running.push(timed(['run', '-d', '--rm', TEST_IMAGE, 'true']));
-      base.stopped.push(timed(['run', '--rm', TEST_IMAGE, 'true']));
+      base.running.push(timed(['run', '-d', '--rm', ...same, TEST_IMAGE, 'true']));
+      base.stopped.push(timed(['run', '--rm', ...same, TEST_IMAGE, 'true']));
       const run = await berthRun(ecs);
       berth.running.push(run.running);
       berth.stopped.push(run.stopped);
