@@ -74,6 +74,6 @@ export function describeWithDocker(name: string, body: () => void): void {
     });
     return;
   }
-  console.warn(`[berth] skipping "${name}": ${probe.why}. .ci/run starts a daemon; see docs/local-stack.md.`);
+  console.warn(`[berth] skipping "${name}": ${probe.why}. .ci/run starts a daemon; see docs/development.md.`);
   describe.skip(name, body);
 }
