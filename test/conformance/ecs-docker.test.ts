@@ -273,6 +273,52 @@ describeWithDocker('docker runtime', () => {
     await expect(fetch(url)).rejects.toThrow();
   });
 
+  it('gives an awsvpc task a network of its own, where its containers reach each other by name; none has only lo', async () => {
+    await register(
+      'docker-awsvpc',
+      [
+        {
+          name: 'web',
+          essential: false,
+          command: [
+            'sh',
+            '-c',
+            'mkdir -p /tmp/www && echo from-web > /tmp/www/index.html && httpd -f -p 8080 -h /tmp/www',
+          ],
+          stopTimeout: 1,
+        },
+        {
+          name: 'client',
+          command: [
+            'sh',
+            '-c',
+            'for i in $(seq 1 50); do wget -q -O - http://web:8080/ && exit 0; sleep 0.2; done; exit 1',
+          ],
+          dependsOn: [{ containerName: 'web', condition: 'START' }],
+        },
+      ],
+      { networkMode: 'awsvpc' },
+    );
+    const run = await ecs.send(
+      new RunTaskCommand({
+        taskDefinition: 'docker-awsvpc',
+        networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-1'] } },
+      }),
+    );
+    const arn = run.tasks![0]!.taskArn!;
+    const network = `berth-task-${arn.split('/').pop()}`;
+    const task = await waitForTask(ecs, arn);
+    expect(task.containers!.find((c) => c.name === 'client')).toMatchObject({ exitCode: 0 });
+    const log = (await admin(endpoint.url, 'GetTaskLog', { task: arn })).body.log as string;
+    expect(output(log)).toContain('from-web');
+    await until('the task network removed', () =>
+      docker('network', 'ls', '-q', '--filter', `name=^${network}$`) === '' ? true : undefined,
+    );
+
+    await register('docker-none', [{ command: ['sh', '-c', 'ls /sys/class/net'] }], { networkMode: 'none' });
+    expect(output((await runToEnd('docker-none')).log)).toBe('lo');
+  });
+
   it('starts containers in dependsOn order: SUCCESS after the init container, HEALTHY after the health check', async () => {
     await register('docker-depends', [
       { name: 'init', essential: false, command: ['sh', '-c', 'echo init-done'] },
