@@ -10,6 +10,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { commaList } from '../lib/env';
+import { probeDocker } from './ecs/runtime/runtime';
 import { startAwsEndpoint } from './endpoint/server';
 import { DEFAULT_SERVICES } from './endpoint/services';
 import { type LocalFunctionRules, readFunctionEventsReport, startFunctionRules } from './events/function-rules';
@@ -82,6 +83,13 @@ async function main() {
     ),
   });
   log(`AWS endpoint (ECS, Step Functions, EventBridge, DynamoDB) on ${endpoint.url}, state in ${settings.stateDir}`);
+  // Said once: whether ECS tasks can run their images (BERTH_ECS_RUNTIME, local/ecs/runtime/runtime.ts).
+  const docker = await probeDocker();
+  log(
+    docker.ok
+      ? `ECS containers run in ${docker.version} when their image is present or can be pulled`
+      : `ECS containers run as host processes or are simulated: ${docker.why}`,
+  );
   const runTask = await ensureLocalWorkflows({
     endpointUrl: endpoint.url,
     region: settings.region,

@@ -668,6 +668,16 @@ export class Clusters {
     cluster.placementCache = undefined;
   }
 
+  /** Takes host ports a running task's containers were given (hostPort 0 on the docker runtime). */
+  reservePorts(cluster: ClusterEntry, entry: InstanceEntry, ports: number[], portsUdp: number[]): void {
+    entry.remaining = {
+      ...entry.remaining,
+      ports: [...entry.remaining.ports, ...ports],
+      portsUdp: [...entry.remaining.portsUdp, ...portsUdp],
+    };
+    cluster.placementCache = undefined;
+  }
+
   /** Gives a STOPPED task's resources back. */
   release(cluster: ClusterEntry, entry: InstanceEntry, needs: Reservation, group: string): void {
     const without = (taken: readonly number[], freed: readonly number[]) => {

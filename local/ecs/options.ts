@@ -3,6 +3,7 @@
  *   BERTH_CLUSTER_CONFIG          the cluster config file (default local/cluster.json; see cluster-config.ts)
  *   BERTH_ECS_STEP_MS             milliseconds between two lifecycle steps of a task (default 20)
  *   BERTH_ECS_SIMULATE_SECONDS    how long a simulated container runs unless steered (default 0.2)
+ *   BERTH_ECS_RUNTIME             auto (default), docker, process or simulate: what runs containers (runtime/runtime.ts)
  *   BERTH_FARGATE_MAX_TASKS       FARGATE tasks that may be unstopped at once, standing in for the Fargate quota (default 100)
  *   BERTH_ECS_STOPPED_TASK_SECONDS  how long a STOPPED task stays (DescribeTasks, ListTasks, its log) before it is
  *                                 forgotten, as ECS forgets stopped tasks after about an hour (default 3600)
@@ -13,11 +14,16 @@
  */
 import { type ClusterConfig, DEFAULT_CLUSTER_CONFIG_PATH, loadClusterConfig } from './cluster-config';
 import type { FaultSettings } from './faults';
+import type { RuntimeSetting } from './runtime/types';
+
+const RUNTIME_SETTINGS: readonly RuntimeSetting[] = ['auto', 'docker', 'process', 'simulate'];
 
 export interface EcsOptions {
   clusterConfig: ClusterConfig;
   stepMs: number;
   simulateSeconds: number;
+  /** BERTH_ECS_RUNTIME; absent means auto. */
+  runtime?: RuntimeSetting;
   fargateMaxTasks: number;
   /** Seconds a STOPPED task is kept before it is purged (ECS: stopped tasks appear for at least an hour). */
   stoppedTaskSeconds: number;
@@ -49,7 +55,12 @@ export function ecsOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): EcsOpti
   }
   const reason = env.BERTH_FAULT_PLACEMENT_REASON?.trim();
   if (reason) faults.placementFailure = { reason };
+  const runtime = env.BERTH_ECS_RUNTIME?.trim() || 'auto';
+  if (!RUNTIME_SETTINGS.includes(runtime as RuntimeSetting)) {
+    throw new Error(`BERTH_ECS_RUNTIME must be one of ${RUNTIME_SETTINGS.join(', ')}, got "${runtime}"`);
+  }
   return {
+    runtime: runtime as RuntimeSetting,
     clusterConfig: loadClusterConfig(env.BERTH_CLUSTER_CONFIG || DEFAULT_CLUSTER_CONFIG_PATH),
     stepMs: number(env, 'BERTH_ECS_STEP_MS', 20, 0, 600_000),
     simulateSeconds: number(env, 'BERTH_ECS_SIMULATE_SECONDS', 0.2, 0, 2_147_483),

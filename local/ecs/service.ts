@@ -53,7 +53,7 @@ async function openBackend(context: ServiceContext, options: EcsOptions): Promis
       ecs,
       admin: new Map(Object.entries(adminOperations(clusters, tasks, faults))),
       async close() {
-        tasks.close();
+        await tasks.close();
         await store.close();
       },
     };

@@ -27,7 +27,9 @@
  *   task definition deleted) is stopped as on a lost host, what is left of it killed. Closing the endpoint kills
  *   its process containers (service.ts), so after a clean stop their tasks end that way.
  * Resources are reserved on the instance at placement (tasks.ts) and given back by the transitions to STOPPED.
- * Deliberate deviation: containers start in definition order (`dependsOn` is not modelled).
+ * Containers start in `dependsOn` order, each once its dependencies are met (runtime/depends-on.ts); each one's
+ * runtime (docker, process, simulate) is chosen during the pull step (runtime.ts resolveRuntime), and a Docker
+ * container's ports and health are recorded on the task as ECS records them.
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -36,6 +38,7 @@ import type { ContainerDefinition } from '@aws-sdk/client-ecs';
 import type { DurableStore } from '../store';
 import type { InstanceEntry } from './clusters';
 import type { StoredTaskDefinition } from './models';
+import { dependenciesMet, StartAbandonedError, startOrder } from './runtime/depends-on';
 import {
   adoptContainer,
   CannotStartContainerError,
@@ -43,8 +46,15 @@ import {
   type ContainerHandle,
   type ContainerSpec,
   chooseRuntime,
+  type DockerContext,
   exitedContainer,
+  type HealthStatus,
   killOrphan,
+  type NetworkBinding,
+  type RuntimeChoice,
+  type RuntimeKind,
+  removeTaskNetwork,
+  resolveRuntime,
   startContainer,
 } from './runtime/runtime';
 import {
@@ -77,6 +87,10 @@ interface Run {
   position: Position;
   /** The host went away: containers are killed at once and report no exit code. */
   hostLost: boolean;
+  /** Each container's runtime, chosen during the pull step. */
+  choices: Map<string, RuntimeChoice>;
+  /** Resolves when a stop is asked for (a container waiting for its dependencies gives up). */
+  stopSignal: { stopped: Promise<void>; fire: () => void };
 }
 
 export interface TaskEntry {
@@ -95,6 +109,8 @@ export interface AgentHost {
   /** Gives the task's reservation back to its instance. */
   release(entry: TaskEntry): void;
   instanceOf(entry: TaskEntry): InstanceEntry | undefined;
+  /** Docker: the host ports hostPort 0 took, reserved on the task's instance (given back with the rest). */
+  reservePorts?(entry: TaskEntry, tcp: number[], udp: number[]): void;
 }
 
 type RuntimeIds = Record<string, string>;
@@ -104,7 +120,7 @@ interface TransitionArgs {
   provisioned: undefined;
   pullStarted: undefined;
   pullStopped: undefined;
-  started: { runtimeIds: RuntimeIds };
+  started: { runtimeIds: RuntimeIds; bindings?: Record<string, NetworkBinding[]> };
   failedToStart: { container: string; reason: string; runtimeIds: RuntimeIds };
   startInterrupted: undefined;
   stopRequested: { stopCode: string; stoppedReason: string };
@@ -112,6 +128,7 @@ interface TransitionArgs {
   executionStopped: undefined;
   stopped: undefined;
   lostOnRestart: { stoppedReason: string };
+  healthChanged: { container: string; status: HealthStatus; taskHealth: HealthStatus };
 }
 export type TransitionName = keyof TransitionArgs;
 
@@ -134,8 +151,21 @@ interface Transition<A> {
 
 const UNSTOPPED: readonly LastStatus[] = ['PROVISIONING', 'PENDING', 'RUNNING', 'STOPPING', 'DEPROVISIONING'];
 
-const runningContainers = (containers: WireContainer[], runtimeIds: RuntimeIds) =>
-  containers.map((c) => (runtimeIds[c.name] ? { ...c, lastStatus: 'RUNNING', runtimeId: runtimeIds[c.name]! } : c));
+const runningContainers = (
+  containers: WireContainer[],
+  runtimeIds: RuntimeIds,
+  bindings: Record<string, NetworkBinding[]> = {},
+) =>
+  containers.map((c) =>
+    runtimeIds[c.name]
+      ? {
+          ...c,
+          lastStatus: 'RUNNING',
+          runtimeId: runtimeIds[c.name]!,
+          ...(bindings[c.name]?.length ? { networkBindings: bindings[c.name]! } : {}),
+        }
+      : c,
+  );
 const stoppedContainers = (containers: WireContainer[]) =>
   containers.map((c) => (c.lastStatus === 'STOPPED' ? c : { ...c, lastStatus: 'STOPPED' }));
 const attachmentsIn = (task: WireTask, status: string) => task.attachments.map((a) => ({ ...a, status }));
@@ -153,11 +183,11 @@ const TRANSITIONS: { [K in TransitionName]: Transition<TransitionArgs[K]> } = {
   started: {
     from: ['PENDING'],
     to: 'RUNNING',
-    changes: (t, now, { runtimeIds }) => ({
+    changes: (t, now, { runtimeIds, bindings }) => ({
       startedAt: now,
       connectivity: 'CONNECTED',
       connectivityAt: now,
-      containers: runningContainers(t.containers, runtimeIds),
+      containers: runningContainers(t.containers, runtimeIds, bindings),
     }),
     persist: 'deferred',
   },
@@ -225,6 +255,15 @@ const TRANSITIONS: { [K in TransitionName]: Transition<TransitionArgs[K]> } = {
     persist: 'now',
     releases: true,
   },
+  /** A Docker health check changed a container's healthStatus, and with it maybe the task's. */
+  healthChanged: {
+    from: UNSTOPPED,
+    changes: (t, _, { container, status, taskHealth }) => ({
+      healthStatus: taskHealth,
+      containers: t.containers.map((c) => (c.name === container ? { ...c, healthStatus: status } : c)),
+    }),
+    persist: 'deferred',
+  },
   /** A restart under a task whose containers' outcome cannot be known: stopped at once, as on a lost host. */
   lostOnRestart: {
     from: UNSTOPPED,
@@ -266,7 +305,19 @@ const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 
 /** The run of a task about to be started in this process. */
 export function newRun(definitions: ContainerDefinition[]): Run {
-  return { definitions, handles: new Map(), exited: new Set(), position: 'starting', hostLost: false };
+  let fire!: () => void;
+  const stopped = new Promise<void>((resolve) => {
+    fire = resolve;
+  });
+  return {
+    definitions,
+    handles: new Map(),
+    exited: new Set(),
+    position: 'starting',
+    hostLost: false,
+    choices: new Map(),
+    stopSignal: { stopped, fire },
+  };
 }
 
 export class TaskAgent {
@@ -279,16 +330,22 @@ export class TaskAgent {
     return this.closedFlag;
   }
 
-  /** Stops the lifecycle timers and kills the process containers of these tasks (see service.ts). */
-  close(entries: Iterable<TaskEntry>): void {
+  /**
+   * Stops the lifecycle timers and kills the process and Docker containers of these tasks (see service.ts);
+   * resolves once the Docker ones are removed.
+   */
+  close(entries: Iterable<TaskEntry>): Promise<void> {
     this.closedFlag = true;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    const removals: Promise<void>[] = [];
     for (const entry of entries) {
       for (const handle of entry.run?.handles.values() ?? []) {
         if (handle.pid !== undefined) killOrphan(handle.pid);
+        if (handle.abandon) removals.push(handle.abandon());
       }
     }
+    return Promise.all(removals).then(() => undefined);
   }
 
   private now(): number {
@@ -367,7 +424,10 @@ export class TaskAgent {
       console.error(`[berth] ECS task ${entry.stored.task.taskArn} failed in the emulator:`, err);
       const run = entry.run!;
       if (!stopAsked(entry)) this.requestStop(entry, STOP_CODES.failedToStart, `Berth: ${(err as Error).message}`);
-      for (const handle of run.handles.values()) if (handle.pid !== undefined) killOrphan(handle.pid);
+      for (const handle of run.handles.values()) {
+        if (handle.pid !== undefined) killOrphan(handle.pid);
+        void handle.abandon?.();
+      }
       void this.finish(entry);
     }
   }
@@ -396,48 +456,77 @@ export class TaskAgent {
       if (stopIfAsked()) return;
       this.transition(entry, 'pullStarted', undefined);
     }
+    const taskId = taskIdOf(entry.stored.task.taskArn);
+    const runtimeOptions = this.runtimeOptions();
+    const specs = this.containerSpecs(entry, run.definitions, this.host.logFile(taskId), taskId);
+    // The pull step: each container's runtime is chosen, its image pulled when Docker is to run it.
+    await Promise.all(
+      specs
+        .filter((spec) => !run.handles.has(spec.containerName) && !run.choices.has(spec.containerName))
+        .map(async (spec) => run.choices.set(spec.containerName, await resolveRuntime(spec, runtimeOptions))),
+    );
+    this.routeNotes(entry, specs);
     if (entry.stored.task.pullStoppedAt === undefined) {
       if (!(await this.step())) return;
       if (stopIfAsked()) return;
       this.transition(entry, 'pullStopped', undefined);
     }
 
-    const taskId = taskIdOf(entry.stored.task.taskArn);
     let failed: { container: string; reason: string } | undefined;
     const runtimeIds: RuntimeIds = {};
     const pids: Record<string, number> = { ...entry.stored.pids };
-    const specs = this.containerSpecs(entry, run.definitions, this.host.logFile(taskId), taskId);
+    const bindings: Record<string, NetworkBinding[]> = {};
     for (const [name, handle] of run.handles) {
       runtimeIds[name] = entry.stored.task.containers.find((c) => c.name === name)?.runtimeId ?? hex(32);
       if (handle.pid !== undefined) pids[name] = handle.pid;
     }
-    for (const spec of specs) {
-      if (run.handles.has(spec.containerName)) continue; // adopted after a restart
+    const byName = new Map(specs.map((spec) => [spec.containerName, spec]));
+    for (const name of startOrder(run.definitions)) {
+      const spec = byName.get(name);
+      if (spec === undefined || run.handles.has(name)) continue; // adopted after a restart
       if (stopAsked(entry) || this.closedFlag) break;
       try {
-        const handle = await startContainer(spec, { simulateSeconds: this.host.options.simulateSeconds });
-        run.handles.set(spec.containerName, handle);
-        runtimeIds[spec.containerName] = hex(32);
-        if (handle.pid !== undefined) pids[spec.containerName] = handle.pid;
+        const definition = run.definitions.find((d) => d.name === name)!;
+        if (definition.dependsOn?.length) await dependenciesMet(definition, run.handles, run.stopSignal.stopped);
+        if (stopAsked(entry) || this.closedFlag) break;
+        const handle = await startContainer(spec, runtimeOptions, run.choices.get(name));
+        run.handles.set(name, handle);
+        runtimeIds[name] = hex(32);
+        if (handle.pid !== undefined) pids[name] = handle.pid;
+        if (handle.networkBindings?.length) {
+          bindings[name] = handle.networkBindings;
+          this.reserveBindings(entry, handle.networkBindings, definition);
+        }
+        this.watchHealth(entry, name, handle);
       } catch (err) {
+        if (err instanceof StartAbandonedError) break;
         if (!(err instanceof CannotStartContainerError)) throw err;
-        failed = { container: spec.containerName, reason: err.reason };
+        failed = { container: name, reason: err.reason };
         break;
       }
     }
     if (this.closedFlag) {
-      for (const handle of run.handles.values()) if (handle.pid !== undefined) killOrphan(handle.pid);
+      for (const handle of run.handles.values()) {
+        if (handle.pid !== undefined) killOrphan(handle.pid);
+        void handle.abandon?.();
+      }
       return;
     }
     run.position = 'running';
+    const runtimes = this.runtimesOf(run);
     if (failed !== undefined) {
-      void this.transition(entry, 'failedToStart', { ...failed, runtimeIds }, { pids });
+      void this.transition(entry, 'failedToStart', { ...failed, runtimeIds }, { pids, runtimes });
       if (!stopAsked(entry)) this.requestStop(entry, STOP_CODES.failedToStart, failed.reason);
     } else if (!stopAsked(entry)) {
       // Process containers' pids are written at once: a restarted endpoint must find them to kill orphans.
-      void this.transition(entry, 'started', { runtimeIds }, Object.keys(pids).length > 0 ? { pids } : {});
+      void this.transition(
+        entry,
+        'started',
+        { runtimeIds, bindings },
+        Object.keys(pids).length > 0 ? { pids, runtimes } : { runtimes },
+      );
     } else {
-      void this.transition(entry, 'startInterrupted', undefined, { pids });
+      void this.transition(entry, 'startInterrupted', undefined, { pids, runtimes });
     }
     this.watchExits(entry);
     if (stopAsked(entry)) this.stopContainers(entry);
@@ -451,21 +540,98 @@ export class TaskAgent {
     }
   }
 
-  /** The specs of the task's containers; notes go to the task's record when none of them runs as a process. */
+  private runtimeOptions() {
+    const { simulateSeconds, runtime } = this.host.options;
+    return { simulateSeconds, ...(runtime !== undefined ? { runtime } : {}) };
+  }
+
+  /** The specs of the task's containers (notes routed by routeNotes once their runtimes are known). */
   private containerSpecs(
     entry: TaskEntry,
     definitions: ContainerDefinition[],
     logFile: string,
     taskId: string,
   ): ContainerSpec[] {
-    const specs = definitions.map((definition) => this.containerSpec(entry, definition, logFile, taskId));
-    if (!specs.some((spec) => chooseRuntime(spec) === 'process')) {
-      for (const spec of specs) spec.note = (line) => this.note(entry, line);
-    }
-    return specs;
+    const context = this.taskContext(entry);
+    return definitions.map((definition) => this.containerSpec(entry, definition, logFile, taskId, context));
   }
 
-  private containerSpec(entry: TaskEntry, definition: ContainerDefinition, logFile: string, taskId: string) {
+  /** Notes go to the task's record when none of its containers writes output to the log file (all simulated). */
+  private routeNotes(entry: TaskEntry, specs: ContainerSpec[], run: Run = entry.run!): void {
+    const kindOf = (spec: ContainerSpec): RuntimeKind =>
+      run.handles.get(spec.containerName)?.kind ??
+      run.choices.get(spec.containerName)?.kind ??
+      entry.stored.runtimes?.[spec.containerName] ??
+      safeChoice(spec);
+    if (!specs.some((spec) => kindOf(spec) !== 'simulate')) {
+      for (const spec of specs) spec.note = (line) => this.note(entry, line);
+    }
+  }
+
+  private runtimesOf(run: Run): Record<string, RuntimeKind> {
+    const runtimes: Record<string, RuntimeKind> = {};
+    for (const [name, handle] of run.handles) runtimes[name] = handle.kind;
+    return runtimes;
+  }
+
+  /** What every container of the task shares in Docker: its definition's family, network mode and limits. */
+  private taskContext(entry: TaskEntry): Omit<DockerContext, 'definition'> | undefined {
+    const { task, clusterName } = entry.stored;
+    const stored = this.taskDefinitionOf(task);
+    if (stored === undefined) return undefined;
+    const td = stored.taskDefinition;
+    const mode = td.networkMode ?? (task.launchType === 'FARGATE' ? 'awsvpc' : 'bridge');
+    const number = (value: string | undefined) => {
+      const n = Number(value);
+      return value !== undefined && Number.isFinite(n) && n > 0 ? n : undefined;
+    };
+    const taskCpu = number(task.overrides.cpu ?? td.cpu);
+    const taskMemory = number(task.overrides.memory ?? td.memory);
+    const instance = this.host.instanceOf(entry);
+    return {
+      family: td.family,
+      revision: td.revision,
+      cluster: clusterName,
+      networkMode: mode === 'host' || mode === 'none' || mode === 'awsvpc' ? mode : 'bridge',
+      ...(taskCpu !== undefined ? { taskCpu } : {}),
+      ...(taskMemory !== undefined ? { taskMemory } : {}),
+      owner: this.host.options.stateDir,
+      ...(instance !== undefined ? { portsInUse: () => instance.remaining.ports } : {}),
+    };
+  }
+
+  /** Reserves the host ports hostPort 0 took on the task's instance (static ones were reserved at placement). */
+  private reserveBindings(entry: TaskEntry, bindings: NetworkBinding[], definition: ContainerDefinition): void {
+    const dynamic = bindings.filter((b) =>
+      (definition.portMappings ?? []).some((m) => m.containerPort === b.containerPort && !m.hostPort),
+    );
+    if (dynamic.length === 0 || entry.stored.task.launchType !== 'EC2') return;
+    const ports = (protocol: string) => dynamic.filter((b) => b.protocol === protocol).map((b) => b.hostPort);
+    this.host.reservePorts?.(entry, ports('tcp'), ports('udp'));
+  }
+
+  private watchHealth(entry: TaskEntry, name: string, handle: ContainerHandle): void {
+    handle.health?.onChange((status) => {
+      const run = entry.run!;
+      const statuses = run.definitions
+        .filter((d) => d.essential !== false && d.healthCheck?.command?.length)
+        .map((d) => (d.name === name ? status : (run.handles.get(d.name ?? '')?.health?.current ?? 'UNKNOWN')));
+      const taskHealth: HealthStatus = statuses.includes('UNHEALTHY')
+        ? 'UNHEALTHY'
+        : statuses.length > 0 && statuses.every((s) => s === 'HEALTHY')
+          ? 'HEALTHY'
+          : 'UNKNOWN';
+      void this.transition(entry, 'healthChanged', { container: name, status, taskHealth });
+    });
+  }
+
+  private containerSpec(
+    entry: TaskEntry,
+    definition: ContainerDefinition,
+    logFile: string,
+    taskId: string,
+    context: Omit<DockerContext, 'definition'> | undefined,
+  ) {
     const name = definition.name!;
     const override = entry.stored.task.overrides.containerOverrides?.find((o) => o.name === name);
     const environment: Record<string, string> = {};
@@ -487,6 +653,18 @@ export class TaskAgent {
     if (command !== undefined) spec.command = command;
     if (definition.workingDirectory !== undefined) spec.workingDirectory = definition.workingDirectory;
     if (definition.dockerLabels !== undefined) spec.dockerLabels = definition.dockerLabels;
+    if (context !== undefined) {
+      const cpu = override?.cpu ?? definition.cpu;
+      const memory = override?.memory ?? definition.memory;
+      const memoryReservation = override?.memoryReservation ?? definition.memoryReservation;
+      spec.docker = {
+        ...context,
+        definition,
+        ...(cpu !== undefined ? { cpu } : {}),
+        ...(memory !== undefined ? { memory } : {}),
+        ...(memoryReservation !== undefined ? { memoryReservation } : {}),
+      };
+    }
     return spec;
   }
 
@@ -503,6 +681,7 @@ export class TaskAgent {
   /** Asks the task to stop (desiredStatus STOPPED); the containers are stopped once they have started. */
   requestStop(entry: TaskEntry, stopCode: string, stoppedReason: string): Promise<void> {
     const written = this.transition(entry, 'stopRequested', { stopCode, stoppedReason });
+    entry.run?.stopSignal.fire();
     if (entry.run !== undefined && entry.run.position !== 'starting') this.stopContainers(entry);
     return written;
   }
@@ -538,6 +717,9 @@ export class TaskAgent {
     await this.transition(entry, 'stopped', undefined).catch(() => {});
     const taskId = taskIdOf(entry.stored.task.taskArn);
     await fs.rm(path.join(this.host.scratchDir, taskId), { recursive: true, force: true }).catch(() => {});
+    if (run !== undefined && [...run.handles.values()].some((h) => h.kind === 'docker')) {
+      await removeTaskNetwork(entry.stored.task.taskArn);
+    }
   }
 
   // ---- recover: a task the previous endpoint process left unstopped (see the module comment)
@@ -549,6 +731,7 @@ export class TaskAgent {
     const run = newRun(definitions);
     const taskId = taskIdOf(task.taskArn);
     const specs = this.containerSpecs(entry, definitions, this.host.logFile(taskId), taskId);
+    this.routeNotes(entry, specs, run);
     const starting = task.lastStatus === 'PROVISIONING' || task.lastStatus === 'PENDING';
     const startedAt = task.startedAt === undefined ? undefined : task.startedAt * 1000;
     let unknown = false;
@@ -556,7 +739,10 @@ export class TaskAgent {
       const name = spec.containerName;
       const recorded = task.containers.find((c) => c.name === name);
       if (!starting && recorded?.lastStatus === 'STOPPED') {
-        run.handles.set(name, exitedContainer(spec, { exitCode: recorded.exitCode ?? null }));
+        run.handles.set(
+          name,
+          exitedContainer(spec, { exitCode: recorded.exitCode ?? null }, entry.stored.runtimes?.[name]),
+        );
         run.exited.add(name);
         continue;
       }
@@ -566,11 +752,15 @@ export class TaskAgent {
         {
           ...(pids[name] !== undefined ? { pid: pids[name] } : {}),
           ...(starting || startedAt === undefined ? {} : { startedAt }),
+          ...(entry.stored.runtimes?.[name] !== undefined ? { kind: entry.stored.runtimes[name] } : {}),
         },
       );
-      if (adopted.state === 'running') run.handles.set(name, adopted.handle);
-      else if (adopted.state === 'exited') run.handles.set(name, exitedContainer(spec, adopted.exit));
-      else if (adopted.state === 'unknown' || !starting) unknown = true;
+      if (adopted.state === 'running') {
+        run.handles.set(name, adopted.handle);
+        this.watchHealth(entry, name, adopted.handle);
+      } else if (adopted.state === 'exited') {
+        run.handles.set(name, exitedContainer(spec, adopted.exit, entry.stored.runtimes?.[name]));
+      } else if (adopted.state === 'unknown' || !starting) unknown = true;
     }
     if (unknown) {
       for (const handle of run.handles.values()) if (handle.pid !== undefined) killOrphan(handle.pid, task.taskArn);
@@ -590,9 +780,12 @@ export class TaskAgent {
 
   /** The container definitions of the task's definition, from the store; undefined when it was deleted. */
   private containerDefinitionsOf(task: WireTask): ContainerDefinition[] | undefined {
+    return this.taskDefinitionOf(task)?.taskDefinition.containerDefinitions as ContainerDefinition[] | undefined;
+  }
+
+  private taskDefinitionOf(task: WireTask): StoredTaskDefinition | undefined {
     const key = `task-definition/${task.taskDefinitionArn.slice(task.taskDefinitionArn.indexOf('task-definition/') + 16)}`;
-    const stored = this.host.store.get(key) as StoredTaskDefinition | undefined;
-    return stored?.taskDefinition.containerDefinitions as ContainerDefinition[] | undefined;
+    return this.host.store.get(key) as StoredTaskDefinition | undefined;
   }
 
   private stopAsLostHost(entry: TaskEntry): Promise<void> {
@@ -601,6 +794,15 @@ export class TaskAgent {
     const stoppedReason =
       instance !== undefined ? hostLostReason(instance.stored.ec2InstanceId) : FARGATE_HOST_LOST_REASON;
     return this.transition(entry, 'lostOnRestart', { stoppedReason });
+  }
+}
+
+/** The runtime a container would get without Docker; a bad label counts as simulate (it fails to start anyway). */
+function safeChoice(spec: ContainerSpec): RuntimeKind {
+  try {
+    return chooseRuntime(spec);
+  } catch {
+    return 'simulate';
   }
 }
 

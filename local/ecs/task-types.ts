@@ -13,6 +13,7 @@ import type { AwsEventChannel } from '../events/aws-events';
 import type { Reservation } from './clusters';
 import type { StoredTaskDefinition } from './models';
 import type { EcsOptions } from './options';
+import type { HealthStatus, NetworkBinding, RuntimeKind } from './runtime/types';
 
 export type LastStatus =
   | 'PROVISIONING'
@@ -95,9 +96,9 @@ export interface WireContainer {
   lastStatus: string;
   exitCode?: number;
   reason?: string;
-  networkBindings: unknown[];
+  networkBindings: NetworkBinding[];
   networkInterfaces: { attachmentId: string; privateIpv4Address: string }[];
-  healthStatus: 'UNKNOWN';
+  healthStatus: HealthStatus;
   cpu: string;
   memory?: string;
   memoryReservation?: string;
@@ -128,7 +129,7 @@ export interface WireTask {
   ephemeralStorage?: { sizeInGiB: number };
   executionStoppedAt?: number;
   group: string;
-  healthStatus: 'UNKNOWN';
+  healthStatus: HealthStatus;
   lastStatus: LastStatus;
   launchType: LaunchType;
   memory: string;
@@ -156,6 +157,8 @@ export interface StoredTask {
   reservation?: Reservation;
   /** Process containers' pids (process group ids), so a restarted endpoint can kill what is left of them. */
   pids: Record<string, number>;
+  /** The runtime each started container ran in, so a restarted endpoint knows where to find it. */
+  runtimes?: Record<string, RuntimeKind>;
   /**
    * The log of a task none of whose containers runs as a process: the simulate runtime's notes, kept here
    * instead of in a log file made for them (creating a file costs more than the rest of a RunTask).
@@ -179,13 +182,14 @@ export interface Failure {
 export type TasksOptions = Pick<
   EcsOptions,
   'stepMs' | 'simulateSeconds' | 'fargateMaxTasks' | 'stoppedTaskSeconds' | 'random' | 'now'
-> & {
-  region: string;
-  accountId: string;
-  stateDir: string;
-  /** Where task state change events go (the endpoint's channel to the local bus); absent: none are emitted. */
-  awsEvents?: AwsEventChannel;
-};
+> &
+  Partial<Pick<EcsOptions, 'runtime'>> & {
+    region: string;
+    accountId: string;
+    stateDir: string;
+    /** Where task state change events go (the endpoint's channel to the local bus); absent: none are emitted. */
+    awsEvents?: AwsEventChannel;
+  };
 
 export const TASK_KEY = 'task/';
 export const TOKEN_KEY = 'client-token/';

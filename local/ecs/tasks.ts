@@ -29,6 +29,7 @@ import {
 import { ConflictException, InvalidParameterException } from './exceptions';
 import type { Faults } from './faults';
 import { decodeCursor, encodeCursor } from './input';
+import { sweepDockerOrphans } from './runtime/runtime';
 import { insertSorted, removeSorted, upperBound } from './sorted';
 import { type AgentHost, newRun, TaskAgent, type TaskEntry } from './task-agent';
 import { taskStateChangeEvent } from './task-events';
@@ -95,6 +96,7 @@ export class Tasks {
       },
       release: (entry) => this.release(entry),
       instanceOf: (entry) => this.instanceOf(entry),
+      reservePorts: (entry, ports, portsUdp) => this.reservePorts(entry, ports, portsUdp),
     };
     this.agent = new TaskAgent(host);
   }
@@ -118,6 +120,14 @@ export class Tasks {
       if (stored.task.lastStatus !== 'STOPPED') writes.push(model.agent.recover(entry));
     }
     await Promise.all(writes);
+    // Docker containers a previous endpoint on this state dir left, and no task picked up again runs.
+    const adopted = new Set<string>();
+    for (const entry of model.byId.values()) {
+      for (const name of entry.run?.handles.keys() ?? []) adopted.add(`${entry.stored.task.taskArn}/${name}`);
+    }
+    await sweepDockerOrphans(options.stateDir, adopted).catch((err: unknown) =>
+      console.error('[berth] ECS could not remove the Docker containers a previous endpoint left:', err),
+    );
     await model.purgeStopped();
     model.schedulePurge();
     return model;
@@ -167,10 +177,10 @@ export class Tasks {
     return this.store.durable();
   }
 
-  /** Stops the lifecycle timers and kills the process containers this endpoint runs (see service.ts). */
-  close(): void {
+  /** Stops the lifecycle timers and kills the process and Docker containers this endpoint runs (see service.ts). */
+  close(): Promise<void> {
     clearInterval(this.purgeTimer);
-    this.agent.close(this.byId.values());
+    return this.agent.close(this.byId.values());
   }
 
   private now(): number {
@@ -236,6 +246,23 @@ export class Tasks {
     const instance = this.instanceOf(entry);
     const cluster = this.clusters.find(clusterName);
     if (cluster && instance && reservation) this.clusters.release(cluster, instance, reservation, task.group);
+  }
+
+  /** Adds ports to the task's reservation (given back with it) and takes them on its instance. */
+  private reservePorts(entry: TaskEntry, ports: number[], portsUdp: number[]): void {
+    const { clusterName, reservation } = entry.stored;
+    const instance = this.instanceOf(entry);
+    const cluster = this.clusters.find(clusterName);
+    if (!cluster || !instance || !reservation) return;
+    entry.stored = {
+      ...entry.stored,
+      reservation: {
+        ...reservation,
+        ports: [...reservation.ports, ...ports],
+        portsUdp: [...reservation.portsUdp, ...portsUdp],
+      },
+    };
+    this.clusters.reservePorts(cluster, instance, ports, portsUdp);
   }
 
   private instanceOf(entry: TaskEntry): InstanceEntry | undefined {

@@ -43,6 +43,14 @@ export interface AdminReply {
   body: Record<string, unknown>;
 }
 
+/**
+ * A task's log without the runtime's note saying which runtime ran each container and why (present when Docker
+ * was considered, so it depends on the machine): what the containers themselves wrote.
+ */
+export function withoutRuntimeNotes(log: unknown): string {
+  return String(log).replace(/^\[berth\] container \S+ runs in \w+: .*\n/gm, '');
+}
+
 /** One BerthLocal call, as curl would make it. */
 export async function admin(url: string, operation: string, input: unknown = {}): Promise<AdminReply> {
   const res = await fetch(url, {

@@ -34,12 +34,19 @@ import type { ContainerExit, ContainerHandle, ContainerSpec } from './types';
 /** The exit code of a container that ended on SIGTERM: 128 + 15. */
 const SIGTERM_EXIT_CODE = 143;
 
-export async function startSimulated(spec: ContainerSpec, defaultSeconds: number): Promise<ContainerHandle> {
+/** `dockerWhy`: why Docker does not run it, when Docker was considered (runtime.ts resolveRuntime). */
+export async function startSimulated(
+  spec: ContainerSpec,
+  defaultSeconds: number,
+  dockerWhy?: string,
+): Promise<ContainerHandle> {
   const steering = simulateSteering(spec.dockerLabels, spec.environment);
   if (steering.failToStart !== undefined) throw new CannotStartContainerError(steering.failToStart);
   const seconds = steering.seconds ?? defaultSeconds;
   const why =
-    containerArgv(spec).length > 0 ? `docker label ${RUNTIME_LABEL}=simulate` : 'no entryPoint or command to run here';
+    (containerArgv(spec).length > 0
+      ? `docker label ${RUNTIME_LABEL}=simulate`
+      : 'no entryPoint or command to run here') + (dockerWhy === undefined ? '' : ` (${dockerWhy})`);
   const note = spec.note ?? ((line: string) => appendLogLine(spec.logFile, line));
   await note(
     `[berth] simulated container ${spec.containerName} (image ${spec.image}): ${why}; ` +

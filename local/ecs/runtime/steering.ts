@@ -93,17 +93,25 @@ export function containerArgv(spec: Pick<ContainerSpec, 'entryPoint' | 'command'
   return [...(spec.entryPoint ?? []), ...(spec.command ?? [])];
 }
 
-/**
- * `process` for a container with something to run (a non-empty entryPoint + command), `simulate` otherwise,
- * unless the `berth.runtime` label forces one. Throws CannotStartContainerError for any other label value.
- */
-export function chooseRuntime(spec: Pick<ContainerSpec, 'entryPoint' | 'command' | 'dockerLabels'>): RuntimeKind {
+/** The runtime the `berth.runtime` label forces, if any; throws CannotStartContainerError for a bad value. */
+export function forcedRuntime(spec: Pick<ContainerSpec, 'dockerLabels'>): RuntimeKind | undefined {
   const forced = spec.dockerLabels?.[RUNTIME_LABEL]?.trim();
-  if (forced === 'process' || forced === 'simulate') return forced;
+  if (forced === 'docker' || forced === 'process' || forced === 'simulate') return forced;
   if (forced) {
     throw new CannotStartContainerError(
-      berthReason([`invalid docker label ${RUNTIME_LABEL} ${JSON.stringify(forced)}: expected process or simulate`]),
+      berthReason([
+        `invalid docker label ${RUNTIME_LABEL} ${JSON.stringify(forced)}: expected docker, process or simulate`,
+      ]),
     );
   }
-  return containerArgv(spec).length > 0 ? 'process' : 'simulate';
+  return undefined;
+}
+
+/**
+ * What runs a container when Docker does not: `process` for a container with something to run (a non-empty
+ * entryPoint + command), `simulate` otherwise, unless the `berth.runtime` label forces one (docker included).
+ * Throws CannotStartContainerError for any other label value.
+ */
+export function chooseRuntime(spec: Pick<ContainerSpec, 'entryPoint' | 'command' | 'dockerLabels'>): RuntimeKind {
+  return forcedRuntime(spec) ?? (containerArgv(spec).length > 0 ? 'process' : 'simulate');
 }

@@ -3,8 +3,52 @@
  * run, and the handle it gets back. No ECS state lives here: no task or cluster bookkeeping, just containers.
  */
 
-/** `process` runs the container's entryPoint + command on the host; `simulate` pretends to run its image. */
-export type RuntimeKind = 'process' | 'simulate';
+import type { ContainerDefinition } from '@aws-sdk/client-ecs';
+
+/**
+ * `docker` runs the container's image in Docker; `process` runs its entryPoint + command on the host; `simulate`
+ * pretends to run its image.
+ */
+export type RuntimeKind = 'docker' | 'process' | 'simulate';
+
+/** BERTH_ECS_RUNTIME: one runtime for every container, or `auto` (see runtime.ts resolveRuntime). */
+export type RuntimeSetting = 'auto' | RuntimeKind;
+
+export type HealthStatus = 'HEALTHY' | 'UNHEALTHY' | 'UNKNOWN';
+
+/** A port the container publishes, as the task's `networkBindings` show it. */
+export interface NetworkBinding {
+  bindIP: string;
+  containerPort: number;
+  hostPort: number;
+  protocol: 'tcp' | 'udp';
+}
+
+/** What the docker runtime needs beyond the rest of the spec: the container definition and the task around it. */
+export interface DockerContext {
+  definition: ContainerDefinition;
+  family: string;
+  revision: number;
+  cluster: string;
+  networkMode: 'bridge' | 'host' | 'none' | 'awsvpc';
+  /** The container's cpu units, memory and memoryReservation (MiB), overrides applied. */
+  cpu?: number;
+  memory?: number;
+  memoryReservation?: number;
+  /** Task-level cpu units and memory (MiB), overrides applied. */
+  taskCpu?: number;
+  taskMemory?: number;
+  /** The endpoint's state directory: which endpoint's containers these are (see docker-runtime.ts). */
+  owner: string;
+  /** Host ports already taken on the container instance (its reserved PORTS), for hostPort 0. */
+  portsInUse?: () => Iterable<number>;
+}
+
+/** A container's health as its health check reports it (docker runtime only). */
+export interface ContainerHealth {
+  readonly current: HealthStatus;
+  onChange(listener: (status: HealthStatus) => void): void;
+}
 
 export interface ContainerSpec {
   taskArn: string;
@@ -31,6 +75,8 @@ export interface ContainerSpec {
    * a process container's wrapper writes its pid and exit status there, so that a restarted emulator can adopt it.
    */
   statusDir: string;
+  /** Set when the container may run in Docker (see DockerContext). */
+  docker?: DockerContext;
 }
 
 export interface ContainerExit {
@@ -51,6 +97,12 @@ export interface ContainerHandle {
    * Resolves with the exit when the container has exited; on an exited container, resolves with its exit at once.
    */
   stop(stopTimeoutSeconds: number): Promise<ContainerExit>;
+  /** Docker containers: the host ports it publishes. */
+  networkBindings?: NetworkBinding[];
+  /** Docker containers with a health check. */
+  health?: ContainerHealth;
+  /** Docker containers: kills and removes it, for an endpoint that closes under it. */
+  abandon?(): Promise<void>;
 }
 
 /** A container a previous emulator process started, found again after a restart (runtime.ts adoptContainer). */
@@ -67,4 +119,16 @@ export type AdoptedContainer =
 export interface RuntimeOptions {
   /** How long a simulated container runs when nothing steers it, in seconds (see DEFAULT_SIMULATE_SECONDS). */
   simulateSeconds: number;
+  /** BERTH_ECS_RUNTIME; default `auto`. */
+  runtime?: RuntimeSetting;
+}
+
+/** The runtime a container runs in, and why (the task's log says it). */
+export interface RuntimeChoice {
+  kind: RuntimeKind;
+  why: string;
+  /** The container cannot start (a bad `berth.runtime` label, a failed pull with `docker`): this error says why. */
+  error?: Error;
+  /** A simulated container that Docker could have run: why it did not. */
+  dockerWhy?: string;
 }

@@ -191,9 +191,9 @@ describe('berth.runtime', () => {
   });
 
   it('rejects any other value', async () => {
-    const err = await startFailure({ dockerLabels: { 'berth.runtime': 'docker' } });
+    const err = await startFailure({ dockerLabels: { 'berth.runtime': 'podman' } });
     expect(err.reason).toBe(
-      'CannotStartContainerError: invalid docker label berth.runtime "docker": expected process or simulate',
+      'CannotStartContainerError: invalid docker label berth.runtime "podman": expected docker, process or simulate',
     );
   });
 });

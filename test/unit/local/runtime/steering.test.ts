@@ -23,6 +23,7 @@ describe('chooseRuntime', () => {
       'simulate',
     ],
     ['berth.runtime=process', { dockerLabels: { 'berth.runtime': 'process' } }, 'process'],
+    ['berth.runtime=docker', { command: ['x'], dockerLabels: { 'berth.runtime': 'docker' } }, 'docker'],
     ['an empty berth.runtime', { command: ['x'], dockerLabels: { 'berth.runtime': '' } }, 'process'],
   ])('%s', (_, spec, kind) => {
     expect(chooseRuntime(spec)).toBe(kind);
