@@ -4,6 +4,7 @@
  */
 import { berthLocalService, ecsService } from '../ecs/service';
 import { eventsService } from '../events/service';
+import { logsService } from '../logs/service';
 import { stepFunctionsService } from '../sfn/service';
 import type { ServiceFactory } from './service';
 
@@ -11,5 +12,6 @@ export const DEFAULT_SERVICES: readonly ServiceFactory[] = [
   ecsService,
   berthLocalService,
   eventsService,
+  logsService,
   stepFunctionsService,
 ];
