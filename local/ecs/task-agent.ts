@@ -33,7 +33,9 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { ContainerDefinition } from '@aws-sdk/client-ecs';
+import type { LogStore } from '../logs/models';
 import type { DurableStore } from '../store';
+import { type AwslogsTarget, awslogsTarget, LogShipper, prepareAwslogs } from './awslogs';
 import type { InstanceEntry } from './clusters';
 import type { StoredTaskDefinition } from './models';
 import {
@@ -77,6 +79,8 @@ interface Run {
   position: Position;
   /** The host went away: containers are killed at once and report no exit code. */
   hostLost: boolean;
+  /** The awslogs containers' shippers (awslogs.ts), by container name. */
+  shippers: Map<string, LogShipper>;
 }
 
 export interface TaskEntry {
@@ -90,6 +94,11 @@ export interface AgentHost {
   readonly options: TasksOptions;
   readonly scratchDir: string;
   logFile(taskId: string): string;
+  /**
+   * The local CloudWatch Logs that awslogs containers write to, and where such a container's own output file is
+   * (awslogs.ts); without it, awslogs configurations are ignored and every container writes to the task's log.
+   */
+  awslogs?: { logs: LogStore; containerLogFile(taskId: string, container: string): string; pollMs?: number };
   /** Keeps the indexes and the counts in step with a change of the task. */
   changed(entry: TaskEntry, previous: WireTask): void;
   /** Gives the task's reservation back to its instance. */
@@ -266,7 +275,14 @@ const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 
 /** The run of a task about to be started in this process. */
 export function newRun(definitions: ContainerDefinition[]): Run {
-  return { definitions, handles: new Map(), exited: new Set(), position: 'starting', hostLost: false };
+  return {
+    definitions,
+    handles: new Map(),
+    exited: new Set(),
+    position: 'starting',
+    hostLost: false,
+    shippers: new Map(),
+  };
 }
 
 export class TaskAgent {
@@ -288,6 +304,7 @@ export class TaskAgent {
       for (const handle of entry.run?.handles.values() ?? []) {
         if (handle.pid !== undefined) killOrphan(handle.pid);
       }
+      for (const shipper of entry.run?.shippers.values() ?? []) void shipper.stop();
     }
   }
 
@@ -407,17 +424,22 @@ export class TaskAgent {
     const runtimeIds: RuntimeIds = {};
     const pids: Record<string, number> = { ...entry.stored.pids };
     const specs = this.containerSpecs(entry, run.definitions, this.host.logFile(taskId), taskId);
+    for (const spec of specs) {
+      runtimeIds[spec.containerName] =
+        entry.stored.task.containers.find((c) => c.name === spec.containerName)?.runtimeId ?? hex(32);
+    }
     for (const [name, handle] of run.handles) {
-      runtimeIds[name] = entry.stored.task.containers.find((c) => c.name === name)?.runtimeId ?? hex(32);
       if (handle.pid !== undefined) pids[name] = handle.pid;
     }
-    for (const spec of specs) {
+    const targets = await this.prepareLogs(entry, run, runtimeIds);
+    if ('reason' in targets) failed = targets;
+    for (const spec of failed === undefined ? specs : []) {
       if (run.handles.has(spec.containerName)) continue; // adopted after a restart
       if (stopAsked(entry) || this.closedFlag) break;
+      this.ship(run, spec, (targets as Map<string, AwslogsTarget>).get(spec.containerName));
       try {
         const handle = await startContainer(spec, { simulateSeconds: this.host.options.simulateSeconds });
         run.handles.set(spec.containerName, handle);
-        runtimeIds[spec.containerName] = hex(32);
         if (handle.pid !== undefined) pids[spec.containerName] = handle.pid;
       } catch (err) {
         if (!(err instanceof CannotStartContainerError)) throw err;
@@ -425,6 +447,7 @@ export class TaskAgent {
         break;
       }
     }
+    for (const name of Object.keys(runtimeIds)) if (!run.handles.has(name)) delete runtimeIds[name];
     if (this.closedFlag) {
       for (const handle of run.handles.values()) if (handle.pid !== undefined) killOrphan(handle.pid);
       return;
@@ -444,6 +467,49 @@ export class TaskAgent {
     if (run.handles.size === 0) void this.finish(entry);
   }
 
+  /**
+   * Each awslogs container's group checked and stream made before any container starts (awslogs.ts): the
+   * targets by container name, or the first container whose logs cannot be set up and ECS's reason.
+   */
+  private async prepareLogs(
+    entry: TaskEntry,
+    run: Run,
+    runtimeIds: RuntimeIds,
+  ): Promise<Map<string, AwslogsTarget> | { container: string; reason: string }> {
+    const targets = new Map<string, AwslogsTarget>();
+    const awslogs = this.host.awslogs;
+    if (awslogs === undefined) return targets;
+    for (const definition of run.definitions) {
+      const name = definition.name!;
+      const target = awslogsTarget(
+        definition,
+        entry.stored.task.taskArn,
+        runtimeIds[name] ?? '',
+        this.host.options.region,
+      );
+      if (target === undefined) continue;
+      const reason = await prepareAwslogs(awslogs.logs, target);
+      if (reason !== undefined) return { container: name, reason };
+      targets.set(name, target);
+    }
+    return targets;
+  }
+
+  /** Starts shipping an awslogs container's output file to its stream. */
+  private ship(run: Run, spec: ContainerSpec, target: AwslogsTarget | undefined): LogShipper | undefined {
+    const awslogs = this.host.awslogs;
+    if (awslogs === undefined || target === undefined || run.shippers.has(spec.containerName)) {
+      return run.shippers.get(spec.containerName);
+    }
+    const shipper = new LogShipper(spec.logFile, target, awslogs.logs, {
+      ...(awslogs.pollMs === undefined ? {} : { pollMs: awslogs.pollMs }),
+      now: this.host.options.now,
+    });
+    run.shippers.set(spec.containerName, shipper);
+    shipper.start();
+    return shipper;
+  }
+
   private watchExits(entry: TaskEntry): void {
     const run = entry.run!;
     for (const [name, handle] of run.handles) {
@@ -458,9 +524,20 @@ export class TaskAgent {
     logFile: string,
     taskId: string,
   ): ContainerSpec[] {
-    const specs = definitions.map((definition) => this.containerSpec(entry, definition, logFile, taskId));
-    if (!specs.some((spec) => chooseRuntime(spec) === 'process')) {
-      for (const spec of specs) spec.note = (line) => this.note(entry, line);
+    const awslogs = this.host.awslogs;
+    const ownFile = (definition: ContainerDefinition) =>
+      awslogs !== undefined && definition.logConfiguration?.logDriver === 'awslogs';
+    const specs = definitions.map((definition) =>
+      this.containerSpec(
+        entry,
+        definition,
+        ownFile(definition) ? awslogs!.containerLogFile(taskId, definition.name!) : logFile,
+        taskId,
+      ),
+    );
+    const taskLogged = specs.filter((_, i) => !ownFile(definitions[i]!));
+    if (!taskLogged.some((spec) => chooseRuntime(spec) === 'process')) {
+      for (const spec of taskLogged) spec.note = (line) => this.note(entry, line);
     }
     return specs;
   }
@@ -494,6 +571,7 @@ export class TaskAgent {
     const run = entry.run!;
     if (this.closedFlag || run.exited.has(name)) return;
     run.exited.add(name);
+    void run.shippers.get(name)?.finish();
     this.transition(entry, 'containerExited', { container: name, exit, hostLost: run.hostLost });
     const essential = run.definitions.find((d) => d.name === name)?.essential !== false;
     if (essential && !stopAsked(entry)) this.requestStop(entry, STOP_CODES.essentialExited, ESSENTIAL_EXITED_REASON);
@@ -550,14 +628,23 @@ export class TaskAgent {
     const taskId = taskIdOf(task.taskArn);
     const specs = this.containerSpecs(entry, definitions, this.host.logFile(taskId), taskId);
     const starting = task.lastStatus === 'PROVISIONING' || task.lastStatus === 'PENDING';
+    const runtimeIds: RuntimeIds = {};
+    for (const c of task.containers) if (c.runtimeId !== undefined) runtimeIds[c.name] = c.runtimeId;
     const startedAt = task.startedAt === undefined ? undefined : task.startedAt * 1000;
     let unknown = false;
     for (const spec of specs) {
       const name = spec.containerName;
       const recorded = task.containers.find((c) => c.name === name);
+      const definition = definitions.find((d) => d.name === name)!;
+      const target =
+        runtimeIds[name] === undefined
+          ? undefined
+          : awslogsTarget(definition, task.taskArn, runtimeIds[name]!, this.host.options.region);
+      const shipper = this.ship(run, spec, target);
       if (!starting && recorded?.lastStatus === 'STOPPED') {
         run.handles.set(name, exitedContainer(spec, { exitCode: recorded.exitCode ?? null }));
         run.exited.add(name);
+        void shipper?.finish();
         continue;
       }
       const adopted = await adoptContainer(

@@ -7,8 +7,10 @@
  * Deliberate deviation: a stored task also keeps its process containers' pids and, for a task with no process
  * container, its log (see StoredTask).
  */
+
 import type { KeyValuePair, Tag } from '@aws-sdk/client-ecs';
 import type { PlacementConstraintInput, PlacementStrategyInput } from '../../lib/placement/types';
+import type { LogStore } from '../logs/models';
 import type { Reservation } from './clusters';
 import type { StoredTaskDefinition } from './models';
 import type { EcsOptions } from './options';
@@ -178,7 +180,15 @@ export interface Failure {
 export type TasksOptions = Pick<
   EcsOptions,
   'stepMs' | 'simulateSeconds' | 'fargateMaxTasks' | 'stoppedTaskSeconds' | 'random' | 'now'
-> & { region: string; accountId: string; stateDir: string };
+> & {
+  region: string;
+  accountId: string;
+  stateDir: string;
+  /** The local CloudWatch Logs awslogs containers write to (awslogs.ts); without it their configuration is ignored. */
+  logs?: LogStore;
+  /** How often an awslogs container's output is shipped, in ms (awslogs.ts POLL_MS unless given). */
+  logPollMs?: number;
+};
 
 export const TASK_KEY = 'task/';
 export const TOKEN_KEY = 'client-token/';
