@@ -11,6 +11,7 @@
 import { type ContainerDefinition, DescribeTaskDefinitionCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { NotFoundError, ValidationError } from '../errors';
+import { matchesAny } from '../glob';
 import type { RunsConfig } from '../runs/config';
 import { getRun } from '../runs/get-run';
 import type { RunStatus } from '../runs/types';
@@ -22,6 +23,11 @@ export interface RunLogSourceDeps {
   config: RunsConfig;
   /** The stage's region: where a container's logs are when its awslogs configuration names none. */
   region: string;
+  /**
+   * The log groups the stage may read (its run log group and param readableLogGroups, `*` globs): a container
+   * logging elsewhere is reported as unavailable rather than failing the page with AccessDenied.
+   */
+  readableGroups: string[];
 }
 
 export interface RunLogSource {
@@ -39,6 +45,11 @@ export interface RunLogSources {
   /** How many attempts the run has so far. */
   attempts: number;
   sources: RunLogSource[];
+}
+
+function readable(location: LogLocation, groups: readonly string[]): LogLocation {
+  if ('reason' in location || matchesAny(location.logGroup, groups)) return location;
+  return { reason: `This stage may not read log group ${location.logGroup} (stage param readableLogGroups).` };
 }
 
 const definitions = new Map<string, Promise<ContainerDefinition[]>>();
@@ -94,13 +105,16 @@ export async function runLogSources(
       attempt: attempt.attempt,
       taskArn,
       container: container.name ?? '',
-      location: logLocation(
-        {
-          name: container.name ?? '',
-          ...(container.logConfiguration ? { logConfiguration: container.logConfiguration } : {}),
-        },
-        taskArn,
-        deps.region,
+      location: readable(
+        logLocation(
+          {
+            name: container.name ?? '',
+            ...(container.logConfiguration ? { logConfiguration: container.logConfiguration } : {}),
+          },
+          taskArn,
+          deps.region,
+        ),
+        deps.readableGroups,
       ),
     })),
   );

@@ -82,6 +82,13 @@ beforeEach(() => {
         { name: 'sidecar', logConfiguration: awslogs('nightly') },
         { name: 'helper', essential: false, logConfiguration: awslogs('nightly') },
         { name: 'legacy', logConfiguration: awslogs() },
+        {
+          name: 'elsewhere',
+          logConfiguration: {
+            logDriver: 'awslogs',
+            options: { 'awslogs-group': '/other/jobs', 'awslogs-stream-prefix': 'x' },
+          },
+        },
       ],
     },
   });
@@ -114,6 +121,11 @@ it('reads each essential container’s stream once, merged by time, and says whi
       container: 'legacy',
       taskArn: TASK,
       reason: 'The awslogs configuration has no awslogs-stream-prefix: the stream is named by the Docker container id.',
+    },
+    {
+      container: 'elsewhere',
+      taskArn: TASK,
+      reason: 'This stage may not read log group /other/jobs (stage param readableLogGroups).',
     },
   ]);
   const calls = logs.commandCalls(GetLogEventsCommand).map((c) => c.args[0].input);
