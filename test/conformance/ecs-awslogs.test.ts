@@ -19,7 +19,14 @@ import {
 import { localEcsServices } from '../../local/ecs/service';
 import { logsService } from '../../local/logs/service';
 import { admin, DEFAULT_CONFIG, FAST, waitForTask } from './ecs-cluster';
-import { type LocalEndpoint, REGION, startLocalEndpoint, tempStateDir } from './endpoint';
+import {
+  ecsClient,
+  type LocalEndpoint,
+  REGION,
+  startEndpointProcess,
+  startLocalEndpoint,
+  tempStateDir,
+} from './endpoint';
 
 jest.setTimeout(30_000);
 
@@ -45,7 +52,7 @@ afterAll(async () => {
 });
 
 const awslogs = (group: string, extra: Record<string, string> = {}) => ({
-  logDriver: 'awslogs',
+  logDriver: 'awslogs' as const,
   options: { 'awslogs-group': group, 'awslogs-region': REGION, 'awslogs-stream-prefix': 'jobs', ...extra },
 });
 
@@ -160,4 +167,77 @@ it('keeps GetTaskLog for the containers without awslogs, and each awslogs contai
   ]);
   const simulated = await waitForMessages('/berth/awslogs', `jobs/simulated/${taskId(arn)}`, (m) => m.length >= 1);
   expect(simulated[0]).toContain('[berth] simulated container simulated (image someimage)');
+});
+
+it('goes on shipping after a kill -9 of the endpoint: no line lost or repeated', async () => {
+  const stateDir = tempStateDir();
+  const { url, child, exited } = await startEndpointProcess(stateDir, { BERTH_CLUSTER_CONFIG: '' });
+  const first = ecsClient(url);
+  const firstLogs = new CloudWatchLogsClient({
+    endpoint: url,
+    region: REGION,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: 1,
+  });
+  let arn: string;
+  const group = '/berth/restart';
+  try {
+    await firstLogs.send(new CreateLogGroupCommand({ logGroupName: group }));
+    await first.send(
+      new RegisterTaskDefinitionCommand({
+        family: 'awslogs-restart',
+        containerDefinitions: [
+          {
+            name: 'main',
+            image: 'busybox',
+            memory: 64,
+            command: ['sh', '-c', 'for i in 1 2 3 4 5 6; do echo line $i; sleep 0.4; done'],
+            logConfiguration: awslogs(group),
+          },
+        ],
+      }),
+    );
+    arn = (await first.send(new RunTaskCommand({ taskDefinition: 'awslogs-restart' }))).tasks![0]!.taskArn!;
+    const stream = `jobs/main/${taskId(arn)}`;
+    for (;;) {
+      const out = await firstLogs
+        .send(new GetLogEventsCommand({ logGroupName: group, logStreamName: stream, startFromHead: true }))
+        .catch(() => ({ events: [] }));
+      if ((out.events ?? []).length >= 2) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    child.kill('SIGKILL');
+    await exited;
+  } finally {
+    first.destroy();
+    firstLogs.destroy();
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+  const restarted = await startLocalEndpoint(stateDir, {
+    services: [...localEcsServices({ clusterConfig: DEFAULT_CONFIG, ...FAST }), logsService],
+  });
+  const again = new CloudWatchLogsClient({
+    endpoint: restarted.url,
+    region: REGION,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: 1,
+  });
+  try {
+    await waitForTask(restarted.ecs, arn);
+    const stream = `jobs/main/${taskId(arn)}`;
+    for (;;) {
+      const out = await again.send(
+        new GetLogEventsCommand({ logGroupName: group, logStreamName: stream, startFromHead: true }),
+      );
+      const found = (out.events ?? []).map((e) => e.message);
+      if (found.length >= 6) {
+        expect(found).toEqual(['line 1', 'line 2', 'line 3', 'line 4', 'line 5', 'line 6']);
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  } finally {
+    again.destroy();
+    await restarted.close();
+  }
 });
