@@ -127,6 +127,11 @@ export class EventAppender {
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
+  /** Writes what is pending now (a reader is about to read a file from disk). */
+  flushNow(): void {
+    if (this.pending !== undefined) this.flush();
+  }
+
   /** Resolves once every append made so far is on disk. */
   flushed(): Promise<void> {
     if (this.pending === undefined) return Promise.resolve();

@@ -235,7 +235,7 @@ export class LogStore {
       nextSeq: 1,
     };
     streams.set(name, stream);
-    this.loaded.set(stream.id, []);
+    this.remember(stream.id, []);
     await this.store.put(streamKey(groupName, name), stream);
   }
 
@@ -295,13 +295,19 @@ export class LogStore {
   events(stream: StoredStream): readonly StoredEvent[] {
     let events = this.loaded.get(stream.id);
     if (events === undefined) {
+      // Appends of this turn are not in the file yet: write them first, or the copy in memory would miss them.
+      this.appender.flushNow();
       events = loadEvents(this.fileOf(stream)).sort(compareKeys);
-      while (this.loaded.size >= MAX_LOADED) this.loaded.delete(this.loaded.keys().next().value!);
-    } else {
-      this.loaded.delete(stream.id); // moved to the most recently used end
     }
-    this.loaded.set(stream.id, events);
+    this.remember(stream.id, events);
     return events;
+  }
+
+  /** Keeps a stream's events in memory as the most recently used, forgetting the least recently used past MAX_LOADED. */
+  private remember(id: string, events: StoredEvent[]): void {
+    this.loaded.delete(id);
+    while (this.loaded.size >= MAX_LOADED) this.loaded.delete(this.loaded.keys().next().value!);
+    this.loaded.set(id, events);
   }
 
   /** Removes expired events from disk and memory. */

@@ -19,7 +19,8 @@ import { type EventKey, indexAfter } from './models';
 export const MAX_EVENTS = 10_000;
 export const MAX_PAGE_BYTES = 1_048_576;
 export const EVENT_OVERHEAD_BYTES = 26;
-const MAX_TIMESTAMP = 10 ** 19;
+/** Past any event's timestamp, and still a safe integer, so a token that holds it reads back. */
+const MAX_TIMESTAMP = Number.MAX_SAFE_INTEGER;
 
 export interface Cursor {
   direction: 'f' | 'b';
