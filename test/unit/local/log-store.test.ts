@@ -78,3 +78,45 @@ it('gives tokens from an empty stream that read back, both ways', async () => {
     expect(again.events).toEqual([]);
   }
 });
+
+it('applies a retention to events already kept: hidden at once, removed from disk when the store opens again', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-log-retention-'));
+  let clock = Date.now();
+  const open = async () => {
+    const opened = await LogStore.load(await DurableStore.open<unknown>(dir, 'logs'), {
+      region: 'us-east-1',
+      accountId: '123456789012',
+      stateDir: dir,
+      now: () => clock,
+    });
+    return { opened, api: logsOperations(opened, () => clock) };
+  };
+  let { opened, api } = await open();
+  await api.CreateLogGroup!({ logGroupName: 'kept' }, ctx);
+  await api.CreateLogStream!({ logGroupName: 'kept', logStreamName: 's' }, ctx);
+  await api.PutLogEvents!(
+    { logGroupName: 'kept', logStreamName: 's', logEvents: [{ timestamp: clock, message: 'old' }] },
+    ctx,
+  );
+  clock += 2 * 24 * 3600_000;
+  await api.PutLogEvents!(
+    { logGroupName: 'kept', logStreamName: 's', logEvents: [{ timestamp: clock, message: 'new' }] },
+    ctx,
+  );
+  await api.PutRetentionPolicy!({ logGroupName: 'kept', retentionInDays: 1 }, ctx);
+  const read = async () =>
+    (
+      (await api.GetLogEvents!({ logGroupName: 'kept', logStreamName: 's', startFromHead: true }, ctx)) as {
+        events: Array<{ message: string }>;
+      }
+    ).events.map((e) => e.message);
+  expect(await read()).toEqual(['new']);
+  await opened.close();
+  ({ opened, api } = await open());
+  expect(await read()).toEqual(['new']);
+  const streams = (await api.DescribeLogStreams!({ logGroupName: 'kept' }, ctx)) as {
+    logStreams: Array<{ firstEventTimestamp: number }>;
+  };
+  expect(streams.logStreams[0]?.firstEventTimestamp).toBe(clock);
+  await opened.close();
+});
