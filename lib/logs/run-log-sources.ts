@@ -15,19 +15,17 @@ import { matchesAny } from '../glob';
 import type { RunsConfig } from '../runs/config';
 import { getRun } from '../runs/get-run';
 import type { RunStatus } from '../runs/types';
+import type { RunLogsReadConfig } from './config';
 import { type LogLocation, logLocation } from './location';
 
-export interface RunLogSourceDeps {
+/**
+ * `readableGroups` (lib/logs/config.ts): a container logging to a group the stage may not read is reported as
+ * unavailable rather than failing the page with AccessDenied.
+ */
+export interface RunLogSourceDeps extends RunLogsReadConfig {
   sfn: SFNClient;
   ecs: ECSClient;
   config: RunsConfig;
-  /** The stage's region: where a container's logs are when its awslogs configuration names none. */
-  region: string;
-  /**
-   * The log groups the stage may read (its run log group and param readableLogGroups, `*` globs): a container
-   * logging elsewhere is reported as unavailable rather than failing the page with AccessDenied.
-   */
-  readableGroups: string[];
 }
 
 export interface RunLogSource {
