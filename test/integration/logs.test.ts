@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { awsCliJson } from '../conformance/aws-cli';
 import { type Stack, startStack } from './stack';
 
 jest.setTimeout(180_000);
@@ -146,6 +147,19 @@ it('gives a definition with no log configuration the stage group, and reads its 
   const all = await logs(runId);
   expect(all.events.map((e) => e.message)).toHaveLength(5);
   expect(all.status).toBe('SUCCEEDED');
+  // The same lines through the AWS CLI, from the stream the awslogs driver names.
+  const taskId = first.events[0]!.taskArn.split('/').pop();
+  const cli = await awsCliJson(
+    'logs',
+    stack.aws,
+    'get-log-events',
+    '--log-group-name',
+    '/berth/dev/runs',
+    '--log-stream-name',
+    `it-logs-five/main/${taskId}`,
+    '--start-from-head',
+  );
+  expect(cli.events.map((e: { message: string }) => e.message)).toEqual(all.events.map((e) => e.message));
 });
 
 it('interleaves two containers by time, and reads one container alone', async () => {
