@@ -5,7 +5,7 @@
  * (`parseCommandLine`), running takes its streams, environment and client factory as arguments
  * (`runCli`), so both are tested without a terminal.
  *
- * Exit codes: 0 success (for `run --wait` and `runs wait`: the run SUCCEEDED); 1 the run ended
+ * Exit codes: 0 success (for `run --wait`, `runs wait` and `logs --follow`: the run SUCCEEDED); 1 the run ended
  * FAILED, CANCELLED or TIMED_OUT; 2 bad arguments; 3 the API refused the request or could not be
  * reached; 4 `--timeout` elapsed before the run finished.
  */
@@ -16,6 +16,7 @@ import {
   type BerthClientOptions,
   type Credentials,
   isFinished,
+  type RunLogEvent,
   type RunRequestInput,
   type RunStatus,
   type RunView,
@@ -91,9 +92,52 @@ async function readJson(io: CliIo, file: string, what: string): Promise<Record<s
 
 const exitFor = (run: RunView) => (run.status === 'SUCCEEDED' ? EXIT.OK : EXIT.RUN_FAILED);
 
-async function follow({ client, io, json }: Context, runId: string, timeoutSeconds: number | undefined) {
+/** One event as `berth logs` prints it: `container | message`, or a JSON line with --json. */
+const logLine = (json: boolean, event: RunLogEvent) =>
+  json ? `${JSON.stringify(event)}\n` : `${event.container} | ${event.message}\n`;
+
+interface LogsParams {
+  runId: string;
+  follow?: boolean;
+  container?: string;
+  attempt?: number;
+}
+
+/**
+ * `berth logs`: the run's output so far, or with --follow as it is written until the run finishes, then exits with
+ * its outcome as `run --wait` does.
+ */
+async function printLogs({ client, io, json }: Context, params: LogsParams) {
+  const query = {
+    ...(params.container !== undefined && { container: params.container }),
+    ...(params.attempt !== undefined && { attempt: params.attempt }),
+  };
+  if (!params.follow) {
+    let nextToken: string | undefined;
+    for (;;) {
+      const page = await client.getRunLogs(params.runId, { ...query, ...(nextToken !== undefined && { nextToken }) });
+      for (const event of page.events) io.stdout(logLine(json, event));
+      if (page.events.length === 0) return EXIT.OK;
+      nextToken = page.nextToken;
+    }
+  }
+  for await (const event of client.followLogs(params.runId, { ...query, ...io.pollDelays })) {
+    io.stdout(logLine(json, event));
+  }
+  const run = await client.getRun(params.runId);
+  io.stderr(`${outcomeLine(run)}\n`);
+  return exitFor(run);
+}
+
+async function follow({ client, io, json }: Context, runId: string, timeoutSeconds: number | undefined, logs = false) {
   const now = io.now ?? (() => new Date());
   const stamp = () => now().toISOString().slice(11, 19);
+  // With --logs the output goes to stdout as it is written, beside the progress on stderr.
+  const printing = logs
+    ? (async () => {
+        for await (const event of client.followLogs(runId, io.pollDelays ?? {})) io.stdout(logLine(json, event));
+      })()
+    : Promise.resolve();
   const run = await client.waitForRun(runId, {
     ...(timeoutSeconds !== undefined && { timeout: timeoutSeconds * 1000 }),
     ...io.pollDelays,
@@ -101,6 +145,7 @@ async function follow({ client, io, json }: Context, runId: string, timeoutSecon
       for (const line of progressLines(previous, view)) io.stderr(`${stamp()} ${line}\n`);
     },
   });
+  await printing;
   io.stdout(json ? `${JSON.stringify(run, null, 2)}\n` : `${outcomeLine(run)}\n`);
   return exitFor(run);
 }
@@ -159,6 +204,7 @@ const COMMANDS = [
     arg: { name: 'taskDefinition', value: '<taskDefinition>', what: 'a task definition' },
     options: {
       wait: flag('wait', 'follow its progress and exit with its outcome'),
+      logs: flag('logs', "print the run's output as it is written", { requires: 'wait' }),
       timeoutSeconds: seconds('timeout', '<seconds>', 'stop following after this long', { requires: 'wait' }),
       count: integer('count', '<n>', 'tasks to start'),
       cluster: text('cluster', '<name>', 'the ECS cluster to run on'),
@@ -192,7 +238,7 @@ const COMMANDS = [
         io.stderr(
           `run ${started.runId} ${started.created ? 'started' : 'already started with this idempotency key'}\n`,
         );
-      return follow(context, started.runId, command.timeoutSeconds);
+      return follow(context, started.runId, command.timeoutSeconds, command.logs);
     },
   }),
   command({
@@ -228,6 +274,17 @@ const COMMANDS = [
     arg: { name: 'runId', value: '<runId>', what: 'a run id' },
     options: { timeoutSeconds: seconds('timeout', '<seconds>', 'stop following after this long') },
     action: ({ runId, timeoutSeconds }, context) => follow(context, runId, timeoutSeconds),
+  }),
+  command({
+    words: 'logs',
+    summary: "a run's output (container | message), oldest first",
+    arg: { name: 'runId', value: '<runId>', what: 'a run id' },
+    options: {
+      follow: flag('follow', 'as it is written, until the run finishes; exit with its outcome', { short: 'f' }),
+      container: text('container', '<name>', 'one container (default every essential one)'),
+      attempt: integer('attempt', '<n>', 'one attempt (default the last)'),
+    },
+    action: (params, context) => printLogs(context, params),
   }),
   command({
     words: 'runs cancel',

@@ -17,6 +17,7 @@ import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type * as z from 'zod/mini';
+import type { RunLogEvent, RunLogPage } from '../lib/logs/get-run-logs';
 import type { RunRequestSchema } from '../lib/runs/request';
 import type { RunRef, RunStatus, RunSummary, RunView } from '../lib/runs/types';
 import type { TaskDefinitionInputSchema } from '../lib/task-definition/schema';
@@ -30,7 +31,7 @@ import {
 } from './errors';
 
 export type { AttemptView, CapacityView, ContainerView, RunStatus, RunTrigger, RunView } from '../lib/runs/types';
-export type { FamilySummary, RunRef, RunSummary, TaskDefinitionView };
+export type { FamilySummary, RunLogEvent, RunLogPage, RunRef, RunSummary, TaskDefinitionView };
 
 /** Credentials, or a function that resolves them (as the AWS SDK takes them). */
 export type Credentials = ConstructorParameters<typeof SignatureV4>[0]['credentials'];
@@ -87,6 +88,26 @@ export interface WaitForRunOptions {
   signal?: AbortSignal;
 }
 
+export interface RunLogsQuery {
+  /** The attempt (default the last; a follower moves on to later attempts). */
+  attempt?: number;
+  /** One container (default every essential one). */
+  container?: string;
+  /** Epoch milliseconds: the first page starts there. */
+  startTime?: number;
+  /** Events per page, 1 to 10,000 (default 1000). */
+  limit?: number;
+  nextToken?: string;
+}
+
+export interface FollowLogsOptions extends Omit<RunLogsQuery, 'nextToken'> {
+  /** First delay in ms between reads that found nothing new (default 1000); it grows while nothing comes. */
+  minDelay?: number;
+  /** Longest delay between reads in ms (default 5000). */
+  maxDelay?: number;
+  signal?: AbortSignal;
+}
+
 export interface BerthClientOptions {
   /** The API's base URL: `https://{id}.execute-api.{region}.amazonaws.com/{stage}`, or `http://127.0.0.1:3000`. */
   baseUrl: string;
@@ -103,6 +124,8 @@ export interface BerthClientOptions {
 export const TERMINAL_STATUSES: readonly RunStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT'];
 export const isFinished = (status: RunStatus) => TERMINAL_STATUSES.includes(status);
 
+/** GET /runs/{runId}/logs' default page size. */
+const DEFAULT_LOG_PAGE = 1000;
 const EXECUTE_API_HOST = /\.execute-api\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$/;
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 const BASE_RETRY_DELAY_MS = 100;
@@ -316,6 +339,55 @@ export class BerthClient {
       }
       // Equal jitter: at least half the delay, so polling never degenerates into a busy loop.
       await sleep(Math.min(remaining, delay / 2 + (Math.random() * delay) / 2), options.signal);
+    }
+  }
+
+  /** GET /runs/{runId}/logs: one page of the run's container output, oldest first. */
+  async getRunLogs(runId: string, query: RunLogsQuery = {}): Promise<RunLogPage> {
+    return (
+      await this.call<RunLogPage>({
+        method: 'GET',
+        path: `/runs/${segment(runId)}/logs`,
+        query: { ...query },
+        retryable: true,
+      })
+    ).body;
+  }
+
+  /** The same as getRunLogs. */
+  logs(runId: string, query: RunLogsQuery = {}): Promise<RunLogPage> {
+    return this.getRunLogs(runId, query);
+  }
+
+  /**
+   * Every event of the run's output as it is written, until the run has finished and nothing more is left to
+   * read; returns the run's last status. Between reads that find nothing new the delay grows from `minDelay` to
+   * `maxDelay`; a 503 waits its Retry-After (at least) and goes on.
+   */
+  async *followLogs(runId: string, options: FollowLogsOptions = {}): AsyncGenerator<RunLogEvent, RunStatus> {
+    const { minDelay: min, maxDelay: max, signal, ...query } = options;
+    const minDelay = Math.max(1, min ?? 1000);
+    const maxDelay = Math.max(minDelay, max ?? 5000);
+    let delay = minDelay;
+    let nextToken: string | undefined;
+    for (;;) {
+      signal?.throwIfAborted();
+      let page: RunLogPage;
+      try {
+        page = await this.getRunLogs(runId, { ...query, ...(nextToken !== undefined && { nextToken }) });
+      } catch (err) {
+        if (!(err instanceof ServiceUnavailableError)) throw err;
+        delay = Math.min(maxDelay * 4, Math.max(delay * 2, (err.retryAfterSeconds ?? 1) * 1000));
+        await sleep(delay, signal);
+        continue;
+      }
+      yield* page.events;
+      nextToken = page.nextToken;
+      // A full page: more is waiting now. Some events: the run is talking, ask again soon. None: back off.
+      if (page.events.length >= (query.limit ?? DEFAULT_LOG_PAGE)) continue;
+      if (page.events.length === 0 && isFinished(page.status)) return page.status;
+      delay = page.events.length > 0 ? minDelay : Math.min(maxDelay, delay * 1.5);
+      await sleep(delay / 2 + (Math.random() * delay) / 2, signal);
     }
   }
 

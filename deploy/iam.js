@@ -21,6 +21,28 @@ const passRole = (roles) =>
         },
       ];
 
+/**
+ * The roles the stage's definitions may name and that the API and the workflow may pass to ECS: the allowlisted
+ * ones, and the default execution role for run logs when the stage gives it (param runLogsByDefault). The
+ * guardrails treat the default role as allowlisted too (lib/config.ts), so the two lists agree.
+ */
+async function passableRoles(resolveVariable) {
+  const roles = list(await resolveVariable('param:allowedRoleArns'));
+  const runLogs =
+    String(await resolveVariable('param:runLogsByDefault'))
+      .trim()
+      .toLowerCase() === 'true';
+  return runLogs ? [...roles, await resolveVariable('param:runLogExecutionRoleArn')] : roles;
+}
+
+/** The log groups GET /runs/{id}/logs may read: the stage's run log group and param readableLogGroups. */
+async function readableLogGroups(resolveVariable) {
+  return [
+    await resolveVariable('self:custom.runLogGroupName'),
+    ...list(await resolveVariable('param:readableLogGroups')),
+  ];
+}
+
 /** The stage's runFamilies param as a list: what the state machine may RunTask (and deploy/triggers.js checks). */
 const runFamilies = async (resolveVariable) => list(await resolveVariable('param:runFamilies'));
 module.exports.stageRunFamilies = runFamilies;
@@ -34,7 +56,7 @@ module.exports.stageRunFamilies = runFamilies;
 module.exports.apiRoles = async ({ resolveVariable }) => {
   const service = await resolveVariable('self:service');
   const stage = await resolveVariable('sls:stage');
-  const roles = list(await resolveVariable('param:allowedRoleArns'));
+  const roles = await passableRoles(resolveVariable);
   const stateMachineName = await resolveVariable('self:custom.runTaskStateMachineName');
   const stateMachine = sub('states', `stateMachine:${stateMachineName}`);
   const executions = sub('states', `execution:${stateMachineName}:*`);
@@ -94,6 +116,26 @@ module.exports.apiRoles = async ({ resolveVariable }) => {
       // A status filter on running or failed runs reads their views.
       onExecutions('DescribeExecution', 'GetExecutionHistory'),
     ]),
+    GetRunLogsRole: apiRole('getRunLogs', [
+      // The run's attempts, as GET /runs/{id} reads them.
+      onExecutions('DescribeExecution', 'GetExecutionHistory'),
+      {
+        Effect: 'Allow',
+        Action: 'ecs:DescribeTasks',
+        Resource: sub('ecs', 'task/*'),
+        Condition: { StringEquals: { 'ecs:cluster': await runClusters(resolveVariable) } },
+      },
+      // Where each container logs. DescribeTaskDefinition does not support resource-level permissions.
+      ecsTaskDefinitions('DescribeTaskDefinition'),
+      {
+        // The streams of the stage's run log group and of the groups the stage allows, nothing else.
+        Effect: 'Allow',
+        Action: 'logs:GetLogEvents',
+        Resource: (await readableLogGroups(resolveVariable)).map((group) =>
+          sub('logs', `log-group:${group}:log-stream:*`),
+        ),
+      },
+    ]),
     CancelRunRole: apiRole('cancelRun', [onExecutions('DescribeExecution', 'StopExecution')]),
     GetOpenApiRole: apiRole('getOpenApi', []),
   };
@@ -109,6 +151,7 @@ for (const key of [
   'startRun',
   'listRuns',
   'getRun',
+  'getRunLogs',
   'cancelRun',
   'getOpenApi',
 ]) {
@@ -168,12 +211,47 @@ module.exports.workflowResources = async ({ resolveVariable }) => {
   const clusters = await runClusters(resolveVariable);
   const inClusters = { StringEquals: { 'ecs:cluster': clusters } };
   const families = await runFamilies(resolveVariable);
-  const roles = list(await resolveVariable('param:allowedRoleArns'));
+  const roles = await passableRoles(resolveVariable);
+  const runLogGroup = await resolveVariable('self:custom.runLogGroupName');
   const fn = (key) => `${service}-${stage}-${key}`;
   const lambdaArn = (logicalId) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
   const lambdaVersions = (logicalId) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId, 'Arn'] }, ':*']] });
 
   return {
+    // The execution role a definition with no role of its own gets for its default run logs (lib/config.ts): it may
+    // push to the stage's run log group only, and only ECS tasks of this account may assume it.
+    RunLogsExecutionRole: {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        AssumeRolePolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { Service: 'ecs-tasks.amazonaws.com' },
+              Action: 'sts:AssumeRole',
+              // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax, not JavaScript.
+              Condition: { StringEquals: { 'aws:SourceAccount': { 'Fn::Sub': '${AWS::AccountId}' } } },
+            },
+          ],
+        },
+        Policies: [
+          {
+            PolicyName: 'run-logs',
+            PolicyDocument: {
+              Version: '2012-10-17',
+              Statement: [
+                {
+                  Effect: 'Allow',
+                  Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+                  Resource: sub('logs', `log-group:${runLogGroup}:*`),
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
     RunTaskStateMachineRole: role('run-task-state-machine', 'states.amazonaws.com', [
       {
         // Check Capacity and Decide Retry, and nothing else.

@@ -3,7 +3,8 @@
  * (on AWS) or the local launcher (npm start) sets. A malformed value fails the cold start
  * loudly instead of being guessed at (lib/env.ts).
  */
-import { booleanFromEnv, type Env, integerFromEnv, listFromEnv } from './env';
+import { booleanFromEnv, type Env, integerFromEnv, listFromEnv, requiredStringFromEnv } from './env';
+import type { RunLogDefaults } from './task-definition/log-defaults';
 
 export interface Guardrails {
   /** Task and execution role ARNs a definition may name (`*` globs allowed). Empty: no role may be passed. */
@@ -25,12 +26,36 @@ export interface Guardrails {
 
 export interface Config {
   guardrails: Guardrails;
+  /**
+   * The stage's run logs (serverless.yml params runLogsByDefault, runLogGroupName, runLogExecutionRoleArn): what
+   * registration gives a container with no logConfiguration; undefined when the stage turns the default off.
+   */
+  runLogs: RunLogDefaults | undefined;
+}
+
+/**
+ * The run-log defaults when BERTH_DEFAULT_RUN_LOGS is true; then the group, the role and the region must be set.
+ * The stage's default execution role is allowed by the guardrails as an allowlisted role is (deploy/iam.js lets the
+ * API and the workflow pass it, as it lets them pass the roles of allowedRoleArns).
+ */
+function runLogsFromEnv(env: Env): RunLogDefaults | undefined {
+  if (!booleanFromEnv(env, 'BERTH_DEFAULT_RUN_LOGS', false)) return undefined;
+  return {
+    logGroup: requiredStringFromEnv(env, 'BERTH_RUN_LOG_GROUP'),
+    executionRoleArn: requiredStringFromEnv(env, 'BERTH_RUN_LOG_EXECUTION_ROLE_ARN'),
+    region: requiredStringFromEnv(env, 'AWS_REGION'),
+  };
 }
 
 export function loadConfig(env: Env = process.env): Config {
+  const runLogs = runLogsFromEnv(env);
   return {
+    runLogs,
     guardrails: {
-      allowedRoleArns: listFromEnv(env, 'BERTH_ALLOWED_ROLE_ARNS'),
+      allowedRoleArns: [
+        ...listFromEnv(env, 'BERTH_ALLOWED_ROLE_ARNS'),
+        ...(runLogs === undefined ? [] : [runLogs.executionRoleArn]),
+      ],
       allowedImages: listFromEnv(env, 'BERTH_ALLOWED_IMAGES', ['*']),
       allowPrivileged: booleanFromEnv(env, 'BERTH_ALLOW_PRIVILEGED', false),
       allowHostNetwork: booleanFromEnv(env, 'BERTH_ALLOW_HOST_NETWORK', false),

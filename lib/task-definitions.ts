@@ -17,6 +17,7 @@ import type { Config } from './config';
 import { NotFoundError, PolicyError, ValidationError } from './errors';
 import { checkGuardrails } from './guardrails';
 import type { FAMILY_STATUSES } from './routes/list-task-definitions';
+import { fargateLogViolations, withRunLogDefaults } from './task-definition/log-defaults';
 import type { TaskDefinitionInput } from './task-definition/schema';
 
 export interface TaskDefinitionDeps {
@@ -46,13 +47,18 @@ export function locationOf(td: Pick<TaskDefinition, 'family' | 'revision'>): str
 /**
  * Registers a new revision of a family (validated against ECS's rules at the boundary:
  * lib/routes/register-task-definition.ts).
- * 1. Check the stage's guardrails (403 naming the rule).
- * 2. Register the normalised definition with ECS.
+ * 1. Give containers with no logConfiguration the stage's run logs, unless the stage turned that off
+ *    (lib/task-definition/log-defaults.ts), and check Fargate's awslogs requirements (400 in ECS's words).
+ * 2. Check the stage's guardrails on the result, the default execution role included (403 naming the rule).
+ * 3. Register the normalised definition with ECS.
  */
 export async function registerTaskDefinition({ ecs, config }: TaskDefinitionDeps, input: TaskDefinitionInput) {
-  const refused = checkGuardrails(input, config.guardrails);
+  const td = config.runLogs === undefined ? input : withRunLogDefaults(input, config.runLogs);
+  const invalid = fargateLogViolations(td);
+  if (invalid.length > 0) throw new ValidationError(invalid);
+  const refused = checkGuardrails(td, config.guardrails);
   if (refused.length > 0) throw new PolicyError(refused);
-  const out = await ecs.send(new RegisterTaskDefinitionCommand(input));
+  const out = await ecs.send(new RegisterTaskDefinitionCommand(td));
   return view(out.taskDefinition, out.tags);
 }
 

@@ -15,6 +15,7 @@ import { startAwsEndpoint } from './endpoint/server';
 import { DEFAULT_SERVICES } from './endpoint/services';
 import { type LocalFunctionRules, readFunctionEventsReport, startFunctionRules } from './events/function-rules';
 import { localEventSubscribers } from './events/subscribers';
+import { ensureLocalRunLogGroup, localRunLogsRoleArn } from './run-logs';
 import { localSettings, localStageParam, paramsFromEnvironment } from './settings';
 import { lambdaClientInvoker } from './sfn/lambda-invoke';
 import { sfnService, stepFunctionsService } from './sfn/service';
@@ -82,7 +83,9 @@ async function main() {
       service === stepFunctionsService ? sfnService({ invokeLambda, resumeAfter }) : service,
     ),
   });
-  log(`AWS endpoint (ECS, Step Functions, EventBridge, DynamoDB) on ${endpoint.url}, state in ${settings.stateDir}`);
+  log(
+    `AWS endpoint (ECS, Step Functions, EventBridge, DynamoDB, CloudWatch Logs) on ${endpoint.url}, state in ${settings.stateDir}`,
+  );
   // Said once: whether ECS tasks can run their images (BERTH_ECS_RUNTIME, local/ecs/runtime/runtime.ts).
   const docker = await probeDocker();
   log(
@@ -97,6 +100,13 @@ async function main() {
     stage: LOCAL_STAGE,
   });
   log(`Run-task state machine ${runTask.action}: ${runTask.stateMachineArn}`);
+  const runLogGroup = await ensureLocalRunLogGroup({
+    endpointUrl: endpoint.url,
+    region: settings.region,
+    stage: LOCAL_STAGE,
+    retentionInDays: Number(localStageParam(serverlessYml, process.env, 'runLogRetentionDays') ?? 30),
+  });
+  log(`Run log group ${runLogGroup}`);
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -120,8 +130,13 @@ async function main() {
   // on AWS, so the local values are passed as params (a --param wins over the file's params).
   const params = [
     // BERTH_MAX_TASK_CPU=1024 npm start: stage settings from the environment (see local/settings.ts).
-    ...paramsFromEnvironment(serverlessYml, process.env, ['runTaskStateMachineArn', 'subnets']),
+    ...paramsFromEnvironment(serverlessYml, process.env, [
+      'runTaskStateMachineArn',
+      'subnets',
+      'runLogExecutionRoleArn',
+    ]),
     `runTaskStateMachineArn=${runTaskStateMachineArn(settings)}`,
+    `runLogExecutionRoleArn=${localRunLogsRoleArn(settings.accountId, LOCAL_STAGE)}`,
     // The local cluster takes any subnet id: awsvpc tasks (the example) run with no networkConfiguration.
     `subnets=${process.env.BERTH_SUBNETS || LOCAL_SUBNET}`,
   ].map((param) => `--param=${param}`);

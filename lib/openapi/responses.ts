@@ -5,6 +5,7 @@
  * Nothing here is bundled into a Lambda (the document is generated at build time).
  */
 import * as z from 'zod/mini';
+import type { RunLogPage } from '../logs/get-run-logs';
 import type { RunRef, RunSummary } from '../runs/types';
 import { RUN_STATUSES, type RunView } from '../runs/types';
 import type { FamilySummary } from '../task-definitions';
@@ -140,6 +141,24 @@ export const RunViewSchema = z.object({
   error: z.optional(z.object({ code: z.string(), message: z.string() })),
 });
 
+/** GET /runs/{runId}/logs: one page of a run's container output. */
+export const RunLogPageSchema = z.object({
+  runId: z.string(),
+  status: RunStatusSchema,
+  attempt: z.optional(z.int()),
+  events: z.array(
+    z.object({
+      timestamp: z.int(),
+      message: z.string(),
+      container: z.string(),
+      taskArn: z.string(),
+      attempt: z.int(),
+    }),
+  ),
+  nextToken: z.string(),
+  unavailable: z.optional(z.array(z.object({ container: z.string(), taskArn: z.string(), reason: z.string() }))),
+});
+
 /** The document itself, loosely: GET /openapi.json. */
 export const OpenApiDocumentSchema = z.looseObject({ openapi: z.string(), info: z.looseObject({}) });
 
@@ -150,5 +169,6 @@ const drift: [
   Same<z.output<typeof RunSummarySchema>, RunSummary>,
   Same<z.output<typeof RunRefSchema>, RunRef>,
   Same<z.output<typeof FamilySummarySchema>, FamilySummary>,
-] = [true, true, true, true];
+  Same<z.output<typeof RunLogPageSchema>, RunLogPage>,
+] = [true, true, true, true, true];
 void drift;

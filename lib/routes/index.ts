@@ -7,6 +7,7 @@ import { cancelRunRoute } from './cancel-run';
 import { deregisterTaskDefinitionRoute } from './deregister-task-definition';
 import { getOpenApiRoute } from './get-openapi';
 import { getRunRoute } from './get-run';
+import { getRunLogsRoute } from './get-run-logs';
 import { getLatestTaskDefinitionRoute, getTaskDefinitionRoute } from './get-task-definition';
 import { listRunsRoute } from './list-runs';
 import { listTaskDefinitionsRoute } from './list-task-definitions';
@@ -23,6 +24,7 @@ export const API_ROUTES: readonly Route[] = [
   startRunRoute,
   listRunsRoute,
   getRunRoute,
+  getRunLogsRoute,
   cancelRunRoute,
   getOpenApiRoute,
 ];

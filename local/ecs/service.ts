@@ -10,6 +10,7 @@
  * tasks unstopped and stops them as on a lost host (tasks.ts).
  */
 import type { AwsJsonService, Operation, ServiceContext, ServiceFactory } from '../endpoint/service';
+import { openLogStore } from '../logs/service';
 import { DurableStore } from '../store';
 import { taskDefinitionOperations } from './api';
 import { adminOperations, BERTH_LOCAL_TARGET_PREFIX } from './api-admin';
@@ -31,12 +32,20 @@ interface Backend {
 }
 
 async function openBackend(context: ServiceContext, options: EcsOptions): Promise<Backend> {
-  const store = await DurableStore.open<unknown>(context.stateDir, 'ecs');
+  const logStore = openLogStore(context);
+  let store: DurableStore<unknown>;
   try {
+    store = await DurableStore.open<unknown>(context.stateDir, 'ecs');
+  } catch (err) {
+    await logStore.release();
+    throw err;
+  }
+  try {
+    const logs = await logStore.store;
     const taskDefinitions = TaskDefinitions.load(store, context);
     const clusters = await Clusters.load(store, options.clusterConfig, { ...context, now: options.now });
     const faults = new Faults(options.faults, options.random);
-    const tasks = await Tasks.load(store, clusters, faults, { ...context, ...options });
+    const tasks = await Tasks.load(store, clusters, faults, { ...context, ...options, logs });
     const ecs = new Map<string, Operation>();
     const operations = {
       ...taskDefinitionOperations(taskDefinitions),
@@ -55,10 +64,12 @@ async function openBackend(context: ServiceContext, options: EcsOptions): Promis
       async close() {
         await tasks.close();
         await store.close();
+        await logStore.release();
       },
     };
   } catch (err) {
     await store.close();
+    await logStore.release();
     throw err;
   }
 }

@@ -35,10 +35,13 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { ContainerDefinition } from '@aws-sdk/client-ecs';
+import type { LogStore } from '../logs/models';
 import type { DurableStore } from '../store';
+import { type AwslogsTarget, awslogsTarget, LogShipper, prepareAwslogs } from './awslogs';
 import type { InstanceEntry } from './clusters';
 import type { StoredTaskDefinition } from './models';
 import { dependenciesMet, StartAbandonedError, startOrder } from './runtime/depends-on';
+import { appendLogLine } from './runtime/log';
 import {
   adoptContainer,
   CannotStartContainerError,
@@ -91,6 +94,8 @@ interface Run {
   choices: Map<string, RuntimeChoice>;
   /** Resolves when a stop is asked for (a container waiting for its dependencies gives up). */
   stopSignal: { stopped: Promise<void>; fire: () => void };
+  /** The awslogs containers' shippers (awslogs.ts), by container name. */
+  shippers: Map<string, LogShipper>;
 }
 
 export interface TaskEntry {
@@ -104,6 +109,11 @@ export interface AgentHost {
   readonly options: TasksOptions;
   readonly scratchDir: string;
   logFile(taskId: string): string;
+  /**
+   * The local CloudWatch Logs that awslogs containers write to, and where such a container's own output file is
+   * (awslogs.ts); without it, awslogs configurations are ignored and every container writes to the task's log.
+   */
+  awslogs?: { logs: LogStore; containerLogFile(taskId: string, container: string): string; pollMs?: number };
   /** Keeps the indexes and the counts in step with a change of the task. */
   changed(entry: TaskEntry, previous: WireTask): void;
   /** Gives the task's reservation back to its instance. */
@@ -317,6 +327,7 @@ export function newRun(definitions: ContainerDefinition[]): Run {
     hostLost: false,
     choices: new Map(),
     stopSignal: { stopped, fire },
+    shippers: new Map(),
   };
 }
 
@@ -344,6 +355,7 @@ export class TaskAgent {
         if (handle.pid !== undefined) killOrphan(handle.pid);
         if (handle.abandon) removals.push(handle.abandon());
       }
+      for (const shipper of entry.run?.shippers.values() ?? []) void shipper.stop();
     }
     return Promise.all(removals).then(() => undefined);
   }
@@ -476,22 +488,27 @@ export class TaskAgent {
     const runtimeIds: RuntimeIds = {};
     const pids: Record<string, number> = { ...entry.stored.pids };
     const bindings: Record<string, NetworkBinding[]> = {};
+    for (const spec of specs) {
+      runtimeIds[spec.containerName] =
+        entry.stored.task.containers.find((c) => c.name === spec.containerName)?.runtimeId ?? hex(32);
+    }
     for (const [name, handle] of run.handles) {
-      runtimeIds[name] = entry.stored.task.containers.find((c) => c.name === name)?.runtimeId ?? hex(32);
       if (handle.pid !== undefined) pids[name] = handle.pid;
     }
+    const targets = await this.prepareLogs(entry, run, runtimeIds);
+    if ('reason' in targets) failed = targets;
     const byName = new Map(specs.map((spec) => [spec.containerName, spec]));
-    for (const name of startOrder(run.definitions)) {
+    for (const name of failed === undefined ? startOrder(run.definitions) : []) {
       const spec = byName.get(name);
       if (spec === undefined || run.handles.has(name)) continue; // adopted after a restart
       if (stopAsked(entry) || this.closedFlag) break;
+      this.ship(run, spec, (targets as Map<string, AwslogsTarget>).get(spec.containerName));
       try {
         const definition = run.definitions.find((d) => d.name === name)!;
         if (definition.dependsOn?.length) await dependenciesMet(definition, run.handles, run.stopSignal.stopped);
         if (stopAsked(entry) || this.closedFlag) break;
         const handle = await startContainer(spec, runtimeOptions, run.choices.get(name));
         run.handles.set(name, handle);
-        runtimeIds[name] = hex(32);
         if (handle.pid !== undefined) pids[name] = handle.pid;
         if (handle.networkBindings?.length) {
           bindings[name] = handle.networkBindings;
@@ -505,6 +522,7 @@ export class TaskAgent {
         break;
       }
     }
+    for (const name of Object.keys(runtimeIds)) if (!run.handles.has(name)) delete runtimeIds[name];
     if (this.closedFlag) {
       for (const handle of run.handles.values()) {
         if (handle.pid !== undefined) killOrphan(handle.pid);
@@ -533,6 +551,49 @@ export class TaskAgent {
     if (run.handles.size === 0) void this.finish(entry);
   }
 
+  /**
+   * Each awslogs container's group checked and stream made before any container starts (awslogs.ts): the
+   * targets by container name, or the first container whose logs cannot be set up and ECS's reason.
+   */
+  private async prepareLogs(
+    entry: TaskEntry,
+    run: Run,
+    runtimeIds: RuntimeIds,
+  ): Promise<Map<string, AwslogsTarget> | { container: string; reason: string }> {
+    const targets = new Map<string, AwslogsTarget>();
+    const awslogs = this.host.awslogs;
+    if (awslogs === undefined) return targets;
+    for (const definition of run.definitions) {
+      const name = definition.name!;
+      const target = awslogsTarget(
+        definition,
+        entry.stored.task.taskArn,
+        runtimeIds[name] ?? '',
+        this.host.options.region,
+      );
+      if (target === undefined) continue;
+      const reason = await prepareAwslogs(awslogs.logs, target);
+      if (reason !== undefined) return { container: name, reason };
+      targets.set(name, target);
+    }
+    return targets;
+  }
+
+  /** Starts shipping an awslogs container's output file to its stream. */
+  private ship(run: Run, spec: ContainerSpec, target: AwslogsTarget | undefined): LogShipper | undefined {
+    const awslogs = this.host.awslogs;
+    if (awslogs === undefined || target === undefined || run.shippers.has(spec.containerName)) {
+      return run.shippers.get(spec.containerName);
+    }
+    const shipper = new LogShipper(spec.logFile, target, awslogs.logs, {
+      ...(awslogs.pollMs === undefined ? {} : { pollMs: awslogs.pollMs }),
+      now: this.host.options.now,
+    });
+    run.shippers.set(spec.containerName, shipper);
+    shipper.start();
+    return shipper;
+  }
+
   private watchExits(entry: TaskEntry): void {
     const run = entry.run!;
     for (const [name, handle] of run.handles) {
@@ -553,19 +614,41 @@ export class TaskAgent {
     taskId: string,
   ): ContainerSpec[] {
     const context = this.taskContext(entry);
-    return definitions.map((definition) => this.containerSpec(entry, definition, logFile, taskId, context));
+    const awslogs = this.host.awslogs;
+    // An awslogs container writes to a file of its own, which its shipper sends to CloudWatch Logs (awslogs.ts).
+    return definitions.map((definition) =>
+      this.containerSpec(
+        entry,
+        definition,
+        awslogs !== undefined && definition.logConfiguration?.logDriver === 'awslogs'
+          ? awslogs.containerLogFile(taskId, definition.name!)
+          : logFile,
+        taskId,
+        context,
+      ),
+    );
   }
 
-  /** Notes go to the task's record when none of its containers writes output to the log file (all simulated). */
+  /**
+   * Notes go to the task's record when none of the containers writing to the task's log file writes output to it
+   * (all simulated). An awslogs container's simulation notes go with its output to its stream (they stand for the
+   * output a simulated container has none of).
+   */
   private routeNotes(entry: TaskEntry, specs: ContainerSpec[], run: Run = entry.run!): void {
     const kindOf = (spec: ContainerSpec): RuntimeKind =>
       run.handles.get(spec.containerName)?.kind ??
       run.choices.get(spec.containerName)?.kind ??
       entry.stored.runtimes?.[spec.containerName] ??
       safeChoice(spec);
-    if (!specs.some((spec) => kindOf(spec) !== 'simulate')) {
-      for (const spec of specs) spec.note = (line) => this.note(entry, line);
-    }
+    const taskLog = this.host.logFile(taskIdOf(entry.stored.task.taskArn));
+    const taskLogged = specs.filter((spec) => spec.logFile === taskLog);
+    const toRecord = !taskLogged.some((spec) => kindOf(spec) !== 'simulate');
+    const inTaskLog = toRecord
+      ? (line: string) => this.note(entry, line)
+      : (line: string) => appendLogLine(taskLog, line);
+    if (toRecord) for (const spec of taskLogged) spec.note = inTaskLog;
+    // The user's stream gets an awslogs container's output only; the task's log says which runtime ran it.
+    for (const spec of specs) if (spec.logFile !== taskLog) spec.runtimeNote = inTaskLog;
   }
 
   private runtimesOf(run: Run): Record<string, RuntimeKind> {
@@ -672,6 +755,7 @@ export class TaskAgent {
     const run = entry.run!;
     if (this.closedFlag || run.exited.has(name)) return;
     run.exited.add(name);
+    void run.shippers.get(name)?.finish();
     this.transition(entry, 'containerExited', { container: name, exit, hostLost: run.hostLost });
     const essential = run.definitions.find((d) => d.name === name)?.essential !== false;
     if (essential && !stopAsked(entry)) this.requestStop(entry, STOP_CODES.essentialExited, ESSENTIAL_EXITED_REASON);
@@ -733,17 +817,26 @@ export class TaskAgent {
     const specs = this.containerSpecs(entry, definitions, this.host.logFile(taskId), taskId);
     this.routeNotes(entry, specs, run);
     const starting = task.lastStatus === 'PROVISIONING' || task.lastStatus === 'PENDING';
+    const runtimeIds: RuntimeIds = {};
+    for (const c of task.containers) if (c.runtimeId !== undefined) runtimeIds[c.name] = c.runtimeId;
     const startedAt = task.startedAt === undefined ? undefined : task.startedAt * 1000;
     let unknown = false;
     for (const spec of specs) {
       const name = spec.containerName;
       const recorded = task.containers.find((c) => c.name === name);
+      const definition = definitions.find((d) => d.name === name)!;
+      const target =
+        runtimeIds[name] === undefined
+          ? undefined
+          : awslogsTarget(definition, task.taskArn, runtimeIds[name]!, this.host.options.region);
+      const shipper = this.ship(run, spec, target);
       if (!starting && recorded?.lastStatus === 'STOPPED') {
         run.handles.set(
           name,
           exitedContainer(spec, { exitCode: recorded.exitCode ?? null }, entry.stored.runtimes?.[name]),
         );
         run.exited.add(name);
+        void shipper?.finish();
         continue;
       }
       const adopted = await adoptContainer(

@@ -7,9 +7,11 @@
  * Deliberate deviation: a stored task also keeps its process containers' pids and, for a task with no process
  * container, its log (see StoredTask).
  */
+
 import type { KeyValuePair, Tag } from '@aws-sdk/client-ecs';
 import type { PlacementConstraintInput, PlacementStrategyInput } from '../../lib/placement/types';
 import type { AwsEventChannel } from '../events/aws-events';
+import type { LogStore } from '../logs/models';
 import type { Reservation } from './clusters';
 import type { StoredTaskDefinition } from './models';
 import type { EcsOptions } from './options';
@@ -189,6 +191,10 @@ export type TasksOptions = Pick<
     stateDir: string;
     /** Where task state change events go (the endpoint's channel to the local bus); absent: none are emitted. */
     awsEvents?: AwsEventChannel;
+    /** The local CloudWatch Logs awslogs containers write to (awslogs.ts); without it their configuration is ignored. */
+    logs?: LogStore;
+    /** How often an awslogs container's output is shipped, in ms (awslogs.ts POLL_MS unless given). */
+    logPollMs?: number;
   };
 
 export const TASK_KEY = 'task/';

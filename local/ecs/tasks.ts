@@ -90,6 +90,16 @@ export class Tasks {
       options,
       scratchDir: path.join(options.stateDir, 'ecs-scratch'),
       logFile: (taskId) => this.logFile(taskId),
+      ...(options.logs === undefined
+        ? {}
+        : {
+            awslogs: {
+              logs: options.logs,
+              containerLogFile: (taskId: string, container: string) =>
+                path.join(this.logsDir, taskId, `${container}.log`),
+              ...(options.logPollMs === undefined ? {} : { pollMs: options.logPollMs }),
+            },
+          }),
       changed: (entry, previous) => {
         this.index(entry, previous);
         this.emit(entry.stored.task);
@@ -167,6 +177,8 @@ export class Tasks {
         if (entry.stored.log === undefined) {
           deletes.push(fs.rm(this.logFile(id), { force: true }));
         }
+        // awslogs containers' own output files (their lines are in CloudWatch Logs).
+        deletes.push(fs.rm(path.join(this.logsDir, id), { recursive: true, force: true }));
       }
       if (keep.length !== lists.STOPPED.length) lists.STOPPED = keep;
     }

@@ -5,6 +5,7 @@
 import { dynamodbService } from '../dynamodb/service';
 import { berthLocalService, ecsService } from '../ecs/service';
 import { eventsService } from '../events/service';
+import { logsService } from '../logs/service';
 import { stepFunctionsService } from '../sfn/service';
 import type { ServiceFactory } from './service';
 
@@ -12,6 +13,7 @@ export const DEFAULT_SERVICES: readonly ServiceFactory[] = [
   ecsService,
   berthLocalService,
   eventsService,
+  logsService,
   stepFunctionsService,
   dynamodbService,
 ];

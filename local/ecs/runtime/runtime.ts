@@ -80,7 +80,8 @@ export async function startContainer(
 }
 
 function runtimeNote(spec: ContainerSpec, line: string): Promise<void> {
-  return spec.note ? spec.note(line) : appendLogLine(spec.logFile, line);
+  const note = spec.runtimeNote ?? spec.note;
+  return note ? note(line) : appendLogLine(spec.logFile, line);
 }
 
 /** Images that could not be pulled lately, so `auto` does not ask the registry again for every task. */

@@ -68,6 +68,12 @@ export interface ContainerSpec {
    * the notes of a task with no process container in the task's record instead, so such a task makes no file.
    */
   note?: (line: string) => Promise<void>;
+  /**
+   * Where the note of which runtime runs the container, and why, goes when it is not `note`: an awslogs container's
+   * output is the user's CloudWatch Logs stream, which gets the container's output only, so the task's record
+   * (GetTaskLog) keeps that note.
+   */
+  runtimeNote?: (line: string) => Promise<void>;
   /** Directory the runtime may use as the container's scratch/working dir (created if missing). */
   scratchDir: string;
   /**

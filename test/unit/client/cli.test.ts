@@ -271,6 +271,55 @@ describe('runCli', () => {
     expect(h.made[0]).toMatchObject({ baseUrl: DEFAULT_API_URL, credentials: { accessKeyId: 'berth-local' } });
   });
 
+  const logEvent = (container: string, message: string) => ({
+    timestamp: 1,
+    message,
+    container,
+    taskArn: 'arn:aws:ecs:us-east-1:000000000000:task/default/abc',
+    attempt: 1,
+  });
+  async function* following(...events: ReturnType<typeof logEvent>[]) {
+    yield* events;
+    return 'SUCCEEDED';
+  }
+
+  it.each([
+    ['SUCCEEDED', EXIT.OK],
+    ['FAILED', EXIT.RUN_FAILED],
+  ] as const)('logs --follow prints container | message and exits as the run ended (%s)', async (status, exit) => {
+    const client = {
+      followLogs: jest.fn(() => following(logEvent('app', 'hello'), logEvent('side', 'world'))),
+      getRun: jest.fn(async () => view({ status })),
+    };
+    const h = harness(client);
+    expect(await runCli(['logs', 'r1', '--follow', '--container', 'app', '--attempt', '2'], h.io)).toBe(exit);
+    expect(h.out.join('')).toBe('app | hello\nside | world\n');
+    expect(client.followLogs).toHaveBeenCalledWith('r1', { container: 'app', attempt: 2 });
+    expect(h.err.join('')).toBe(`run r1 ${status}\n`);
+  });
+
+  it('logs without --follow prints the pages there are and exits 0', async () => {
+    const pages = [
+      { runId: 'r1', status: 'RUNNING', events: [logEvent('app', 'one')], nextToken: 't1' },
+      { runId: 'r1', status: 'RUNNING', events: [], nextToken: 't1' },
+    ];
+    const client = { getRunLogs: jest.fn(async () => pages.shift()) };
+    const h = harness(client);
+    expect(await runCli(['logs', 'r1'], h.io)).toBe(EXIT.OK);
+    expect(h.out.join('')).toBe('app | one\n');
+    expect(client.getRunLogs).toHaveBeenLastCalledWith('r1', { nextToken: 't1' });
+  });
+
+  it('run --wait --logs prints the output while it waits', async () => {
+    const client = {
+      ...waiting(view({ status: 'SUCCEEDED' })),
+      followLogs: jest.fn(() => following(logEvent('app', 'hi'))),
+    };
+    const h = harness(client);
+    expect(await runCli(['run', 'f:1', '--wait', '--logs'], h.io)).toBe(EXIT.OK);
+    expect(h.out.join('')).toBe('app | hi\nrun r1 SUCCEEDED\n');
+  });
+
   it.each(['FAILED', 'CANCELLED', 'TIMED_OUT'] as const)('exits 1 when the run ends %s', async (status) => {
     const h = harness(waiting(view({ status })));
     expect(await runCli(['run', 'f:1', '--wait'], h.io)).toBe(EXIT.RUN_FAILED);

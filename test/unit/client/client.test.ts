@@ -201,6 +201,12 @@ describe('routes', () => {
       '?status=FAILED&limit=10&nextToken=a%2Bb%2Fc%3D',
     ],
     getRun: [(c) => c.getRun('run 1/x'), 'GET', '/runs/run%201%2Fx'],
+    getRunLogs: [
+      (c) => c.getRunLogs('r1', { container: 'app', attempt: 2, limit: 5, nextToken: 'e30' }),
+      'GET',
+      '/runs/r1/logs',
+      '?container=app&attempt=2&limit=5&nextToken=e30',
+    ],
     cancelRun: [(c) => c.cancelRun('r1'), 'POST', '/runs/r1/cancel'],
     getOpenApiDocument: [(c) => c.getOpenApiDocument(), 'GET', '/openapi.json'],
   };
@@ -452,5 +458,55 @@ describe('waitForRun', () => {
     const waiting = client().waitForRun('r1', { minDelay: 1000, signal: controller.signal });
     setTimeout(() => controller.abort(new Error('stop')), 20);
     await expect(waiting).rejects.toThrow('stop');
+  });
+});
+
+describe('followLogs', () => {
+  const event = (message: string) => ({
+    timestamp: 1,
+    message,
+    container: 'app',
+    taskArn: 'arn:aws:ecs:us-east-1:000000000000:task/default/abc',
+    attempt: 1,
+  });
+  const page = (status: RunView['status'], messages: string[], token: string) => ({
+    runId: 'r1',
+    status,
+    attempt: 1,
+    events: messages.map(event),
+    nextToken: token,
+  });
+
+  it('yields every event, passing each page its token, until the run has finished and nothing is left', async () => {
+    const script = [
+      page('RUNNING', ['line 1'], 't1'),
+      page('RUNNING', [], 't1'),
+      problem(503, 'service-unavailable'),
+      page('RUNNING', ['line 2', 'line 3'], 't2'),
+      page('SUCCEEDED', ['line 4'], 't3'),
+      page('SUCCEEDED', [], 't3'),
+    ];
+    let n = 0;
+    answer = () => {
+      const next = script[Math.min(n++, script.length - 1)]!;
+      return 'events' in next ? { status: 200, body: next } : { ...next, headers: { 'retry-after': '0' } };
+    };
+    const messages: string[] = [];
+    const follower = client({ maxAttempts: 1 }).followLogs('r1', { minDelay: 1, maxDelay: 2 });
+    let result = await follower.next();
+    while (!result.done) {
+      messages.push(result.value.message);
+      result = await follower.next();
+    }
+    expect(messages).toEqual(['line 1', 'line 2', 'line 3', 'line 4']);
+    expect(result.value).toBe('SUCCEEDED');
+    expect(seen.map((req) => new URLSearchParams(req.query).get('nextToken'))).toEqual([
+      null,
+      't1',
+      't1',
+      't1',
+      't2',
+      't3',
+    ]);
   });
 });

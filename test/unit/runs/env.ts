@@ -10,4 +10,6 @@ Object.assign(process.env, {
   BERTH_CAPACITY_WAIT_SECONDS: '600',
   BERTH_CAPACITY_CHECK_INTERVAL_SECONDS: '30',
   BERTH_RUN_FAMILIES: 'anjana-*,ingest',
+  BERTH_RUN_LOG_GROUP: '/berth/test/runs',
+  BERTH_READABLE_LOG_GROUPS: '/team/*',
 });
