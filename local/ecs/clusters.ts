@@ -5,8 +5,9 @@
  * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerInstance.html and the pages of
  * CreateCluster, DescribeClusters, ListClusters, DeleteCluster, ListContainerInstances,
  * DescribeContainerInstances and UpdateContainerInstancesState. Deliberate deviations from ECS:
- * - Container instances are simulated EC2 hosts from the cluster config (cluster-config.ts) or BerthLocal's
- *   AddContainerInstance; there is no RegisterContainerInstance.
+ * - Container instances join by RegisterContainerInstance (api-instances.ts) as an agent does, or as simulated
+ *   EC2 hosts from the cluster config (cluster-config.ts) or BerthLocal's AddContainerInstance, all through
+ *   Clusters.register.
  * - What an instance has left (remainingResources) is not stored: it is registered minus the reservations of
  *   the tasks on it that are not STOPPED, recomputed when the state is loaded, so it can never drift.
  * - pendingTasksCount counts tasks in PROVISIONING as well as PENDING (ECS documents PENDING only; an awsvpc
@@ -85,6 +86,46 @@ export interface StoredInstance {
   registered: Resources;
   attributes: Attribute[];
   tags: Tag[];
+  /** What the agent reported (RegisterContainerInstance's versionInfo); absent on records older than it. */
+  versionInfo?: VersionInfo;
+  platformDevices?: PlatformDevice[];
+  /** The Auto Scaling group the instance belongs to (from its identity document): its capacity provider's. */
+  autoScalingGroup?: string;
+}
+
+export interface VersionInfo {
+  agentVersion?: string;
+  agentHash?: string;
+  dockerVersion?: string;
+}
+
+export interface PlatformDevice {
+  id: string;
+  type: 'GPU';
+}
+
+/**
+ * One container instance joining a cluster, however it joins: RegisterContainerInstance, the cluster config
+ * (cluster-config.ts) or BerthLocal.AddContainerInstance all come through Clusters.register with one of these.
+ */
+export interface Registration {
+  /** Absent: a made-up EC2 instance id (the config and BerthLocal simulate hosts that have none). */
+  ec2InstanceId?: string;
+  instanceType: string;
+  availabilityZone: string;
+  cpuArchitecture: 'x86_64' | 'arm64';
+  amiId?: string;
+  cpu: number;
+  memory: number;
+  ports: number[];
+  portsUdp: number[];
+  /** The caller's attributes, over the ones ECS derives (agentAttributes): a name given twice keeps the caller's. */
+  attributes: Attribute[];
+  versionInfo?: VersionInfo;
+  platformDevices?: PlatformDevice[];
+  tags: Tag[];
+  agentConnected: boolean;
+  autoScalingGroup?: string;
 }
 
 /** An instance with what the tasks on it use, kept in memory. */
@@ -146,18 +187,34 @@ export const DEFAULT_CLUSTER = 'default';
 const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 const INSTANCE_ID = /^[0-9a-f]{32}$/;
 const AGENT_VERSION = '1.89.0';
+const DEFAULT_VERSION_INFO: VersionInfo = {
+  agentVersion: AGENT_VERSION,
+  agentHash: 'berthlocal',
+  dockerVersion: 'DockerVersion: 25.0.8',
+};
+/** Custom attributes (not ECS's own `ecs.` and `com.amazonaws.ecs.` ones) a container instance may carry. */
+export const MAX_CUSTOM_ATTRIBUTES = 10;
+
+/** Whether ECS or its agent sets the attribute (it does not count against MAX_CUSTOM_ATTRIBUTES). */
+export function isEcsAttribute(name: string): boolean {
+  return name.startsWith('ecs.') || name.startsWith('com.amazonaws.ecs.');
+}
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 
-/** The attributes the ECS agent registers on an Amazon Linux 2023 instance (a representative subset). */
-function agentAttributes(instanceType: string, availabilityZone: string): Attribute[] {
+/**
+ * The attributes ECS and its agent give an Amazon Linux 2023 instance (a representative subset): ECS derives
+ * ecs.ami-id, ecs.availability-zone and ecs.instance-type from the identity document, the agent reports the
+ * OS, the architecture and its capabilities.
+ */
+function agentAttributes(r: Registration): Attribute[] {
   const attributes: Attribute[] = [
-    { name: 'ecs.ami-id', value: `ami-${hex(9).slice(0, 17)}` },
-    { name: 'ecs.availability-zone', value: availabilityZone },
-    { name: 'ecs.instance-type', value: instanceType },
+    { name: 'ecs.ami-id', value: r.amiId ?? `ami-${hex(9).slice(0, 17)}` },
+    { name: 'ecs.availability-zone', value: r.availabilityZone },
+    { name: 'ecs.instance-type', value: r.instanceType },
     { name: 'ecs.os-type', value: 'linux' },
     { name: 'ecs.os-family', value: 'LINUX' },
-    { name: 'ecs.cpu-architecture', value: 'x86_64' },
+    { name: 'ecs.cpu-architecture', value: r.cpuArchitecture },
     { name: 'ecs.capability.task-eni' },
     { name: 'ecs.capability.execution-role-awslogs' },
     { name: 'ecs.capability.container-health-check' },
@@ -170,6 +227,28 @@ function agentAttributes(instanceType: string, availabilityZone: string): Attrib
   }
   return attributes;
 }
+
+/** Ports of `taken` less one of each in `freed`. */
+function without(taken: readonly number[], freed: readonly number[]): number[] {
+  const out = [...taken];
+  for (const port of freed) {
+    const at = out.lastIndexOf(port);
+    if (at >= 0) out.splice(at, 1);
+  }
+  return out;
+}
+
+/** What is left once an instance registers `next` instead of `previous`, its tasks holding what they held. */
+function rebased(remaining: InstanceResources, previous: Resources, next: Resources): InstanceResources {
+  return {
+    cpu: next.cpu - (previous.cpu - remaining.cpu),
+    memory: next.memory - (previous.memory - remaining.memory),
+    ports: [...next.ports, ...without(remaining.ports, previous.ports)],
+    portsUdp: [...next.portsUdp, ...without(remaining.portsUdp, previous.portsUdp)],
+  };
+}
+
+const GPU_RESOURCE = { name: 'GPU', type: 'STRINGSET', doubleValue: 0, longValue: 0, integerValue: 0 };
 
 function resourceList(r: { cpu: number; memory: number; ports: readonly number[]; portsUdp: readonly number[] }) {
   const integer = (name: string, integerValue: number) => ({
@@ -418,36 +497,80 @@ export class Clusters {
 
   // ---- container instances
 
-  /** Registers a new simulated instance; `written` resolves once it is on disk. */
-  addInstance(cluster: ClusterEntry, spec: NewInstance): { instance: InstanceEntry; written: Promise<void> } {
-    const id = hex(16);
-    const custom = Object.entries(spec.attributes);
-    const attributes = agentAttributes(spec.instanceType, spec.availabilityZone).filter(
-      (a) => !Object.hasOwn(spec.attributes, a.name),
-    );
-    for (const [name, value] of custom) attributes.push(value === null ? { name } : { name, value });
+  /**
+   * Registers a container instance (RegisterContainerInstance, the config, BerthLocal), or registers `existing`
+   * again (the agent restarting with its containerInstanceArn): same ARN and tasks, the new resources, attributes
+   * and version info, ACTIVE and connected. `written` resolves once it is on disk.
+   */
+  register(
+    cluster: ClusterEntry,
+    r: Registration,
+    existing?: InstanceEntry,
+  ): { instance: InstanceEntry; written: Promise<void> } {
+    const id = existing?.stored.id ?? hex(16);
+    const attributes = agentAttributes(r).filter((a) => !r.attributes.some((c) => c.name === a.name));
+    attributes.push(...r.attributes);
     const stored: StoredInstance = {
       id,
       containerInstanceArn: `${this.arnPrefix}container-instance/${cluster.stored.clusterName}/${id}`,
       clusterName: cluster.stored.clusterName,
-      ec2InstanceId: `i-${hex(9).slice(0, 17)}`,
-      instanceType: spec.instanceType,
-      availabilityZone: spec.availabilityZone,
+      ec2InstanceId: r.ec2InstanceId ?? existing?.stored.ec2InstanceId ?? `i-${hex(9).slice(0, 17)}`,
+      instanceType: r.instanceType,
+      availabilityZone: r.availabilityZone,
       status: 'ACTIVE',
-      agentConnected: spec.agentConnected,
-      registeredAt: this.options.now() / 1000,
-      version: 1,
+      agentConnected: r.agentConnected,
+      registeredAt: existing?.stored.registeredAt ?? this.options.now() / 1000,
+      version: (existing?.stored.version ?? 0) + 1,
       registered: {
-        cpu: spec.cpu,
-        memory: spec.memory,
-        ports: [...new Set(spec.reservedPorts)].sort((a, b) => a - b),
-        portsUdp: [...new Set(spec.reservedUdpPorts)].sort((a, b) => a - b),
+        cpu: r.cpu,
+        memory: r.memory,
+        ports: [...new Set(r.ports)].sort((a, b) => a - b),
+        portsUdp: [...new Set(r.portsUdp)].sort((a, b) => a - b),
       },
       attributes,
-      tags: [],
+      tags: r.tags.length > 0 || existing === undefined ? r.tags : existing.stored.tags,
+      versionInfo: r.versionInfo ?? DEFAULT_VERSION_INFO,
+      ...(r.platformDevices?.length ? { platformDevices: r.platformDevices } : {}),
+      ...(r.autoScalingGroup !== undefined ? { autoScalingGroup: r.autoScalingGroup } : {}),
     };
-    const instance = this.indexInstance(cluster, stored, undefined);
+    const previous = existing?.stored.registered;
+    const instance = this.indexInstance(cluster, stored, existing?.stored.status);
+    if (previous !== undefined) instance.remaining = rebased(instance.remaining, previous, stored.registered);
     return { instance, written: this.store.put(this.instanceKey(stored), stored) };
+  }
+
+  /** A simulated instance from the config or BerthLocal.AddContainerInstance, as a Registration. */
+  addInstance(cluster: ClusterEntry, spec: NewInstance): { instance: InstanceEntry; written: Promise<void> } {
+    return this.register(cluster, {
+      instanceType: spec.instanceType,
+      availabilityZone: spec.availabilityZone,
+      cpuArchitecture: 'x86_64',
+      cpu: spec.cpu,
+      memory: spec.memory,
+      ports: spec.reservedPorts,
+      portsUdp: spec.reservedUdpPorts,
+      attributes: Object.entries(spec.attributes).map(([name, value]) => (value === null ? { name } : { name, value })),
+      tags: [],
+      agentConnected: spec.agentConnected,
+    });
+  }
+
+  /**
+   * DeregisterContainerInstance: the instance turns INACTIVE. Its tasks are not stopped: with `force` they go on
+   * running, orphaned, until they stop by other means (API_DeregisterContainerInstance); without it, an instance
+   * with tasks is refused.
+   */
+  async deregister(cluster: ClusterEntry, entry: InstanceEntry, force: boolean): Promise<void> {
+    if (entry.stored.status === 'INACTIVE') return this.durable();
+    if (!force && entry.runningTasksCount + entry.pendingTasksCount > 0) {
+      throw new InvalidParameterException('Found running tasks on the instance.');
+    }
+    await this.changeInstance(cluster, entry, { status: 'INACTIVE', agentConnected: false });
+  }
+
+  /** The zone a new simulated instance of the cluster gets: its zones in turn. */
+  nextZone(cluster: ClusterEntry): string {
+    return cluster.stored.availabilityZones[cluster.instances.size % cluster.stored.availabilityZones.length]!;
   }
 
   newInstanceDefaults(cluster: ClusterEntry): NewInstance {
@@ -455,8 +578,7 @@ export class Clusters {
       instanceType: 'm5.large',
       cpu: 2048,
       memory: 3840,
-      availabilityZone:
-        cluster.stored.availabilityZones[cluster.instances.size % cluster.stored.availabilityZones.length]!,
+      availabilityZone: this.nextZone(cluster),
       attributes: {},
       reservedPorts: [...DEFAULT_RESERVED_PORTS],
       reservedUdpPorts: [],
@@ -539,13 +661,17 @@ export class Clusters {
   /** The ContainerInstance structure as DescribeContainerInstances shapes it. */
   instanceView(entry: InstanceEntry, include: readonly string[] = []) {
     const s = entry.stored;
+    const gpus = s.platformDevices?.length
+      ? [{ ...GPU_RESOURCE, stringSetValue: s.platformDevices.map((d) => d.id) }]
+      : [];
     return {
       containerInstanceArn: s.containerInstanceArn,
       ec2InstanceId: s.ec2InstanceId,
       version: s.version,
-      versionInfo: { agentVersion: AGENT_VERSION, agentHash: 'berthlocal', dockerVersion: 'DockerVersion: 25.0.8' },
-      remainingResources: resourceList(entry.remaining),
-      registeredResources: resourceList(s.registered),
+      versionInfo: s.versionInfo ?? DEFAULT_VERSION_INFO,
+      // GPUs (platformDevices) are listed as the GPU resource; tasks here never reserve one.
+      remainingResources: [...resourceList(entry.remaining), ...gpus],
+      registeredResources: [...resourceList(s.registered), ...gpus],
       status: s.status,
       agentConnected: s.agentConnected,
       runningTasksCount: entry.runningTasksCount,
@@ -638,7 +764,7 @@ export class Clusters {
       status: entry.stored.status,
       ec2InstanceId: entry.stored.ec2InstanceId,
       agentConnected: entry.stored.agentConnected,
-      agentVersion: AGENT_VERSION,
+      agentVersion: entry.stored.versionInfo?.agentVersion ?? AGENT_VERSION,
       attributes,
       runningTasksCount: entry.runningTasksCount,
       registeredAt: entry.stored.registeredAt * 1000,
@@ -670,14 +796,6 @@ export class Clusters {
 
   /** Gives a STOPPED task's resources back. */
   release(cluster: ClusterEntry, entry: InstanceEntry, needs: Reservation, group: string): void {
-    const without = (taken: readonly number[], freed: readonly number[]) => {
-      const out = [...taken];
-      for (const port of freed) {
-        const at = out.lastIndexOf(port);
-        if (at >= 0) out.splice(at, 1);
-      }
-      return out;
-    };
     entry.remaining = {
       cpu: entry.remaining.cpu + needs.cpu,
       memory: entry.remaining.memory + needs.memory,

@@ -102,3 +102,49 @@ export function tags(input: JsonObject, name = 'tags'): Tag[] | undefined {
     return { key, value };
   });
 }
+
+export interface AttributeInput {
+  name: string;
+  value?: string;
+  targetType?: 'container-instance';
+  targetId?: string;
+}
+
+const ATTRIBUTE_NAME = /^[A-Za-z0-9_./\\-]{1,128}$/;
+const ATTRIBUTE_VALUE = /^[A-Za-z0-9_.@/\\: -]{1,128}$/;
+
+/**
+ * A list of ECS attributes, each checked against API_Attribute: a name of 1-128 letters, numbers, hyphens,
+ * underscores, forward and back slashes and periods; a value of 1-128 of those, at signs, colons and spaces, not
+ * starting or ending with a space; targetType `container-instance`.
+ * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Attribute.html
+ */
+export function attributeList(input: JsonObject, name: string, options: { maxItems?: number } = {}): AttributeInput[] {
+  const list = optionalObjectList(input, name) ?? [];
+  if (options.maxItems !== undefined && list.length > options.maxItems) {
+    throw new InvalidParameterException(`'${name}' can have at most ${options.maxItems} items.`);
+  }
+  return list.map((item, i) => {
+    const at = `${name}[${i}]`;
+    const attributeName = requiredString(item, 'name', `${at}.name`);
+    if (!ATTRIBUTE_NAME.test(attributeName)) {
+      throw new InvalidParameterException(
+        `Attribute name '${attributeName}' is not valid: 1 to 128 letters, numbers, hyphens, underscores, forward slashes, back slashes or periods.`,
+      );
+    }
+    const value = optionalString(item, 'value', `${at}.value`);
+    if (value !== undefined && (!ATTRIBUTE_VALUE.test(value) || value.trim() !== value)) {
+      throw new InvalidParameterException(
+        `Attribute value '${value}' of '${attributeName}' is not valid: 1 to 128 letters, numbers, hyphens, underscores, periods, at signs, forward slashes, back slashes, colons or spaces, not starting or ending with a space.`,
+      );
+    }
+    const targetType = optionalEnum(item, 'targetType', ['container-instance'] as const, `${at}.targetType`);
+    const targetId = optionalString(item, 'targetId', `${at}.targetId`);
+    return {
+      name: attributeName,
+      ...(value !== undefined ? { value } : {}),
+      ...(targetType !== undefined ? { targetType } : {}),
+      ...(targetId !== undefined ? { targetId } : {}),
+    };
+  });
+}

@@ -14,6 +14,7 @@ import { DurableStore } from '../store';
 import { taskDefinitionOperations } from './api';
 import { adminOperations, BERTH_LOCAL_TARGET_PREFIX } from './api-admin';
 import { clusterOperations } from './api-clusters';
+import { instanceOperations } from './api-instances';
 import { taskOperations } from './api-tasks';
 import { Clusters } from './clusters';
 import { ThrottlingException } from './exceptions';
@@ -41,6 +42,7 @@ async function openBackend(context: ServiceContext, options: EcsOptions): Promis
     const operations = {
       ...taskDefinitionOperations(taskDefinitions),
       ...clusterOperations(clusters),
+      ...instanceOperations(clusters, context.region),
       ...taskOperations(clusters, taskDefinitions, tasks),
     };
     for (const [name, operation] of Object.entries(operations)) {

@@ -59,5 +59,5 @@ export function resource(
   name: string,
 ): number | string[] | undefined {
   const found = resources?.find((r) => r.name === name);
-  return name.startsWith('PORTS') ? found?.stringSetValue : found?.integerValue;
+  return name.startsWith('PORTS') || name === 'GPU' ? found?.stringSetValue : found?.integerValue;
 }
