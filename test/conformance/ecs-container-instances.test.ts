@@ -13,7 +13,7 @@ import {
   RunTaskCommand,
 } from '@aws-sdk/client-ecs';
 import { awsCliJson } from './aws-cli';
-import { resource, startEcsEndpoint, waitForTask } from './ecs-cluster';
+import { identityDocument, resource, startEcsEndpoint, waitForTask } from './ecs-cluster';
 import type { LocalEndpoint } from './endpoint';
 
 jest.setTimeout(30_000);
@@ -27,17 +27,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await endpoint?.close();
 });
-
-export const identityDocument = (fields: Record<string, string> = {}) =>
-  JSON.stringify({
-    instanceId: 'i-0123456789abcdef0',
-    instanceType: 'm5.large',
-    availabilityZone: 'us-east-1c',
-    region: 'us-east-1',
-    architecture: 'x86_64',
-    imageId: 'ami-0abcdef1234567890',
-    ...fields,
-  });
 
 const attribute = (attributes: { name?: string; value?: string }[] | undefined, name: string) =>
   attributes?.find((a) => a.name === name);
