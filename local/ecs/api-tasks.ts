@@ -47,6 +47,9 @@ const LAUNCH_TYPES = ['EC2', 'FARGATE', 'EXTERNAL', 'MANAGED_INSTANCES'] as cons
 const FARGATE_PROVIDERS = ['FARGATE', 'FARGATE_SPOT'];
 const MAX_OVERRIDES_LENGTH = 8192;
 const MAX_DESCRIBE_TASKS = 100;
+const MAX_START_INSTANCES = 10;
+/** What ECS answers a StartTask (or DescribeContainerInstances) naming no container instance. */
+export const EMPTY_CONTAINER_INSTANCES = 'Container Instances cannot be empty.';
 
 function resolveTaskDefinition(model: TaskDefinitions, identifier: string): StoredTaskDefinition {
   let found: StoredTaskDefinition;
@@ -188,13 +191,58 @@ function placementList<T>(input: JsonObject, name: string): T[] {
   });
 }
 
+/** What RunTask and StartTask share: the definition, network, overrides, who started it, group and tags. */
+type TaskRequestBase = Pick<
+  RunRequest,
+  'taskDefinition' | 'awsvpc' | 'overrides' | 'startedBy' | 'group' | 'tags' | 'enableExecuteCommand'
+>;
+
+/** The members RunTask and StartTask share, after the definition's launch type check (`launchType`). */
+function parseTaskBase(
+  input: JsonObject,
+  taskDefinition: StoredTaskDefinition,
+  launchType: LaunchType,
+): TaskRequestBase {
+  const td = taskDefinition.taskDefinition;
+  if (!(td.compatibilities ?? []).includes(launchType)) {
+    throw new InvalidParameterException(`Task definition does not support launch_type ${launchType}.`);
+  }
+  const awsvpc = parseNetwork(input, td.networkMode);
+  const overrides = parseOverrides(input, taskDefinition);
+  const startedBy = optionalString(input, 'startedBy');
+  if (startedBy !== undefined && startedBy.length > 128) {
+    throw new InvalidParameterException("'startedBy' must be at most 128 characters.");
+  }
+  const group = optionalString(input, 'group');
+  if (group !== undefined && (group.length === 0 || group.length > 255)) {
+    throw new InvalidParameterException("'group' must be 1 to 255 characters.");
+  }
+  const propagateTags = optionalEnum(input, 'propagateTags', ['TASK_DEFINITION', 'SERVICE', 'NONE'] as const);
+  const own = tags(input) ?? [];
+  // The task's own tags win over the definition's of the same key.
+  const inherited = propagateTags === 'TASK_DEFINITION' ? taskDefinition.tags : [];
+  const taskTags = [...inherited.filter((t) => !own.some((o) => o.key === t.key)), ...own];
+  if (taskTags.length > 50) {
+    throw new InvalidParameterException('Tags can have at most 50 items (propagated ones included).');
+  }
+  optionalBoolean(input, 'enableECSManagedTags');
+  return {
+    taskDefinition,
+    ...(awsvpc !== undefined ? { awsvpc } : {}),
+    overrides,
+    ...(startedBy !== undefined ? { startedBy } : {}),
+    ...(group !== undefined ? { group } : {}),
+    tags: taskTags,
+    enableExecuteCommand: optionalBoolean(input, 'enableExecuteCommand') ?? false,
+  };
+}
+
 /** Reads and checks RunTask's input against the definition it names; throws the AWS error for the first problem. */
 export function parseRunTask(input: JsonObject, definitions: TaskDefinitions): RunRequest {
   const taskDefinition = resolveTaskDefinition(definitions, requiredString(input, 'taskDefinition'));
   const td = taskDefinition.taskDefinition;
   const count = optionalInteger(input, 'count') ?? 1;
   if (count < 1 || count > 10) throw new InvalidParameterException(`'count' must be between 1 and 10; got ${count}.`);
-
   const requested = optionalEnum(input, 'launchType', LAUNCH_TYPES);
   const strategy = optionalObjectList(input, 'capacityProviderStrategy');
   if (requested !== undefined && strategy !== undefined && strategy.length > 0) {
@@ -233,12 +281,7 @@ export function parseRunTask(input: JsonObject, definitions: TaskDefinitions): R
     capacityProviderName = chosen.provider;
     launchType = 'FARGATE';
   }
-  if (!(td.compatibilities ?? []).includes(launchType)) {
-    throw new InvalidParameterException(`Task definition does not support launch_type ${launchType}.`);
-  }
-
-  const awsvpc = parseNetwork(input, td.networkMode);
-  const overrides = parseOverrides(input, taskDefinition);
+  const base = parseTaskBase(input, taskDefinition, launchType);
 
   const placementConstraints = placementList<PlacementConstraintInput>(input, 'placementConstraints');
   const placementStrategy = placementList<PlacementStrategyInput>(input, 'placementStrategy');
@@ -270,14 +313,6 @@ export function parseRunTask(input: JsonObject, definitions: TaskDefinitions): R
     throw new InvalidParameterException(`The specified platform version (${platformVersion}) does not exist.`);
   }
 
-  const startedBy = optionalString(input, 'startedBy');
-  if (startedBy !== undefined && startedBy.length > 128) {
-    throw new InvalidParameterException("'startedBy' must be at most 128 characters.");
-  }
-  const group = optionalString(input, 'group');
-  if (group !== undefined && (group.length === 0 || group.length > 255)) {
-    throw new InvalidParameterException("'group' must be 1 to 255 characters.");
-  }
   const clientToken = optionalString(input, 'clientToken');
   if (
     clientToken !== undefined &&
@@ -285,30 +320,56 @@ export function parseRunTask(input: JsonObject, definitions: TaskDefinitions): R
   ) {
     throw new InvalidParameterException("'clientToken' must be 1 to 64 printable ASCII characters.");
   }
-  const propagateTags = optionalEnum(input, 'propagateTags', ['TASK_DEFINITION', 'SERVICE', 'NONE'] as const);
-  const taskTags = [...(propagateTags === 'TASK_DEFINITION' ? taskDefinition.tags : []), ...(tags(input) ?? [])];
-  optionalBoolean(input, 'enableECSManagedTags');
   const { clientToken: _, ...rest } = input;
 
   return {
-    taskDefinition,
+    ...base,
     count,
     launchType,
     ...(capacityProviderName !== undefined ? { capacityProviderName } : {}),
-    ...(awsvpc !== undefined ? { awsvpc } : {}),
-    overrides,
-    ...(startedBy !== undefined ? { startedBy } : {}),
-    ...(group !== undefined ? { group } : {}),
-    tags: taskTags,
     placementConstraints,
     placementStrategy,
     ...(platformVersion !== undefined
       ? { platformVersion: platformVersion === 'LATEST' ? '1.4.0' : platformVersion }
       : {}),
-    enableExecuteCommand: optionalBoolean(input, 'enableExecuteCommand') ?? false,
     ...(clientToken !== undefined ? { clientToken } : {}),
     // JSON with sorted keys (RFC 8785): two requests with the same members in another order are the same request.
     fingerprint: canonicalize(rest) ?? '',
+  };
+}
+
+/**
+ * Reads and checks StartTask's input: RunTask's members less count, launch type, capacity providers, placement
+ * and client token, plus the container instances (1 to 10) it names. StartTask is EC2 only.
+ */
+export function parseStartTask(
+  input: JsonObject,
+  definitions: TaskDefinitions,
+): { request: RunRequest; containerInstances: string[] } {
+  const containerInstances = optionalStringList(input, 'containerInstances');
+  if (containerInstances === undefined) throw new InvalidParameterException("'containerInstances' is required.");
+  if (containerInstances.length === 0) throw new ClientException(EMPTY_CONTAINER_INSTANCES);
+  if (containerInstances.length > MAX_START_INSTANCES) {
+    throw new InvalidParameterException(
+      `'containerInstances' can have at most ${MAX_START_INSTANCES} items: you can specify up to 10 container instances.`,
+    );
+  }
+  const taskDefinition = resolveTaskDefinition(definitions, requiredString(input, 'taskDefinition'));
+  const base = parseTaskBase(input, taskDefinition, 'EC2');
+  optionalString(input, 'referenceId');
+  if (input.volumeConfigurations !== undefined && input.volumeConfigurations !== null) {
+    throw new InvalidParameterException("Berth's local ECS does not model 'volumeConfigurations' (EBS volumes).");
+  }
+  return {
+    request: {
+      ...base,
+      count: containerInstances.length,
+      launchType: 'EC2',
+      placementConstraints: [],
+      placementStrategy: [],
+      fingerprint: '',
+    },
+    containerInstances,
   };
 }
 
@@ -321,6 +382,12 @@ export function taskOperations(
     async RunTask(input) {
       const cluster = clusters.resolve(optionalString(input, 'cluster'));
       return tasks.run(cluster, parseRunTask(input, definitions));
+    },
+
+    async StartTask(input) {
+      const cluster = clusters.resolve(optionalString(input, 'cluster'));
+      const { request, containerInstances } = parseStartTask(input, definitions);
+      return tasks.start(cluster, request, containerInstances);
     },
 
     async DescribeTasks(input) {

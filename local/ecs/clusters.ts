@@ -756,7 +756,7 @@ export class Clusters {
   // ---- placement bookkeeping (called by the task model)
 
   /** What the cluster query language and placement read from an instance. */
-  private target(entry: InstanceEntry): PlacementInstance {
+  target(entry: InstanceEntry): PlacementInstance {
     const attributes: Record<string, string | undefined> = {};
     for (const a of entry.stored.attributes) attributes[a.name] = a.value;
     return {

@@ -335,6 +335,67 @@ export class Tasks {
     return { tasks, failures };
   }
 
+  /**
+   * StartTask: one task on each container instance named, in order, if it can take it; one that cannot is a
+   * failure with ECS's reason for it (MISSING for an instance the cluster does not have or has deregistered,
+   * AGENT, ATTRIBUTE, RESOURCE:*). The placement engine checks each instance alone, with no constraint or
+   * strategy (StartTask does not use them), and sees what the tasks started before it took.
+   */
+  async start(
+    cluster: ClusterEntry,
+    request: RunRequest,
+    identifiers: readonly string[],
+  ): Promise<{ tasks: WireTask[]; failures: Failure[] }> {
+    const td = request.taskDefinition.taskDefinition;
+    let needs: ReturnType<typeof taskNeeds>;
+    try {
+      needs = taskNeeds(td as Parameters<typeof taskNeeds>[0], request.overrides);
+    } catch (err) {
+      if (err instanceof PlacementParameterError) throw new InvalidParameterException(err.message);
+      throw err;
+    }
+    const group = request.group ?? `family:${td.family}`;
+    needs.group = group;
+    const created: TaskEntry[] = [];
+    const failures: Failure[] = [];
+    const injected = this.faults.placementFailure();
+    for (const identifier of identifiers) {
+      const instance = this.clusters.findInstance(cluster, identifier);
+      if (instance === undefined || instance.stored.status === 'INACTIVE') {
+        failures.push({ arn: instance?.stored.containerInstanceArn ?? identifier, reason: 'MISSING' });
+        continue;
+      }
+      if (injected !== undefined) {
+        failures.push({ arn: instance.stored.containerInstanceArn, reason: injected });
+        continue;
+      }
+      // A DRAINING instance is checked as if ACTIVE: StartTask names it, and the engine would skip it unseen.
+      const target = { ...this.clusters.target(instance), status: 'ACTIVE' };
+      const result = placeTasks({
+        instances: [target],
+        needs,
+        count: 1,
+        placementConstraints: [],
+        placementStrategy: [],
+        random: this.options.random,
+      });
+      if (result.placements.length === 0) {
+        for (const failure of result.failures) failures.push({ arn: failure.arn, reason: failure.reason });
+        continue;
+      }
+      const reservation = reservationOf(needs);
+      created.push(
+        this.create(cluster, request, needs.cpu, needs.memory, group, instance.stored.availabilityZone, {
+          instance,
+          reservation,
+        }),
+      );
+    }
+    await Promise.all(created.map((entry) => this.store.put(taskKey(entry.stored), entry.stored)));
+    for (const entry of created) void this.agent.drive(entry);
+    return { tasks: created.map((entry) => entry.stored.task), failures };
+  }
+
   private create(
     cluster: ClusterEntry,
     request: RunRequest,
