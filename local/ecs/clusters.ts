@@ -443,6 +443,18 @@ export class Clusters {
     return stored;
   }
 
+  /** TagResource and UntagResource on a cluster: its tags become `tags`. */
+  async setClusterTags(entry: ClusterEntry, tags: Tag[]): Promise<void> {
+    entry.stored = { ...entry.stored, tags };
+    await this.store.put(`${CLUSTER_KEY}${entry.stored.clusterName}`, entry.stored);
+  }
+
+  /** TagResource and UntagResource on a container instance (its version stays: tags are not its state). */
+  async setInstanceTags(entry: InstanceEntry, tags: Tag[]): Promise<void> {
+    entry.stored = { ...entry.stored, tags };
+    await this.store.put(this.instanceKey(entry.stored), entry.stored);
+  }
+
   /** The Cluster structure as DescribeClusters shapes it. */
   view(entry: ClusterEntry, include: readonly string[] = []) {
     const s = entry.stored;
@@ -456,7 +468,7 @@ export class Clusters {
       pendingTasksCount: entry.pendingTasksCount,
       activeServicesCount: 0,
       statistics: include.includes('STATISTICS') ? [] : [],
-      ...(include.includes('TAGS') ? { tags: s.tags } : { tags: [] }),
+      ...(include.includes('TAGS') ? { tags: s.tags } : {}),
       ...(include.includes('SETTINGS') ? { settings: s.settings } : {}),
       capacityProviders: s.capacityProviders,
       defaultCapacityProviderStrategy: [],
@@ -645,6 +657,16 @@ export class Clusters {
     }
     if (!INSTANCE_ID.test(id)) return undefined;
     return cluster.instances.get(id);
+  }
+
+  /** The container instance a long container instance ARN names, in its cluster; undefined when there is none. */
+  instanceByArn(arn: string): InstanceEntry | undefined {
+    const prefix = `${this.arnPrefix}container-instance/`;
+    if (!arn.startsWith(prefix)) return undefined;
+    const rest = arn.slice(prefix.length);
+    const slash = rest.lastIndexOf('/');
+    const cluster = slash < 0 ? undefined : this.clusters.get(rest.slice(0, slash));
+    return cluster === undefined ? undefined : this.findInstance(cluster, arn);
   }
 
   /** Like findInstance, but an unknown instance is an InvalidParameterException (admin operations). */

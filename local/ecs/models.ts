@@ -343,6 +343,21 @@ export class TaskDefinitions {
     return found;
   }
 
+  /** The revision a task definition ARN names, in any status; undefined when there is none. */
+  byArn(arn: string): StoredTaskDefinition | undefined {
+    if (!arn.startsWith(this.arnPrefix)) return undefined;
+    const ref = this.parse(arn);
+    return ref?.revision === undefined ? undefined : this.families.get(ref.family)?.revisions.get(ref.revision);
+  }
+
+  /** TagResource and UntagResource on a revision: its tags become `tags`. */
+  async setTags(stored: StoredTaskDefinition, tags: Tag[]): Promise<void> {
+    const changed: StoredTaskDefinition = { ...stored, tags };
+    const { family, revision } = changed.taskDefinition;
+    this.families.get(family)!.revisions.set(revision, changed);
+    await this.store.put(this.key(family, revision), changed);
+  }
+
   /** Marks one revision INACTIVE (deregistering an INACTIVE one changes nothing). */
   async deregister(identifier: string): Promise<TaskDefinition> {
     const ref = this.parse(identifier);

@@ -15,7 +15,9 @@ import { taskDefinitionOperations } from './api';
 import { adminOperations, BERTH_LOCAL_TARGET_PREFIX } from './api-admin';
 import { clusterOperations } from './api-clusters';
 import { instanceOperations } from './api-instances';
+import { tagOperations } from './api-tags';
 import { taskOperations } from './api-tasks';
+import { CapacityProviders } from './capacity-providers';
 import { Clusters } from './clusters';
 import { ThrottlingException } from './exceptions';
 import { Faults } from './faults';
@@ -38,12 +40,14 @@ async function openBackend(context: ServiceContext, options: EcsOptions): Promis
     const clusters = await Clusters.load(store, options.clusterConfig, { ...context, now: options.now });
     const faults = new Faults(options.faults, options.random);
     const tasks = await Tasks.load(store, clusters, faults, { ...context, ...options });
+    const capacityProviders = new CapacityProviders(store, context);
     const ecs = new Map<string, Operation>();
     const operations = {
       ...taskDefinitionOperations(taskDefinitions),
       ...clusterOperations(clusters),
       ...instanceOperations(clusters, context.region),
       ...taskOperations(clusters, taskDefinitions, tasks),
+      ...tagOperations({ clusters, definitions: taskDefinitions, tasks, capacityProviders }),
     };
     for (const [name, operation] of Object.entries(operations)) {
       ecs.set(name, (input, request) => {

@@ -519,6 +519,19 @@ export class Tasks {
     return stopped.map((e) => e.stored.task);
   }
 
+  /** The task a task ARN names, in any cluster; undefined when there is none (or it was purged). */
+  byArn(arn: string): TaskEntry | undefined {
+    if (!arn.startsWith(`${this.arnPrefix}task/`)) return undefined;
+    const entry = this.byId.get(taskIdOf(arn));
+    return entry?.stored.task.taskArn === arn ? entry : undefined;
+  }
+
+  /** TagResource and UntagResource on a task: its tags become `tags`. */
+  async setTags(entry: TaskEntry, tags: Tag[]): Promise<void> {
+    entry.stored = { ...entry.stored, tags };
+    await this.store.put(taskKey(entry.stored), entry.stored);
+  }
+
   private find(cluster: ClusterEntry, identifier: string): TaskEntry | undefined {
     let id = identifier;
     if (identifier.startsWith('arn:')) {
