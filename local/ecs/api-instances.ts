@@ -9,6 +9,10 @@
  *   added as the agent would report them; the caller's `attributes` win over both.
  * - `containerInstanceArn` registers that instance again (the agent restarting): same ARN, same tasks.
  * - Deregistering leaves the instance INACTIVE; with `force` its tasks go on running, orphaned, as ECS documents.
+ * And the attribute operations on container instances (API_PutAttributes.html, API_DeleteAttributes.html,
+ * API_ListAttributes.html): up to 10 per call, up to 10 custom ones per instance (AttributeLimitExceededException),
+ * a target the cluster does not have is TargetNotFoundException; placement and the capacity check see a change at
+ * once, as they read the instance's attributes.
  * Deliberate deviations: the signature is not checked; `totalResources` without CPU or MEMORY takes them from the
  * instance type (instanceTypeResources), as the agent would measure them; an `autoScalingGroupName` member of
  * the document (EC2's has none; ECS learns it from the Auto Scaling group) says which ASG the instance is in, for
@@ -19,8 +23,12 @@ import { DEFAULT_RESERVED_PORTS } from './cluster-config';
 import type { Attribute, Clusters, PlatformDevice, Registration, VersionInfo } from './clusters';
 import { ClientException, InvalidParameterException } from './exceptions';
 import {
+  type AttributeInput,
   attributeList,
+  maxResults,
+  nextToken,
   optionalBoolean,
+  optionalEnum,
   optionalInteger,
   optionalObject,
   optionalObjectList,
@@ -30,6 +38,8 @@ import {
   tags,
 } from './input';
 
+/** "You can specify up to 10 attributes in a single call." (API_PutAttributes) */
+const MAX_ATTRIBUTES_PER_CALL = 10;
 const INSTANCE_ID = /^(i|mi)-[0-9a-f]{8,32}$/;
 const INSTANCE_TYPE = /^[a-z0-9][a-z0-9-]*\.[a-z0-9-]+$/;
 const ZONE = /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/;
@@ -179,6 +189,16 @@ function platformDevices(input: JsonObject): PlatformDevice[] | undefined {
   });
 }
 
+/** PutAttributes' and DeleteAttributes' list: 1 to 10 attributes. */
+function requiredAttributes(input: JsonObject): AttributeInput[] {
+  if (input.attributes === undefined || input.attributes === null) {
+    throw new InvalidParameterException("'attributes' is required.");
+  }
+  const attributes = attributeList(input, 'attributes', { maxItems: MAX_ATTRIBUTES_PER_CALL });
+  if (attributes.length === 0) throw new InvalidParameterException('attributes can not be empty');
+  return attributes;
+}
+
 export function instanceOperations(clusters: Clusters, region: string): Record<string, Operation> {
   return {
     async RegisterContainerInstance(input) {
@@ -237,6 +257,43 @@ export function instanceOperations(clusters: Clusters, region: string): Record<s
       const { instance, written } = clusters.register(cluster, registration, existing);
       await written;
       return { containerInstance: clusters.instanceView(instance, ['TAGS']) };
+    },
+
+    async PutAttributes(input) {
+      const attributes = requiredAttributes(input);
+      const cluster = clusters.resolve(optionalString(input, 'cluster'));
+      await clusters.putAttributes(cluster, attributes);
+      return { attributes };
+    },
+
+    async DeleteAttributes(input) {
+      const attributes = requiredAttributes(input);
+      const cluster = clusters.resolve(optionalString(input, 'cluster'));
+      await clusters.deleteAttributes(cluster, attributes);
+      return { attributes };
+    },
+
+    async ListAttributes(input) {
+      optionalEnum(input, 'targetType', ['container-instance'] as const);
+      requiredString(input, 'targetType');
+      const attributeName = optionalString(input, 'attributeName');
+      const attributeValue = optionalString(input, 'attributeValue');
+      if (attributeValue !== undefined && attributeName === undefined) {
+        throw new InvalidParameterException(
+          "'attributeValue' needs 'attributeName': you must also specify an attribute name to use this parameter.",
+        );
+      }
+      const limit = maxResults(input);
+      const token = nextToken(input);
+      const cluster = clusters.resolve(optionalString(input, 'cluster'));
+      const page = clusters.listAttributes(cluster, {
+        ...(attributeName !== undefined ? { attributeName } : {}),
+        ...(attributeValue !== undefined ? { attributeValue } : {}),
+        maxResults: limit,
+        ...(token !== undefined ? { nextToken: token } : {}),
+      });
+      await clusters.durable();
+      return page;
     },
 
     async DeregisterContainerInstance(input) {

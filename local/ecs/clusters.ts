@@ -23,13 +23,15 @@ import type { InstanceResources, PlacementInstance, TaskNeeds } from '../../lib/
 import type { DurableStore } from '../store';
 import { availabilityZoneName, type ClusterConfig, DEFAULT_RESERVED_PORTS, type InstanceGroup } from './cluster-config';
 import {
+  AttributeLimitExceededException,
   ClusterContainsContainerInstancesException,
   ClusterContainsTasksException,
   ClusterNotFoundException,
   InvalidParameterException,
+  TargetNotFoundException,
 } from './exceptions';
-import { decodeCursor, encodeCursor } from './input';
-import { insertSorted, removeSorted, upperBound } from './sorted';
+import { type AttributeInput, decodeCursor, encodeCursor, INVALID_TOKEN } from './input';
+import { insertSorted, lowerBound, removeSorted, upperBound } from './sorted';
 
 export type ClusterStatus = 'ACTIVE' | 'INACTIVE';
 export type InstanceStatus = 'ACTIVE' | 'DRAINING' | 'INACTIVE';
@@ -187,6 +189,9 @@ export const DEFAULT_CLUSTER = 'default';
 const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 const INSTANCE_ID = /^[0-9a-f]{32}$/;
 const AGENT_VERSION = '1.89.0';
+/** API_PutAttributes' Errors: TargetNotFoundException. */
+const TARGET_NOT_FOUND =
+  "The specified target wasn't found. You can view your available container instances with ListContainerInstances. Amazon ECS container instances are cluster-specific and Region-specific.";
 const DEFAULT_VERSION_INFO: VersionInfo = {
   agentVersion: AGENT_VERSION,
   agentHash: 'berthlocal',
@@ -754,6 +759,104 @@ export class Clusters {
       last = entry.stored.id;
     }
     return { containerInstanceArns };
+  }
+
+  // ---- attributes (PutAttributes, DeleteAttributes, ListAttributes)
+
+  /** The instance an attribute's targetId names (short id with targetType, or ARN); TargetNotFoundException if none. */
+  private attributeTarget(cluster: ClusterEntry, attribute: AttributeInput): InstanceEntry {
+    const { targetId, targetType } = attribute;
+    if (targetId === undefined) {
+      throw new InvalidParameterException(`'targetId' is required for attribute '${attribute.name}'.`);
+    }
+    if (!targetId.startsWith('arn:') && targetType === undefined) {
+      throw new InvalidParameterException(
+        `Attribute '${attribute.name}': a targetId in short form needs its targetType (container-instance).`,
+      );
+    }
+    const entry = this.findInstance(cluster, targetId);
+    if (entry === undefined || entry.stored.status === 'INACTIVE') {
+      throw new TargetNotFoundException(TARGET_NOT_FOUND);
+    }
+    return entry;
+  }
+
+  /**
+   * PutAttributes: each attribute set on its container instance (a name already there takes the new value), all
+   * checked before any is applied; more than MAX_CUSTOM_ATTRIBUTES custom ones on an instance is refused.
+   * Placement sees them at once (the change drops the placement cache).
+   */
+  async putAttributes(cluster: ClusterEntry, attributes: readonly AttributeInput[]): Promise<void> {
+    const changes = new Map<InstanceEntry, Attribute[]>();
+    for (const attribute of attributes) {
+      const entry = this.attributeTarget(cluster, attribute);
+      const current = changes.get(entry) ?? entry.stored.attributes;
+      const value = attribute.value === undefined ? { name: attribute.name } : attribute;
+      const next = [
+        ...current.filter((a) => a.name !== attribute.name),
+        { name: value.name, ...(value.value !== undefined ? { value: value.value } : {}) },
+      ];
+      if (next.filter((a) => !isEcsAttribute(a.name)).length > MAX_CUSTOM_ATTRIBUTES) {
+        throw new AttributeLimitExceededException(
+          `You can apply up to ${MAX_CUSTOM_ATTRIBUTES} custom attributes for each resource.`,
+        );
+      }
+      changes.set(entry, next);
+    }
+    await Promise.all([...changes].map(([entry, next]) => this.changeInstance(cluster, entry, { attributes: next })));
+  }
+
+  /** DeleteAttributes: each named attribute off its instance (with a value given, only if it has that value). */
+  async deleteAttributes(cluster: ClusterEntry, attributes: readonly AttributeInput[]): Promise<void> {
+    const changes = new Map<InstanceEntry, Attribute[]>();
+    for (const attribute of attributes) {
+      const entry = this.attributeTarget(cluster, attribute);
+      const current = changes.get(entry) ?? entry.stored.attributes;
+      changes.set(
+        entry,
+        current.filter(
+          (a) => a.name !== attribute.name || (attribute.value !== undefined && a.value !== attribute.value),
+        ),
+      );
+    }
+    const writes = [...changes]
+      .filter(([entry, next]) => next.length !== entry.stored.attributes.length)
+      .map(([entry, next]) => this.changeInstance(cluster, entry, { attributes: next }));
+    await Promise.all(writes);
+    await this.durable();
+  }
+
+  /** ListAttributes: the attributes of the cluster's registered instances, in instance then attribute order. */
+  listAttributes(
+    cluster: ClusterEntry,
+    query: { attributeName?: string; attributeValue?: string; maxResults: number; nextToken?: string },
+  ) {
+    const ids = cluster.byStatus.live;
+    let i = 0;
+    let j = 0;
+    if (query.nextToken !== undefined) {
+      const [id, index] = decodeCursor(query.nextToken).split('/');
+      i = lowerBound(ids, id ?? '');
+      j = ids[i] === id ? Number(index) + 1 : 0;
+      if (!Number.isInteger(j)) throw new InvalidParameterException(INVALID_TOKEN);
+    }
+    const attributes: { name: string; value?: string; targetType: 'container-instance'; targetId: string }[] = [];
+    let last = '';
+    for (; i < ids.length; i++, j = 0) {
+      const entry = cluster.instances.get(ids[i]!)!;
+      const list = entry.stored.attributes;
+      for (; j < list.length; j++) {
+        const a = list[j]!;
+        if (query.attributeName !== undefined && a.name !== query.attributeName) continue;
+        if (query.attributeValue !== undefined && a.value !== query.attributeValue) continue;
+        if (attributes.length === query.maxResults) {
+          return { attributes, nextToken: encodeCursor(last) };
+        }
+        attributes.push({ ...a, targetType: 'container-instance', targetId: entry.stored.containerInstanceArn });
+        last = `${entry.stored.id}/${j}`;
+      }
+    }
+    return { attributes };
   }
 
   /** UpdateContainerInstancesState: ACTIVE or DRAINING; an unknown or deregistered instance is a MISSING failure. */

@@ -58,7 +58,7 @@ export function nextToken(input: JsonObject): string | undefined {
   return token === '' ? undefined : token;
 }
 
-const INVALID_TOKEN = 'The nextToken is not valid: pass the nextToken of a previous page unchanged.';
+export const INVALID_TOKEN = 'The nextToken is not valid: pass the nextToken of a previous page unchanged.';
 
 /** A page cursor as an opaque token: the last key of the previous page. */
 export function encodeCursor(last: string): string {
