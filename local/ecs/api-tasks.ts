@@ -24,9 +24,11 @@ import { PlacementParameterError } from '../../lib/placement/errors';
 import { validatePlacementOptions } from '../../lib/placement/placement';
 import type { PlacementConstraintInput, PlacementStrategyInput } from '../../lib/placement/types';
 import type { JsonObject, Operation } from '../endpoint/service';
-import type { Clusters } from './clusters';
+import { autoScalingGroupName, type CapacityProviders, FARGATE_PROVIDERS } from './capacity-providers';
+import type { ClusterEntry, Clusters, InstanceEntry } from './clusters';
 import { ClientException, InvalidParameterException } from './exceptions';
 import {
+  capacityProviderStrategy,
   maxResults,
   nextToken,
   optionalBoolean,
@@ -37,6 +39,7 @@ import {
   optionalString,
   optionalStringList,
   requiredString,
+  type StrategyItem,
   tags,
 } from './input';
 import type { StoredTaskDefinition, TaskDefinitions } from './models';
@@ -44,7 +47,8 @@ import type { AwsVpcConfiguration, ContainerOverride, LaunchType, RunRequest, Ta
 import type { Tasks } from './tasks';
 
 const LAUNCH_TYPES = ['EC2', 'FARGATE', 'EXTERNAL', 'MANAGED_INSTANCES'] as const;
-const FARGATE_PROVIDERS = ['FARGATE', 'FARGATE_SPOT'];
+const NOT_ASSOCIATED =
+  'The specified capacity provider strategy cannot contain a capacity provider that is not associated with the cluster. Associate the capacity provider with the cluster or specify a valid capacity provider and try again.';
 const MAX_OVERRIDES_LENGTH = 8192;
 const MAX_DESCRIBE_TASKS = 100;
 const MAX_START_INSTANCES = 10;
@@ -237,50 +241,64 @@ function parseTaskBase(
   };
 }
 
+/** Where a capacity provider strategy sends RunTask's tasks, once checked against the cluster. */
+export interface StrategyTarget {
+  launchType: LaunchType;
+  capacityProviderName: string;
+  /** For an Auto Scaling group provider: whether a container instance is one of its group's. */
+  onInstance?: (instance: InstanceEntry) => boolean;
+}
+
+/**
+ * Resolves a strategy (or, when RunTask gives neither a launch type nor a strategy, the cluster's default one,
+ * `undefined` if it has none) against the cluster's providers.
+ */
+export type StrategyResolver = (strategy: StrategyItem[] | undefined) => StrategyTarget | undefined;
+
+/** Without a cluster to ask: FARGATE and FARGATE_SPOT only, no default strategy. */
+const fargateOnly: StrategyResolver = (strategy) => {
+  if (strategy === undefined) return undefined;
+  if (strategy.some((i) => !(FARGATE_PROVIDERS as readonly string[]).includes(i.capacityProvider))) {
+    throw new InvalidParameterException(NOT_ASSOCIATED);
+  }
+  return { launchType: 'FARGATE', capacityProviderName: chooseProvider(strategy) };
+};
+
+/**
+ * The provider that takes RunTask's tasks: the base is served first, then the weights share the rest; with at
+ * most 10 tasks, the provider with a base (else the heaviest) takes them all. A deliberate simplification.
+ */
+export function chooseProvider(strategy: readonly StrategyItem[]): string {
+  return (strategy.find((i) => i.base > 0) ?? [...strategy].sort((a, b) => b.weight - a.weight)[0]!).capacityProvider;
+}
+
 /** Reads and checks RunTask's input against the definition it names; throws the AWS error for the first problem. */
-export function parseRunTask(input: JsonObject, definitions: TaskDefinitions): RunRequest {
-  const taskDefinition = resolveTaskDefinition(definitions, requiredString(input, 'taskDefinition'));
-  const td = taskDefinition.taskDefinition;
+export function parseRunTask(
+  input: JsonObject,
+  definitions: TaskDefinitions,
+  resolveStrategy: StrategyResolver = fargateOnly,
+): RunRequest {
+  const identifier = requiredString(input, 'taskDefinition');
   const count = optionalInteger(input, 'count') ?? 1;
   if (count < 1 || count > 10) throw new InvalidParameterException(`'count' must be between 1 and 10; got ${count}.`);
   const requested = optionalEnum(input, 'launchType', LAUNCH_TYPES);
-  const strategy = optionalObjectList(input, 'capacityProviderStrategy');
+  const strategy = capacityProviderStrategy(input, 'capacityProviderStrategy');
   if (requested !== undefined && strategy !== undefined && strategy.length > 0) {
     throw new InvalidParameterException(
       'Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.',
     );
   }
-  let launchType: LaunchType = requested === undefined || requested === 'MANAGED_INSTANCES' ? 'EC2' : requested;
   if (requested === 'MANAGED_INSTANCES') {
     throw new InvalidParameterException("Berth's local ECS does not model the MANAGED_INSTANCES launch type.");
   }
-  let capacityProviderName: string | undefined;
-  if (strategy !== undefined && strategy.length > 0) {
-    if (strategy.length > 20) {
-      throw new InvalidParameterException("'capacityProviderStrategy' can have at most 20 items.");
-    }
-    const items = strategy.map((item, i) => {
-      const provider = optionalString(item, 'capacityProvider', `capacityProviderStrategy[${i}].capacityProvider`);
-      if (provider === undefined || !FARGATE_PROVIDERS.includes(provider)) {
-        throw new InvalidParameterException(
-          'The specified capacity provider strategy cannot contain a capacity provider that is not associated with the cluster. Associate the capacity provider with the cluster or specify a valid capacity provider and try again.',
-        );
-      }
-      const weight = optionalInteger(item, 'weight', `capacityProviderStrategy[${i}].weight`) ?? 0;
-      const base = optionalInteger(item, 'base', `capacityProviderStrategy[${i}].base`) ?? 0;
-      if (weight < 0 || weight > 1000 || base < 0 || base > 100000) {
-        throw new InvalidParameterException(
-          `'capacityProviderStrategy[${i}]': weight must be from 0 to 1000 and base from 0 to 100000.`,
-        );
-      }
-      return { provider, weight, base };
-    });
-    // The base is served first; then the weights share the rest. With count <= 10 and FARGATE-only providers,
-    // the provider with a base (else the heaviest) takes the tasks.
-    const chosen = items.find((i) => i.base > 0) ?? [...items].sort((a, b) => b.weight - a.weight)[0]!;
-    capacityProviderName = chosen.provider;
-    launchType = 'FARGATE';
-  }
+  const taskDefinition = resolveTaskDefinition(definitions, identifier);
+  const td = taskDefinition.taskDefinition;
+  const target =
+    requested !== undefined
+      ? undefined
+      : resolveStrategy(strategy !== undefined && strategy.length > 0 ? strategy : undefined);
+  const launchType: LaunchType = target?.launchType ?? requested ?? 'EC2';
+  const capacityProviderName = target?.capacityProviderName;
   const base = parseTaskBase(input, taskDefinition, launchType);
 
   const placementConstraints = placementList<PlacementConstraintInput>(input, 'placementConstraints');
@@ -327,6 +345,7 @@ export function parseRunTask(input: JsonObject, definitions: TaskDefinitions): R
     count,
     launchType,
     ...(capacityProviderName !== undefined ? { capacityProviderName } : {}),
+    ...(target?.onInstance !== undefined ? { onInstance: target.onInstance } : {}),
     placementConstraints,
     placementStrategy,
     ...(platformVersion !== undefined
@@ -373,15 +392,54 @@ export function parseStartTask(
   };
 }
 
+/** The custom attribute that puts a container instance in a capacity provider without an identity document. */
+export const CAPACITY_PROVIDER_ATTRIBUTE = 'capacity-provider';
+
+/** Whether a container instance belongs to an Auto Scaling group capacity provider (see capacity-providers.ts). */
+export function inProvider(instance: InstanceEntry, provider: string, group: string): boolean {
+  return (
+    instance.stored.autoScalingGroup === group ||
+    instance.stored.attributes.some((a) => a.name === CAPACITY_PROVIDER_ATTRIBUTE && a.value === provider)
+  );
+}
+
+/** The cluster's providers decide: only those associated with it, Fargate and ASG ones never mixed. */
+export function clusterStrategyResolver(cluster: ClusterEntry, providers: CapacityProviders): StrategyResolver {
+  return (given) => {
+    const strategy = given ?? cluster.stored.defaultCapacityProviderStrategy ?? [];
+    if (strategy.length === 0) return undefined;
+    if (strategy.some((i) => !cluster.stored.capacityProviders.includes(i.capacityProvider))) {
+      throw new InvalidParameterException(NOT_ASSOCIATED);
+    }
+    const fargate = strategy.filter((i) => (FARGATE_PROVIDERS as readonly string[]).includes(i.capacityProvider));
+    if (fargate.length > 0 && fargate.length < strategy.length) {
+      throw new InvalidParameterException(
+        'A capacity provider strategy cannot contain a mix of capacity providers using Auto Scaling groups and Fargate providers. Specify one or the other and try again.',
+      );
+    }
+    const capacityProviderName = chooseProvider(strategy);
+    if (fargate.length > 0) return { launchType: 'FARGATE', capacityProviderName };
+    const asg = providers.active(capacityProviderName)?.autoScalingGroupProvider;
+    if (asg === undefined) throw new InvalidParameterException(NOT_ASSOCIATED);
+    const group = autoScalingGroupName(asg.autoScalingGroupArn);
+    return {
+      launchType: 'EC2',
+      capacityProviderName,
+      onInstance: (instance) => inProvider(instance, capacityProviderName, group),
+    };
+  };
+}
+
 export function taskOperations(
   clusters: Clusters,
   definitions: TaskDefinitions,
   tasks: Tasks,
+  providers: CapacityProviders,
 ): Record<string, Operation> {
   return {
     async RunTask(input) {
       const cluster = clusters.resolve(optionalString(input, 'cluster'));
-      return tasks.run(cluster, parseRunTask(input, definitions));
+      return tasks.run(cluster, parseRunTask(input, definitions, clusterStrategyResolver(cluster, providers)));
     },
 
     async StartTask(input) {

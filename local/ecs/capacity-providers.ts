@@ -123,6 +123,20 @@ export class CapacityProviders {
     return deleted;
   }
 
+  /**
+   * The provider a container instance is in: the ACTIVE one of the Auto Scaling group in its identity document,
+   * else the one its `capacity-provider` attribute names.
+   */
+  providerOf(instance: { autoScalingGroup?: string; attributes: readonly { name: string; value?: string }[] }) {
+    for (const p of this.providers.values()) {
+      const asg = p.autoScalingGroupProvider;
+      if (p.status !== 'ACTIVE' || asg === undefined) continue;
+      if (instance.autoScalingGroup === autoScalingGroupName(asg.autoScalingGroupArn)) return p.name;
+    }
+    const named = instance.attributes.find((a) => a.name === 'capacity-provider')?.value;
+    return named !== undefined && this.byArn(`${this.arnPrefix}${named}`) !== undefined ? named : undefined;
+  }
+
   async setTags(stored: StoredCapacityProvider, tags: Tag[]): Promise<void> {
     const changed = { ...stored, tags };
     this.providers.set(stored.name, changed);

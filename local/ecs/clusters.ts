@@ -57,8 +57,35 @@ export interface StoredCluster {
   tags: Tag[];
   settings: Setting[];
   capacityProviders: string[];
+  /** Absent on records older than UpdateCluster and PutClusterCapacityProviders: none. */
+  defaultCapacityProviderStrategy?: CapacityProviderStrategyItem[];
+  configuration?: Record<string, unknown>;
+  serviceConnectDefaults?: { namespace: string };
   /** Where FARGATE tasks of this cluster land (the config's zones, else the region's a and b). */
   availabilityZones: string[];
+}
+
+export interface CapacityProviderStrategyItem {
+  capacityProvider: string;
+  weight: number;
+  base: number;
+}
+
+/** What CreateCluster, UpdateCluster and PutClusterCapacityProviders set. */
+export interface ClusterSettings {
+  tags?: Tag[];
+  settings?: Setting[];
+  capacityProviders?: string[];
+  defaultCapacityProviderStrategy?: CapacityProviderStrategyItem[];
+  configuration?: Record<string, unknown>;
+  serviceConnectDefaults?: { namespace: string };
+}
+
+export interface ClusterAttachment {
+  id: string;
+  type: string;
+  status: string;
+  details: { name: string; value: string }[];
 }
 
 export interface Resources {
@@ -152,6 +179,8 @@ export interface ClusterEntry {
   byStatus: { ACTIVE: string[]; DRAINING: string[]; INACTIVE: string[]; live: string[] };
   runningTasksCount: number;
   pendingTasksCount: number;
+  /** Running and pending tasks per launch type, for DescribeClusters' STATISTICS. */
+  byLaunchType: Record<TaskCounts['launchType'], { running: number; pending: number }>;
   /** Tasks not STOPPED: DeleteCluster refuses while there are any. */
   activeTasksCount: number;
   /** The ACTIVE instances as placement sees them; rebuilt after any change. */
@@ -159,6 +188,8 @@ export interface ClusterEntry {
 }
 
 export interface TaskCounts {
+  /** Which of the cluster's STATISTICS the task counts in. */
+  launchType: 'EC2' | 'FARGATE' | 'EXTERNAL';
   running: number;
   pending: number;
   desiredRunning: number;
@@ -275,6 +306,8 @@ function resourceList(r: { cpu: number; memory: number; ports: readonly number[]
 }
 
 export class Clusters {
+  /** The capacity provider an instance is in (ContainerInstance's capacityProviderName); set by service.ts. */
+  capacityProviderOf: (stored: StoredInstance) => string | undefined = () => undefined;
   private readonly clusters = new Map<string, ClusterEntry>();
   /** Cluster names, sorted (ListClusters pages through it). */
   private readonly names: string[] = [];
@@ -379,10 +412,7 @@ export class Clusters {
   // ---- clusters
 
   /** CreateCluster: idempotent for an ACTIVE cluster of that name; an INACTIVE one comes back ACTIVE. */
-  async create(
-    name: string,
-    extra: { tags?: Tag[]; settings?: Setting[]; capacityProviders?: string[] },
-  ): Promise<StoredCluster> {
+  async create(name: string, extra: ClusterSettings): Promise<StoredCluster> {
     if (!CLUSTER_NAME.test(name)) {
       throw new InvalidParameterException(
         'Cluster name can have up to 255 characters: letters (uppercase and lowercase), numbers, underscores and hyphens.',
@@ -401,10 +431,7 @@ export class Clusters {
     return cluster.stored;
   }
 
-  private putCluster(
-    name: string,
-    extra: { tags?: Tag[]; settings?: Setting[]; capacityProviders?: string[]; availabilityZones?: string[] },
-  ) {
+  private putCluster(name: string, extra: ClusterSettings & { availabilityZones?: string[] }) {
     const stored: StoredCluster = {
       clusterName: name,
       clusterArn: this.clusterArn(name),
@@ -412,6 +439,9 @@ export class Clusters {
       tags: extra.tags ?? [],
       settings: extra.settings ?? [{ name: 'containerInsights', value: 'disabled' }],
       capacityProviders: extra.capacityProviders ?? [],
+      defaultCapacityProviderStrategy: extra.defaultCapacityProviderStrategy ?? [],
+      ...(extra.configuration !== undefined ? { configuration: extra.configuration } : {}),
+      ...(extra.serviceConnectDefaults !== undefined ? { serviceConnectDefaults: extra.serviceConnectDefaults } : {}),
       availabilityZones: extra.availabilityZones?.length ? extra.availabilityZones : [this.zone('a'), this.zone('b')],
     };
     const cluster = this.indexCluster(stored);
@@ -427,6 +457,11 @@ export class Clusters {
         byStatus: { ACTIVE: [], DRAINING: [], INACTIVE: [], live: [] },
         runningTasksCount: 0,
         pendingTasksCount: 0,
+        byLaunchType: {
+          EC2: { running: 0, pending: 0 },
+          FARGATE: { running: 0, pending: 0 },
+          EXTERNAL: { running: 0, pending: 0 },
+        },
         activeTasksCount: 0,
       };
       this.clusters.set(stored.clusterName, entry);
@@ -460,27 +495,67 @@ export class Clusters {
     await this.store.put(this.instanceKey(entry.stored), entry.stored);
   }
 
-  /** The Cluster structure as DescribeClusters shapes it. */
-  view(entry: ClusterEntry, include: readonly string[] = []) {
+  /** UpdateCluster, UpdateClusterSettings, PutClusterCapacityProviders: the members given replace the cluster's. */
+  async update(entry: ClusterEntry, patch: ClusterSettings): Promise<StoredCluster> {
+    const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+    entry.stored = { ...entry.stored, ...defined };
+    await this.store.put(`${CLUSTER_KEY}${entry.stored.clusterName}`, entry.stored);
+    return entry.stored;
+  }
+
+  /**
+   * The Cluster structure as DescribeClusters shapes it: statistics, tags, settings, configuration and
+   * attachments only when `include` asks for them (API_DescribeClusters). `attachments` are those of the
+   * cluster's Auto Scaling group providers with managed scaling (ECS's scaling policy per provider).
+   */
+  view(entry: ClusterEntry, include: readonly string[] = [], attachments: ClusterAttachment[] = []) {
     const s = entry.stored;
     const active = s.status === 'ACTIVE';
+    const counts = entry.byLaunchType;
+    const statistic = (name: string, value: number) => ({ name, value: String(value) });
     return {
       clusterArn: s.clusterArn,
       clusterName: s.clusterName,
+      ...(include.includes('CONFIGURATIONS') && s.configuration !== undefined
+        ? { configuration: s.configuration }
+        : {}),
       status: s.status,
       registeredContainerInstancesCount: active ? entry.byStatus.live.length : 0,
       runningTasksCount: entry.runningTasksCount,
       pendingTasksCount: entry.pendingTasksCount,
       activeServicesCount: 0,
-      statistics: include.includes('STATISTICS') ? [] : [],
+      ...(include.includes('STATISTICS')
+        ? {
+            statistics: [
+              statistic('runningEC2TasksCount', counts.EC2.running),
+              statistic('runningFargateTasksCount', counts.FARGATE.running),
+              statistic('pendingEC2TasksCount', counts.EC2.pending),
+              statistic('pendingFargateTasksCount', counts.FARGATE.pending),
+              statistic('runningExternalTasksCount', counts.EXTERNAL.running),
+              statistic('pendingExternalTasksCount', counts.EXTERNAL.pending),
+              statistic('activeEC2ServiceCount', 0),
+              statistic('activeFargateServiceCount', 0),
+              statistic('drainingEC2ServiceCount', 0),
+              statistic('drainingFargateServiceCount', 0),
+            ],
+          }
+        : {}),
       ...(include.includes('TAGS') ? { tags: s.tags } : {}),
       ...(include.includes('SETTINGS') ? { settings: s.settings } : {}),
       capacityProviders: s.capacityProviders,
-      defaultCapacityProviderStrategy: [],
+      defaultCapacityProviderStrategy: s.defaultCapacityProviderStrategy ?? [],
+      ...(include.includes('ATTACHMENTS')
+        ? { attachments, ...(attachments.length > 0 ? { attachmentsStatus: 'UPDATE_COMPLETE' } : {}) }
+        : {}),
+      ...(s.serviceConnectDefaults !== undefined ? { serviceConnectDefaults: s.serviceConnectDefaults } : {}),
     };
   }
 
-  describe(identifiers: readonly string[], include: readonly string[]) {
+  describe(
+    identifiers: readonly string[],
+    include: readonly string[],
+    attachmentsOf: (entry: ClusterEntry) => ClusterAttachment[] = () => [],
+  ) {
     const clusters: ReturnType<Clusters['view']>[] = [];
     const failures: { arn: string; reason: string }[] = [];
     for (const identifier of identifiers) {
@@ -491,7 +566,7 @@ export class Clusters {
           reason: 'MISSING',
         });
       } else {
-        clusters.push(this.view(entry, include));
+        clusters.push(this.view(entry, include, attachmentsOf(entry)));
       }
     }
     return { clusters, failures };
@@ -691,9 +766,11 @@ export class Clusters {
     const gpus = s.platformDevices?.length
       ? [{ ...GPU_RESOURCE, stringSetValue: s.platformDevices.map((d) => d.id) }]
       : [];
+    const capacityProviderName = this.capacityProviderOf(s);
     return {
       containerInstanceArn: s.containerInstanceArn,
       ec2InstanceId: s.ec2InstanceId,
+      ...(capacityProviderName !== undefined ? { capacityProviderName } : {}),
       version: s.version,
       versionInfo: s.versionInfo ?? DEFAULT_VERSION_INFO,
       // GPUs (platformDevices) are listed as the GPU resource; tasks here never reserve one.
@@ -937,6 +1014,8 @@ export class Clusters {
   count(cluster: ClusterEntry, entry: InstanceEntry | undefined, counts: TaskCounts, sign: 1 | -1): void {
     cluster.runningTasksCount += sign * counts.running;
     cluster.pendingTasksCount += sign * counts.pending;
+    cluster.byLaunchType[counts.launchType].running += sign * counts.running;
+    cluster.byLaunchType[counts.launchType].pending += sign * counts.pending;
     cluster.activeTasksCount += sign * counts.active;
     if (entry !== undefined) {
       entry.runningTasksCount += sign * counts.desiredRunning;

@@ -148,3 +148,39 @@ export function attributeList(input: JsonObject, name: string, options: { maxIte
     };
   });
 }
+
+export interface StrategyItem {
+  capacityProvider: string;
+  weight: number;
+  base: number;
+}
+
+/** A capacity provider strategy holds at most 20 providers (API_CapacityProviderStrategyItem). */
+const MAX_STRATEGY_ITEMS = 20;
+
+/**
+ * A capacity provider strategy (RunTask, CreateCluster, PutClusterCapacityProviders): each item names a provider,
+ * weight 0-1000 (default 0), base 0-100000 (default 0); only one item may have a base.
+ * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CapacityProviderStrategyItem.html
+ */
+export function capacityProviderStrategy(input: JsonObject, name: string): StrategyItem[] | undefined {
+  const list = optionalObjectList(input, name);
+  if (list === undefined) return undefined;
+  if (list.length > MAX_STRATEGY_ITEMS) {
+    throw new InvalidParameterException(`'${name}' can have at most ${MAX_STRATEGY_ITEMS} items.`);
+  }
+  const items = list.map((item, i) => ({
+    capacityProvider: requiredString(item, 'capacityProvider', `${name}[${i}].capacityProvider`),
+    weight: optionalInteger(item, 'weight', { path: `${name}[${i}].weight`, min: 0, max: 1000 }) ?? 0,
+    base: optionalInteger(item, 'base', { path: `${name}[${i}].base`, min: 0, max: 100000 }) ?? 0,
+  }));
+  if (items.filter((i) => i.base > 0).length > 1) {
+    throw new InvalidParameterException(
+      'Only one capacity provider in a capacity provider strategy can have a base defined.',
+    );
+  }
+  if (new Set(items.map((i) => i.capacityProvider)).size !== items.length) {
+    throw new InvalidParameterException(`'${name}' names a capacity provider more than once.`);
+  }
+  return items;
+}

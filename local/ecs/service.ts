@@ -41,12 +41,13 @@ async function openBackend(context: ServiceContext, options: EcsOptions): Promis
     const faults = new Faults(options.faults, options.random);
     const tasks = await Tasks.load(store, clusters, faults, { ...context, ...options });
     const capacityProviders = new CapacityProviders(store, context);
+    clusters.capacityProviderOf = (instance) => capacityProviders.providerOf(instance);
     const ecs = new Map<string, Operation>();
     const operations = {
       ...taskDefinitionOperations(taskDefinitions),
-      ...clusterOperations(clusters),
+      ...clusterOperations(clusters, capacityProviders, context),
       ...instanceOperations(clusters, context.region),
-      ...taskOperations(clusters, taskDefinitions, tasks),
+      ...taskOperations(clusters, taskDefinitions, tasks, capacityProviders),
       ...tagOperations({ clusters, definitions: taskDefinitions, tasks, capacityProviders }),
     };
     for (const [name, operation] of Object.entries(operations)) {

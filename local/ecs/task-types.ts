@@ -9,7 +9,7 @@
  */
 import type { KeyValuePair, Tag } from '@aws-sdk/client-ecs';
 import type { PlacementConstraintInput, PlacementStrategyInput } from '../../lib/placement/types';
-import type { Reservation } from './clusters';
+import type { InstanceEntry, Reservation } from './clusters';
 import type { StoredTaskDefinition } from './models';
 import type { EcsOptions } from './options';
 
@@ -71,6 +71,8 @@ export interface RunRequest {
   count: number;
   launchType: LaunchType;
   capacityProviderName?: string;
+  /** An Auto Scaling group provider's tasks go only on its group's instances. */
+  onInstance?: (instance: InstanceEntry) => boolean;
   awsvpc?: AwsVpcConfiguration;
   overrides: TaskOverride;
   startedBy?: string;

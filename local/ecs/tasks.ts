@@ -15,7 +15,7 @@ import path from 'node:path';
 import type { ContainerDefinition, Tag } from '@aws-sdk/client-ecs';
 import { PlacementParameterError, placeTasks } from '../../lib/placement/placement';
 import { taskNeeds } from '../../lib/placement/task-needs';
-import type { PlacementConstraintInput } from '../../lib/placement/types';
+import type { PlacementConstraintInput, PlacementInstance } from '../../lib/placement/types';
 import type { DurableStore } from '../store';
 import {
   type ClusterEntry,
@@ -55,11 +55,27 @@ const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 
 function countsOf(task: WireTask): TaskCounts {
   return {
+    launchType: task.launchType,
     running: task.lastStatus === 'RUNNING' ? 1 : 0,
     pending: task.lastStatus === 'PROVISIONING' || task.lastStatus === 'PENDING' ? 1 : 0,
     desiredRunning: task.desiredStatus === 'RUNNING' ? 1 : 0,
     active: task.lastStatus === 'STOPPED' ? 0 : 1,
   };
+}
+
+/** The placement instances (and their entries, at the same index) that `keep` holds for. */
+function onlyWhere(
+  all: { instances: PlacementInstance[]; entries: InstanceEntry[] },
+  keep: (entry: InstanceEntry) => boolean,
+): { instances: PlacementInstance[]; entries: InstanceEntry[] } {
+  const instances: PlacementInstance[] = [];
+  const entries: InstanceEntry[] = [];
+  all.entries.forEach((entry, i) => {
+    if (!keep(entry)) return;
+    entries.push(entry);
+    instances.push(all.instances[i]!);
+  });
+  return { instances, entries };
 }
 
 export class Tasks {
@@ -282,7 +298,8 @@ export class Tasks {
         if (placed < request.count) failures.push({ arn: cluster.stored.clusterArn, reason: FARGATE_LIMIT_REASON });
       }
     } else {
-      const { instances, entries } = this.clusters.placementInstances(cluster);
+      const all = this.clusters.placementInstances(cluster);
+      const { instances, entries } = request.onInstance === undefined ? all : onlyWhere(all, request.onInstance);
       if (instances.length === 0) {
         throw new InvalidParameterException('No Container Instances were found in your cluster.');
       }
