@@ -19,6 +19,7 @@
  * name the parameter.
  */
 
+import type { Tag } from '@aws-sdk/client-ecs';
 import canonicalize from 'canonicalize';
 import { PlacementParameterError } from '../../lib/placement/errors';
 import { validatePlacementOptions } from '../../lib/placement/placement';
@@ -202,17 +203,16 @@ type TaskRequestBase = Pick<
 >;
 
 /** The members RunTask and StartTask share, after the definition's launch type check (`launchType`). */
-function parseTaskBase(
-  input: JsonObject,
-  taskDefinition: StoredTaskDefinition,
-  launchType: LaunchType,
-): TaskRequestBase {
-  const td = taskDefinition.taskDefinition;
-  if (!(td.compatibilities ?? []).includes(launchType)) {
-    throw new InvalidParameterException(`Task definition does not support launch_type ${launchType}.`);
-  }
-  const awsvpc = parseNetwork(input, td.networkMode);
-  const overrides = parseOverrides(input, taskDefinition);
+/** The members RunTask and StartTask share that need no lookup, checked before anything is looked up. */
+interface TaskStatics {
+  startedBy?: string;
+  group?: string;
+  propagateTags?: 'TASK_DEFINITION' | 'SERVICE' | 'NONE';
+  tags: Tag[];
+  enableExecuteCommand: boolean;
+}
+
+function taskStatics(input: JsonObject): TaskStatics {
   const startedBy = optionalString(input, 'startedBy');
   if (startedBy !== undefined && startedBy.length > 128) {
     throw new InvalidParameterException("'startedBy' must be at most 128 characters.");
@@ -223,21 +223,44 @@ function parseTaskBase(
   }
   const propagateTags = optionalEnum(input, 'propagateTags', ['TASK_DEFINITION', 'SERVICE', 'NONE'] as const);
   const own = tags(input) ?? [];
+  optionalBoolean(input, 'enableECSManagedTags');
+  return {
+    ...(startedBy !== undefined ? { startedBy } : {}),
+    ...(group !== undefined ? { group } : {}),
+    ...(propagateTags !== undefined ? { propagateTags } : {}),
+    tags: own,
+    enableExecuteCommand: optionalBoolean(input, 'enableExecuteCommand') ?? false,
+  };
+}
+
+/** The members RunTask and StartTask share, against the definition, after its launch type check. */
+function parseTaskBase(
+  input: JsonObject,
+  statics: TaskStatics,
+  taskDefinition: StoredTaskDefinition,
+  launchType: LaunchType,
+): TaskRequestBase {
+  const td = taskDefinition.taskDefinition;
+  if (!(td.compatibilities ?? []).includes(launchType)) {
+    throw new InvalidParameterException(`Task definition does not support launch_type ${launchType}.`);
+  }
+  const awsvpc = parseNetwork(input, td.networkMode);
+  const overrides = parseOverrides(input, taskDefinition);
+  const own = statics.tags;
   // The task's own tags win over the definition's of the same key.
-  const inherited = propagateTags === 'TASK_DEFINITION' ? taskDefinition.tags : [];
+  const inherited = statics.propagateTags === 'TASK_DEFINITION' ? taskDefinition.tags : [];
   const taskTags = [...inherited.filter((t) => !own.some((o) => o.key === t.key)), ...own];
   if (taskTags.length > 50) {
     throw new InvalidParameterException('Tags can have at most 50 items (propagated ones included).');
   }
-  optionalBoolean(input, 'enableECSManagedTags');
   return {
     taskDefinition,
     ...(awsvpc !== undefined ? { awsvpc } : {}),
     overrides,
-    ...(startedBy !== undefined ? { startedBy } : {}),
-    ...(group !== undefined ? { group } : {}),
+    ...(statics.startedBy !== undefined ? { startedBy: statics.startedBy } : {}),
+    ...(statics.group !== undefined ? { group: statics.group } : {}),
     tags: taskTags,
-    enableExecuteCommand: optionalBoolean(input, 'enableExecuteCommand') ?? false,
+    enableExecuteCommand: statics.enableExecuteCommand,
   };
 }
 
@@ -250,14 +273,14 @@ export interface StrategyTarget {
 }
 
 /**
- * Resolves a strategy (or, when RunTask gives neither a launch type nor a strategy, the cluster's default one,
- * `undefined` if it has none) against the cluster's providers.
+ * Resolves a strategy against the cluster's providers: `undefined` when RunTask gives neither a launch type nor a
+ * strategy (the cluster's default one applies, if it has one), `[]` when it gives a launch type (none applies).
  */
 export type StrategyResolver = (strategy: StrategyItem[] | undefined) => StrategyTarget | undefined;
 
 /** Without a cluster to ask: FARGATE and FARGATE_SPOT only, no default strategy. */
 const fargateOnly: StrategyResolver = (strategy) => {
-  if (strategy === undefined) return undefined;
+  if (strategy === undefined || strategy.length === 0) return undefined;
   if (strategy.some((i) => !(FARGATE_PROVIDERS as readonly string[]).includes(i.capacityProvider))) {
     throw new InvalidParameterException(NOT_ASSOCIATED);
   }
@@ -291,18 +314,25 @@ export function parseRunTask(
   if (requested === 'MANAGED_INSTANCES') {
     throw new InvalidParameterException("Berth's local ECS does not model the MANAGED_INSTANCES launch type.");
   }
-  const taskDefinition = resolveTaskDefinition(definitions, identifier);
-  const td = taskDefinition.taskDefinition;
-  const target =
-    requested !== undefined
-      ? undefined
-      : resolveStrategy(strategy !== undefined && strategy.length > 0 ? strategy : undefined);
-  const launchType: LaunchType = target?.launchType ?? requested ?? 'EC2';
-  const capacityProviderName = target?.capacityProviderName;
-  const base = parseTaskBase(input, taskDefinition, launchType);
-
+  const statics = taskStatics(input);
+  const clientToken = optionalString(input, 'clientToken');
+  if (
+    clientToken !== undefined &&
+    (clientToken.length === 0 || clientToken.length > 64 || /[^\x20-\x7e]/.test(clientToken))
+  ) {
+    throw new InvalidParameterException("'clientToken' must be 1 to 64 printable ASCII characters.");
+  }
   const placementConstraints = placementList<PlacementConstraintInput>(input, 'placementConstraints');
   const placementStrategy = placementList<PlacementStrategyInput>(input, 'placementStrategy');
+  const platformVersion = optionalString(input, 'platformVersion');
+  // Then the lookups: the cluster (through its strategy; [] when a launch type is given) and the definition.
+  const target = resolveStrategy(requested !== undefined ? [] : strategy?.length ? strategy : undefined);
+  const taskDefinition = resolveTaskDefinition(definitions, identifier);
+  const td = taskDefinition.taskDefinition;
+  const launchType: LaunchType = target?.launchType ?? requested ?? 'EC2';
+  const capacityProviderName = target?.capacityProviderName;
+  const base = parseTaskBase(input, statics, taskDefinition, launchType);
+
   if (launchType === 'FARGATE') {
     if (placementConstraints.length > 0) {
       throw new InvalidParameterException("'placementConstraints' are not supported with the FARGATE launch type.");
@@ -321,7 +351,6 @@ export function parseRunTask(
       throw err;
     }
   }
-  const platformVersion = optionalString(input, 'platformVersion');
   if (platformVersion !== undefined && launchType !== 'FARGATE') {
     throw new InvalidParameterException(
       `The platform version must be null when specifying an ${launchType} launch type.`,
@@ -331,13 +360,6 @@ export function parseRunTask(
     throw new InvalidParameterException(`The specified platform version (${platformVersion}) does not exist.`);
   }
 
-  const clientToken = optionalString(input, 'clientToken');
-  if (
-    clientToken !== undefined &&
-    (clientToken.length === 0 || clientToken.length > 64 || /[^\x20-\x7e]/.test(clientToken))
-  ) {
-    throw new InvalidParameterException("'clientToken' must be 1 to 64 printable ASCII characters.");
-  }
   const { clientToken: _, ...rest } = input;
 
   return {
@@ -364,6 +386,7 @@ export function parseRunTask(
 export function parseStartTask(
   input: JsonObject,
   definitions: TaskDefinitions,
+  lookups?: () => void,
 ): { request: RunRequest; containerInstances: string[] } {
   const containerInstances = optionalStringList(input, 'containerInstances');
   if (containerInstances === undefined) throw new InvalidParameterException("'containerInstances' is required.");
@@ -373,12 +396,14 @@ export function parseStartTask(
       `'containerInstances' can have at most ${MAX_START_INSTANCES} items: you can specify up to 10 container instances.`,
     );
   }
-  const taskDefinition = resolveTaskDefinition(definitions, requiredString(input, 'taskDefinition'));
-  const base = parseTaskBase(input, taskDefinition, 'EC2');
+  const identifier = requiredString(input, 'taskDefinition');
+  const statics = taskStatics(input);
   optionalString(input, 'referenceId');
   if (input.volumeConfigurations !== undefined && input.volumeConfigurations !== null) {
     throw new InvalidParameterException("Berth's local ECS does not model 'volumeConfigurations' (EBS volumes).");
   }
+  lookups?.();
+  const base = parseTaskBase(input, statics, resolveTaskDefinition(definitions, identifier), 'EC2');
   return {
     request: {
       ...base,
@@ -404,11 +429,12 @@ export function inProvider(instance: InstanceEntry, provider: string, group: str
 }
 
 /** The cluster's providers decide: only those associated with it, Fargate and ASG ones never mixed. */
-export function clusterStrategyResolver(cluster: ClusterEntry, providers: CapacityProviders): StrategyResolver {
+export function clusterStrategyResolver(cluster: () => ClusterEntry, providers: CapacityProviders): StrategyResolver {
   return (given) => {
-    const strategy = given ?? cluster.stored.defaultCapacityProviderStrategy ?? [];
+    const { stored } = cluster();
+    const strategy = given ?? stored.defaultCapacityProviderStrategy ?? [];
     if (strategy.length === 0) return undefined;
-    if (strategy.some((i) => !cluster.stored.capacityProviders.includes(i.capacityProvider))) {
+    if (strategy.some((i) => !stored.capacityProviders.includes(i.capacityProvider))) {
       throw new InvalidParameterException(NOT_ASSOCIATED);
     }
     const fargate = strategy.filter((i) => (FARGATE_PROVIDERS as readonly string[]).includes(i.capacityProvider));
@@ -438,14 +464,24 @@ export function taskOperations(
 ): Record<string, Operation> {
   return {
     async RunTask(input) {
-      const cluster = clusters.resolve(optionalString(input, 'cluster'));
-      return tasks.run(cluster, parseRunTask(input, definitions, clusterStrategyResolver(cluster, providers)));
+      const name = optionalString(input, 'cluster');
+      let entry: ClusterEntry | undefined;
+      const cluster = () => {
+        entry ??= clusters.resolve(name);
+        return entry;
+      };
+      const request = parseRunTask(input, definitions, clusterStrategyResolver(cluster, providers));
+      return tasks.run(cluster(), request);
     },
 
     async StartTask(input) {
-      const cluster = clusters.resolve(optionalString(input, 'cluster'));
-      const { request, containerInstances } = parseStartTask(input, definitions);
-      return tasks.start(cluster, request, containerInstances);
+      const name = optionalString(input, 'cluster');
+      let cluster: ClusterEntry | undefined;
+      // The cluster is looked up once the request's own members are checked, before the definition.
+      const { request, containerInstances } = parseStartTask(input, definitions, () => {
+        cluster = clusters.resolve(name);
+      });
+      return tasks.start(cluster!, request, containerInstances);
     },
 
     async DescribeTasks(input) {

@@ -361,7 +361,15 @@ export class TaskDefinitions {
   /** Marks one revision INACTIVE (deregistering an INACTIVE one changes nothing). */
   async deregister(identifier: string): Promise<TaskDefinition> {
     const ref = this.parse(identifier);
-    if (ref === undefined) throw new ClientException(INVALID_IDENTIFIER);
+    if (ref === undefined) {
+      // `family:abc`, `family:0`: ECS names the revision it could not read (its words, as users report them).
+      const rest = identifier.startsWith(this.arnPrefix) ? identifier.slice(this.arnPrefix.length) : identifier;
+      const colon = rest.indexOf(':');
+      if (colon >= 0 && FAMILY_NAME.test(rest.slice(0, colon))) {
+        throw new InvalidParameterException(`Invalid revision number. Number: ${rest.slice(colon + 1)}`);
+      }
+      throw new ClientException(INVALID_IDENTIFIER);
+    }
     if (ref.revision === undefined) throw new ClientException('Revision is missing.');
     const stored = this.families.get(ref.family)?.revisions.get(ref.revision);
     if (stored === undefined) throw new ClientException(DOES_NOT_EXIST);
