@@ -5,8 +5,8 @@
  * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/Welcome.html
  * Both share one backend: one DurableStore, `<stateDir>/ecs.jsonl`, holding task definitions, clusters,
  * container instances, tasks and client tokens under their own key prefixes; task logs under
- * `<stateDir>/ecs-logs/`. Operations it does not implement answer UnknownOperationException (see
- * local/endpoint/server.ts). Closing the endpoint kills the process containers it runs; the next start finds their
+ * `<stateDir>/ecs-logs/`. Operations it does not emulate answer UnknownOperationException naming them
+ * (unmodelled.ts; a name that is no ECS operation at all: local/endpoint/server.ts). Closing the endpoint kills the process containers it runs; the next start finds their
  * tasks unstopped and stops them as on a lost host (tasks.ts).
  */
 import type { AwsJsonService, Operation, ServiceContext, ServiceFactory } from '../endpoint/service';
@@ -24,6 +24,7 @@ import { Faults } from './faults';
 import { TaskDefinitions } from './models';
 import { type EcsOptions, ecsOptionsFromEnv } from './options';
 import { Tasks } from './tasks';
+import { unmodelledOperations } from './unmodelled';
 
 export const ECS_TARGET_PREFIX = 'AmazonEC2ContainerServiceV20141113';
 
@@ -44,6 +45,7 @@ async function openBackend(context: ServiceContext, options: EcsOptions): Promis
     clusters.capacityProviderOf = (instance) => capacityProviders.providerOf(instance);
     const ecs = new Map<string, Operation>();
     const operations = {
+      ...unmodelledOperations(),
       ...taskDefinitionOperations(taskDefinitions),
       ...clusterOperations(clusters, capacityProviders, context),
       ...instanceOperations(clusters, context.region),
