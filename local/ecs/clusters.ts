@@ -211,6 +211,8 @@ export interface ClustersOptions {
   region: string;
   accountId: string;
   now: () => number;
+  /** Whether the `default` cluster exists from the start (the endpoint's own region; default true). */
+  seedDefault?: boolean;
 }
 
 const CLUSTER_KEY = 'cluster/';
@@ -341,12 +343,13 @@ export class Clusters {
   private async applyConfig(config: ClusterConfig): Promise<void> {
     const seeded = new Set((this.store.get(SEEDED_KEY) as { clusters: string[] } | undefined)?.clusters ?? []);
     const writes: Promise<void>[] = [];
-    const shapes = config.clusters.some((c) => c.name === DEFAULT_CLUSTER)
-      ? config.clusters
-      : [
-          { name: DEFAULT_CLUSTER, instances: [] as InstanceGroup[], capacityProviders: ['FARGATE', 'FARGATE_SPOT'] },
-          ...config.clusters,
-        ];
+    const shapes =
+      this.options.seedDefault === false || config.clusters.some((c) => c.name === DEFAULT_CLUSTER)
+        ? config.clusters
+        : [
+            { name: DEFAULT_CLUSTER, instances: [] as InstanceGroup[], capacityProviders: ['FARGATE', 'FARGATE_SPOT'] },
+            ...config.clusters,
+          ];
     for (const shape of shapes) {
       if (seeded.has(shape.name)) continue;
       const zones = [...new Set(shape.instances.flatMap((g) => g.availabilityZones.map((z) => this.zone(z))))];
