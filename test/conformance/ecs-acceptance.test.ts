@@ -23,7 +23,7 @@ afterAll(async () => {
 
 const TASK_DEFINITION = JSON.stringify({
   family: 'acceptance',
-  containerDefinitions: [{ name: 'main', image: 'busybox', cpu: 256, memory: 128, command: ['sleep', '5'] }],
+  containerDefinitions: [{ name: 'main', image: 'busybox', cpu: 256, memory: 128, command: ['sleep', '120'] }],
 });
 
 /** The whole sequence in one region; returns what it made. */
