@@ -1,22 +1,25 @@
 /**
- * ECS's task operations on the wire (awsJson1_1): RunTask, DescribeTasks, ListTasks, StopTask.
- * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html (and API_DescribeTasks.html,
- * API_ListTasks.html, API_StopTask.html). RunTask's rules, in the order ECS checks them here:
+ * ECS's task operations on the wire (awsJson1_1): RunTask, StartTask, DescribeTasks, ListTasks, StopTask.
+ * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html (and API_StartTask.html,
+ * API_DescribeTasks.html, API_ListTasks.html, API_StopTask.html). RunTask's rules, in the order ECS checks them
+ * here: first the request's own members, then the cluster, then the task definition and what depends on it.
+ * - `count` 1..10 (default 1); `launchType` (EC2, FARGATE, EXTERNAL) or `capacityProviderStrategy`, not both;
+ *   `startedBy` at most 128 characters, `group` at most 255, `tags` as ECS tags, `clientToken` at most 64 ASCII.
+ * - The cluster (ClusterNotFoundException). A strategy may name only providers associated with the cluster, never
+ *   Fargate and Auto Scaling group ones together; neither a launch type nor a strategy means the cluster's default
+ *   strategy, else EC2. FARGATE providers launch FARGATE; an ASG provider places on its group's instances.
  * - `taskDefinition`: family (latest ACTIVE revision), family:revision or ARN; unknown -> ClientException
  *   "TaskDefinition not found."; an INACTIVE revision -> InvalidParameterException "TaskDefinition is inactive".
- * - `count` 1..10 (default 1).
- * - `launchType` (EC2, FARGATE, EXTERNAL) or `capacityProviderStrategy` (FARGATE, FARGATE_SPOT), not both; neither
- *   means EC2 (a cluster here has no default capacity provider strategy). The definition must be compatible:
- *   "Task definition does not support launch_type FARGATE.".
+ *   It must be compatible: "Task definition does not support launch_type FARGATE.".
  * - `networkConfiguration`: required for awsvpc ("Network Configuration must be provided when networkMode 'awsvpc'
  *   is specified.") and refused otherwise ("Network Configuration is not valid for the given networkMode of this
  *   task definition.", the words users report); subnets 1..16, securityGroups at most 5.
  * - `overrides`: container names must be in the definition; the JSON of the overrides is at most 8192 characters
  *   ("A total of 8192 characters are allowed for overrides").
- * - `startedBy` at most 128 characters, `group` at most 255, `tags` as ECS tags, `clientToken` at most 64 ASCII.
  * - FARGATE: no placement constraints or strategies, `platformVersion` only for FARGATE.
- * ECS's words for the override limit and the placement refusals with FARGATE are not documented; the messages
- * name the parameter.
+ * StartTask takes the same members less count, launch type, strategy, placement and client token, and 1 to 10
+ * container instances (none: ClientException "Container Instances cannot be empty."). ECS's words for the override
+ * limit and the placement refusals with FARGATE are not documented; the messages name the parameter.
  */
 
 import type { Tag } from '@aws-sdk/client-ecs';

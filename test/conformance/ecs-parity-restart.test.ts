@@ -17,9 +17,10 @@ import {
   PutAttributesCommand,
   RegisterContainerInstanceCommand,
   RegisterTaskDefinitionCommand,
+  RunTaskCommand,
   TagResourceCommand,
 } from '@aws-sdk/client-ecs';
-import { identityDocument, startEcsEndpoint } from './ecs-cluster';
+import { identityDocument, startEcsEndpoint, waitForTask } from './ecs-cluster';
 import { tempStateDir } from './endpoint';
 
 jest.setTimeout(30_000);
@@ -38,6 +39,7 @@ it('keeps instances, attributes, tags, cluster settings, capacity providers and 
   const west = ecsIn(first.url, 'eu-west-1');
   let instanceArn: string;
   let westClusterArn: string;
+  let westTaskArn: string;
   try {
     const { ecs } = first;
     await ecs.send(
@@ -83,6 +85,21 @@ it('keeps instances, attributes, tags, cluster settings, capacity providers and 
     westClusterArn = (await west.send(new CreateClusterCommand({ clusterName: 'far' }))).cluster!.clusterArn!;
     expect(westClusterArn).toBe('arn:aws:ecs:eu-west-1:123456789012:cluster/far');
     expect((await west.send(new ListClustersCommand({}))).clusterArns).toEqual([westClusterArn]);
+    await west.send(
+      new RegisterContainerInstanceCommand({
+        cluster: 'far',
+        instanceIdentityDocument: identityDocument({ region: 'eu-west-1', availabilityZone: 'eu-west-1b' }),
+      }),
+    );
+    await west.send(
+      new RegisterTaskDefinitionCommand({
+        family: 'far',
+        containerDefinitions: [{ name: 'main', image: 'busybox', memory: 64, command: ['sleep', '60'] }],
+      }),
+    );
+    westTaskArn = (await west.send(new RunTaskCommand({ cluster: 'far', taskDefinition: 'far' }))).tasks![0]!.taskArn!;
+    expect(westTaskArn).toMatch(/^arn:aws:ecs:eu-west-1:123456789012:task\/far\//);
+    await waitForTask(west, westTaskArn, (t) => t.lastStatus === 'RUNNING', 'far');
   } finally {
     west.destroy();
     await first.close();
@@ -125,6 +142,10 @@ it('keeps instances, attributes, tags, cluster settings, capacity providers and 
     const providers = await ecs.send(new DescribeCapacityProvidersCommand({ capacityProviders: ['kept-asg'] }));
     expect(providers.capacityProviders?.[0]?.status).toBe('ACTIVE');
     expect((await westAgain.send(new ListClustersCommand({}))).clusterArns).toEqual([westClusterArn]);
+    // The other region's journal was opened at start: its task, whose process the clean stop killed, was picked
+    // up and stopped as on a lost host.
+    const stopped = await waitForTask(westAgain, westTaskArn, undefined, 'far');
+    expect(stopped.stopCode).toBe('TerminationNotice');
     const tags = await ecs.send(new ListTagsForResourceCommand({ resourceArn: td.taskDefinition!.taskDefinitionArn! }));
     expect(tags.tags).toEqual([{ key: 'k', value: 'v' }]);
     // The endpoint's own region still has its default cluster; the other region has none until made.
