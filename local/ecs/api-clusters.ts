@@ -9,9 +9,9 @@
  * - DescribeClusters returns statistics, tags, settings, configuration and attachments only when `include` asks.
  * - The request's own parameters are checked before anything is looked up, as ECS does.
  * Deliberate deviations from ECS: `serviceConnectDefaults.namespace` is recorded as given, or as a Cloud Map
- * namespace ARN made from a name (no Cloud Map here); PutClusterCapacityProviders does not refuse to take away a
- * provider whose tasks still run (ResourceInUseException). Where ECS does not document its words for a bad
- * parameter, the message names the parameter and what is allowed.
+ * namespace ARN made from a name (no Cloud Map here). Taking away a provider whose tasks are not yet stopped is
+ * ResourceInUseException. Where ECS does not document its words for a bad parameter, the message names the
+ * parameter and what is allowed.
  */
 import type { JsonObject, Operation } from '../endpoint/service';
 import { EMPTY_CONTAINER_INSTANCES } from './api-tasks';
@@ -30,7 +30,7 @@ import type {
   Setting,
 } from './clusters';
 import { LISTABLE_INSTANCE_STATUSES } from './clusters';
-import { ClientException, InvalidParameterException } from './exceptions';
+import { ClientException, InvalidParameterException, ResourceInUseException } from './exceptions';
 import {
   capacityProviderStrategy,
   maxResults,
@@ -166,6 +166,8 @@ export function clusterOperations(
   model: Clusters,
   providers: CapacityProviders,
   context: { region: string; accountId: string },
+  /** Whether tasks of the cluster launched by the provider are not yet STOPPED. */
+  providerInUse: (clusterName: string, provider: string) => boolean = () => false,
 ): Record<string, Operation> {
   /** The cluster an ASG provider is associated with, if any. */
   const clusterOf = (provider: string): ClusterEntry | undefined =>
@@ -274,6 +276,13 @@ export function clusterOperations(
       }
       const entry = model.resolve(identifier);
       checkProviders(entry.stored.clusterName, capacityProviders, strategy);
+      const removed = entry.stored.capacityProviders.filter((p) => !capacityProviders.includes(p));
+      const busy = removed.find((p) => providerInUse(entry.stored.clusterName, p));
+      if (busy !== undefined) {
+        throw new ResourceInUseException(
+          `The specified capacity provider ${busy} is in use and cannot be removed: tasks of the cluster launched by it are not yet stopped.`,
+        );
+      }
       await model.update(entry, { capacityProviders, defaultCapacityProviderStrategy: strategy });
       return { cluster: clusterView(entry) };
     },

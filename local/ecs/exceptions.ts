@@ -86,3 +86,10 @@ export class AttributeLimitExceededException extends AwsError {
     super('AttributeLimitExceededException', message, 400);
   }
 }
+
+/** PutClusterCapacityProviders taking away a capacity provider that tasks of the cluster still use. */
+export class ResourceInUseException extends AwsError {
+  constructor(message = 'The specified resource is in-use and cannot be removed.') {
+    super('ResourceInUseException', message, 400);
+  }
+}

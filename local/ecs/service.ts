@@ -73,7 +73,9 @@ async function openRegion(
       ecs: {
         ...unmodelledOperations(),
         ...taskDefinitionOperations(taskDefinitions),
-        ...clusterOperations(clusters, capacityProviders, scope),
+        ...clusterOperations(clusters, capacityProviders, scope, (cluster, provider) =>
+          tasks.providerInUse(cluster, provider),
+        ),
         ...instanceOperations(clusters, region),
         ...taskOperations(clusters, taskDefinitions, tasks, capacityProviders),
         ...tagOperations({ clusters, definitions: taskDefinitions, tasks, capacityProviders }),

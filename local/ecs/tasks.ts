@@ -543,6 +543,16 @@ export class Tasks {
     return entry?.stored.task.taskArn === arn ? entry : undefined;
   }
 
+  /** Whether a task of the cluster launched by `provider` is not yet STOPPED (PutClusterCapacityProviders). */
+  providerInUse(clusterName: string, provider: string): boolean {
+    const ids = this.listed.get(clusterName);
+    if (ids === undefined) return false;
+    return [...ids.RUNNING, ...ids.STOPPED].some((id) => {
+      const task = this.byId.get(id)?.stored.task;
+      return task?.capacityProviderName === provider && task.lastStatus !== 'STOPPED';
+    });
+  }
+
   /** TagResource and UntagResource on a task: its tags become `tags`. */
   async setTags(entry: TaskEntry, tags: Tag[]): Promise<void> {
     entry.stored = { ...entry.stored, tags };

@@ -18,6 +18,7 @@ import {
   RegisterContainerInstanceCommand,
   RegisterTaskDefinitionCommand,
   RunTaskCommand,
+  StopTaskCommand,
   UpdateClusterCommand,
   UpdateClusterSettingsCommand,
 } from '@aws-sdk/client-ecs';
@@ -185,10 +186,16 @@ it('records Auto Scaling group capacity providers and places on their instances'
     }),
   );
   expect(inGroup.containerInstance?.capacityProviderName).toBe('big-asg');
+  await ecs.send(
+    new RegisterTaskDefinitionCommand({
+      family: 'sleeper',
+      containerDefinitions: [{ name: 'main', image: 'busybox', cpu: 128, memory: 64, command: ['sleep', '30'] }],
+    }),
+  );
   const runs = await ecs.send(
     new RunTaskCommand({
       cluster: 'scaled',
-      taskDefinition: 'small',
+      taskDefinition: 'sleeper',
       count: 4,
       capacityProviderStrategy: [{ capacityProvider: 'big-asg', base: 1 }],
     }),
@@ -219,7 +226,20 @@ it('records Auto Scaling group capacity providers and places on their instances'
     name: 'InvalidParameterException',
     message: expect.stringContaining('already associated'),
   });
-  for (const task of runs.tasks ?? []) await waitForTask(ecs, task.taskArn!, undefined, 'scaled');
+  // Its tasks still running, it cannot be taken from the cluster.
+  await expect(
+    ecs.send(
+      new PutClusterCapacityProvidersCommand({
+        cluster: 'scaled',
+        capacityProviders: [],
+        defaultCapacityProviderStrategy: [],
+      }),
+    ),
+  ).rejects.toMatchObject({ name: 'ResourceInUseException', message: expect.stringContaining('big-asg is in use') });
+  for (const task of runs.tasks ?? []) {
+    await ecs.send(new StopTaskCommand({ cluster: 'scaled', task: task.taskArn! }));
+    await waitForTask(ecs, task.taskArn!, undefined, 'scaled');
+  }
   await ecs.send(
     new PutClusterCapacityProvidersCommand({
       cluster: 'scaled',
