@@ -1,7 +1,8 @@
 /**
  * ECS's cluster, capacity provider and container instance listing operations on the wire (awsJson1_1):
  * CreateCluster, UpdateCluster, UpdateClusterSettings, PutClusterCapacityProviders, DescribeClusters,
- * ListClusters, DeleteCluster, CreateCapacityProvider, DescribeCapacityProviders, DeleteCapacityProvider,
+ * ListClusters, DeleteCluster, CreateCapacityProvider, DescribeCapacityProviders, UpdateCapacityProvider,
+ * DeleteCapacityProvider,
  * ListContainerInstances, DescribeContainerInstances, UpdateContainerInstancesState.
  * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Operations.html
  * - A cluster's capacity providers are FARGATE, FARGATE_SPOT and ACTIVE Auto Scaling group providers, an ASG one
@@ -16,6 +17,7 @@
 import type { JsonObject, Operation } from '../endpoint/service';
 import { EMPTY_CONTAINER_INSTANCES } from './api-tasks';
 import {
+  type AutoScalingGroupProvider,
   autoScalingGroupName,
   type CapacityProviders,
   FARGATE_PROVIDERS,
@@ -147,19 +149,47 @@ function serviceConnectDefaultsOf(
   };
 }
 
-function managedScalingOf(raw: JsonObject | undefined): ManagedScaling {
+const DEFAULT_SCALING: ManagedScaling = {
+  status: 'DISABLED',
+  targetCapacity: 100,
+  minimumScalingStepSize: 1,
+  maximumScalingStepSize: 10000,
+  instanceWarmupPeriod: 300,
+};
+
+/** `managedScaling` of an autoScalingGroupProvider, each member not given taken from `base`. */
+function managedScalingOf(raw: JsonObject | undefined, base: ManagedScaling = DEFAULT_SCALING): ManagedScaling {
   const at = 'autoScalingGroupProvider.managedScaling';
   const scaling = raw === undefined ? undefined : optionalObject(raw, 'managedScaling', at);
   const read = (name: string, min: number, max: number) =>
     scaling === undefined ? undefined : optionalInteger(scaling, name, { path: `${at}.${name}`, min, max });
   return {
     status:
-      (scaling && optionalEnum(scaling, 'status', ['ENABLED', 'DISABLED'] as const, `${at}.status`)) ?? 'DISABLED',
-    targetCapacity: read('targetCapacity', 1, 100) ?? 100,
-    minimumScalingStepSize: read('minimumScalingStepSize', 1, 10000) ?? 1,
-    maximumScalingStepSize: read('maximumScalingStepSize', 1, 10000) ?? 10000,
-    instanceWarmupPeriod: read('instanceWarmupPeriod', 0, 10000) ?? 300,
+      (scaling && optionalEnum(scaling, 'status', ['ENABLED', 'DISABLED'] as const, `${at}.status`)) ?? base.status,
+    targetCapacity: read('targetCapacity', 1, 100) ?? base.targetCapacity,
+    minimumScalingStepSize: read('minimumScalingStepSize', 1, 10000) ?? base.minimumScalingStepSize,
+    maximumScalingStepSize: read('maximumScalingStepSize', 1, 10000) ?? base.maximumScalingStepSize,
+    instanceWarmupPeriod: read('instanceWarmupPeriod', 0, 10000) ?? base.instanceWarmupPeriod,
   };
+}
+
+type GroupSettings = Omit<AutoScalingGroupProvider, 'autoScalingGroupArn'>;
+
+/** An autoScalingGroupProvider's settings, each not given taken from `base` (the defaults, or the current ones). */
+function groupSettingsOf(raw: JsonObject, base: GroupSettings): GroupSettings {
+  const managedScaling = managedScalingOf(raw, base.managedScaling);
+  const on = ['ENABLED', 'DISABLED'] as const;
+  const managedTerminationProtection =
+    optionalEnum(raw, 'managedTerminationProtection', on, 'autoScalingGroupProvider.managedTerminationProtection') ??
+    base.managedTerminationProtection;
+  if (managedTerminationProtection === 'ENABLED' && managedScaling.status !== 'ENABLED') {
+    throw new InvalidParameterException(
+      'The managed termination protection setting for the capacity provider is invalid. To enable managed termination protection for a capacity provider, the capacity provider must have managed scaling enabled.',
+    );
+  }
+  const managedDraining =
+    optionalEnum(raw, 'managedDraining', on, 'autoScalingGroupProvider.managedDraining') ?? base.managedDraining;
+  return { managedScaling, managedTerminationProtection, managedDraining };
 }
 
 export function clusterOperations(
@@ -366,6 +396,33 @@ export function clusterOperations(
         failures: [],
         ...(page.nextToken !== undefined ? { nextToken: page.nextToken } : {}),
       };
+    },
+
+    async UpdateCapacityProvider(input) {
+      const name = requiredString(input, 'name');
+      optionalString(input, 'cluster');
+      if (input.managedInstancesProvider !== undefined && input.managedInstancesProvider !== null) {
+        throw new InvalidParameterException(
+          "Berth's local ECS does not model Amazon ECS Managed Instances capacity providers.",
+        );
+      }
+      const raw = optionalObject(input, 'autoScalingGroupProvider');
+      if (raw === undefined) throw new InvalidParameterException("'autoScalingGroupProvider' is required.");
+      const found = providers.find(name);
+      if (found !== undefined && found.autoScalingGroupProvider === undefined) {
+        throw new InvalidParameterException(`The capacity provider ${found.name} is reserved and cannot be updated.`);
+      }
+      if (found?.status !== 'ACTIVE' || found.autoScalingGroupProvider === undefined) {
+        throw new ClientException(
+          'The specified capacity provider does not exist. Specify a valid name or ARN and try again.',
+        );
+      }
+      const current = found.autoScalingGroupProvider;
+      const updated = await providers.update(found, {
+        autoScalingGroupArn: current.autoScalingGroupArn,
+        ...groupSettingsOf(raw, current),
+      });
+      return { capacityProvider: providers.view(updated, false) };
     },
 
     async DeleteCapacityProvider(input) {

@@ -2,7 +2,7 @@
  * ECS capacity providers: FARGATE and FARGATE_SPOT, which every account has, and the Auto Scaling group providers
  * CreateCapacityProvider records, kept in the ECS DurableStore (`capacity-provider/<name>`).
  * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CapacityProvider.html and the pages of
- * CreateCapacityProvider, DescribeCapacityProviders and DeleteCapacityProvider.
+ * CreateCapacityProvider, DescribeCapacityProviders, UpdateCapacityProvider and DeleteCapacityProvider.
  * Deliberate deviations: no Auto Scaling group exists here, so managed scaling never scales and the group is only
  * a name: the container instances of a provider are those registered with that group's name (see
  * Clusters.instancesOf). Managed Instances providers are refused. A deleted provider stays INACTIVE (ECS forgets it
@@ -37,7 +37,7 @@ export interface StoredCapacityProvider {
   name: string;
   status: 'ACTIVE' | 'INACTIVE';
   autoScalingGroupProvider?: AutoScalingGroupProvider;
-  updateStatus?: 'DELETE_COMPLETE';
+  updateStatus?: 'UPDATE_COMPLETE' | 'DELETE_COMPLETE';
   tags: Tag[];
 }
 
@@ -113,6 +113,18 @@ export class CapacityProviders {
     this.providers.set(name, stored);
     await this.store.put(`${KEY}${name}`, stored);
     return stored;
+  }
+
+  /** UpdateCapacityProvider: the group's settings (not the group) become `provider`'s. */
+  async update(stored: StoredCapacityProvider, provider: AutoScalingGroupProvider): Promise<StoredCapacityProvider> {
+    const updated: StoredCapacityProvider = {
+      ...stored,
+      autoScalingGroupProvider: provider,
+      updateStatus: 'UPDATE_COMPLETE',
+    };
+    this.providers.set(stored.name, updated);
+    await this.store.put(`${KEY}${stored.name}`, updated);
+    return updated;
   }
 
   /** DeleteCapacityProvider: the caller has checked that no cluster uses it. */

@@ -58,7 +58,6 @@ export const NOT_EMULATED: Readonly<Record<string, readonly string[]>> = {
     'ListGateways',
     'UpdateGateway',
   ],
-  'capacity provider updates': ['UpdateCapacityProvider'],
   "the container agent's own channel": [
     'DiscoverPollEndpoint',
     'SubmitAttachmentStateChanges',

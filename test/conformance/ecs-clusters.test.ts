@@ -19,6 +19,7 @@ import {
   RegisterTaskDefinitionCommand,
   RunTaskCommand,
   StopTaskCommand,
+  UpdateCapacityProviderCommand,
   UpdateClusterCommand,
   UpdateClusterSettingsCommand,
 } from '@aws-sdk/client-ecs';
@@ -165,6 +166,34 @@ it('records Auto Scaling group capacity providers and places on their instances'
       managedTerminationProtection: 'DISABLED',
     },
   });
+  const updated = await ecs.send(
+    new UpdateCapacityProviderCommand({
+      name: 'big-asg',
+      autoScalingGroupProvider: { managedScaling: { targetCapacity: 80 }, managedDraining: 'DISABLED' },
+    }),
+  );
+  expect(updated.capacityProvider).toMatchObject({
+    updateStatus: 'UPDATE_COMPLETE',
+    autoScalingGroupProvider: {
+      managedScaling: { status: 'ENABLED', targetCapacity: 80 },
+      managedDraining: 'DISABLED',
+      managedTerminationProtection: 'DISABLED',
+    },
+  });
+  await expect(
+    ecs.send(
+      new UpdateCapacityProviderCommand({
+        name: 'big-asg',
+        autoScalingGroupProvider: { managedScaling: { status: 'DISABLED' }, managedTerminationProtection: 'ENABLED' },
+      }),
+    ),
+  ).rejects.toMatchObject({
+    name: 'InvalidParameterException',
+    message: expect.stringContaining('managed scaling enabled'),
+  });
+  await expect(
+    ecs.send(new UpdateCapacityProviderCommand({ name: 'FARGATE', autoScalingGroupProvider: {} })),
+  ).rejects.toMatchObject({ name: 'InvalidParameterException' });
   await ecs.send(new CreateClusterCommand({ clusterName: 'scaled' }));
   await ecs.send(
     new PutClusterCapacityProvidersCommand({
