@@ -871,11 +871,8 @@ export class Clusters {
     for (const attribute of attributes) {
       const entry = this.attributeTarget(cluster, attribute);
       const current = changes.get(entry) ?? entry.stored.attributes;
-      const value = attribute.value === undefined ? { name: attribute.name } : attribute;
-      const next = [
-        ...current.filter((a) => a.name !== attribute.name),
-        { name: value.name, ...(value.value !== undefined ? { value: value.value } : {}) },
-      ];
+      const { name, value } = attribute;
+      const next = [...current.filter((a) => a.name !== name), value === undefined ? { name } : { name, value }];
       if (next.filter((a) => !isEcsAttribute(a.name)).length > MAX_CUSTOM_ATTRIBUTES) {
         throw new AttributeLimitExceededException(
           `You can apply up to ${MAX_CUSTOM_ATTRIBUTES} custom attributes for each resource.`,
