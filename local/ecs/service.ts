@@ -82,7 +82,7 @@ async function openRegion(
       },
       admin: adminOperations(clusters, tasks, faults),
       async close() {
-        tasks.close();
+        await tasks.close();
         await store.close();
       },
     };
