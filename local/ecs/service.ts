@@ -128,7 +128,7 @@ async function openBackend(context: ServiceContext, options: EcsOptions): Promis
         name,
         async (input, request) => {
           if (kind === 'ecs' && faults.throttles(name)) throw new ThrottlingException();
-          const models = await region(request.region);
+          const models = await region(request.region ?? context.region);
           return models[kind][name]!(input, request);
         },
       ]),

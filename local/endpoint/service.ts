@@ -13,9 +13,9 @@ export interface RequestContext {
   requestId: string;
   /**
    * The region the request was signed for (its SigV4 credential scope), else the endpoint's: a regional service
-   * (ECS) shows that region's resources and makes its ARNs.
+   * (ECS) shows that region's resources and makes its ARNs. Absent (a caller inside the process): the endpoint's.
    */
-  region: string;
+  region?: string;
 }
 
 /** Returns the output structure (serialised as JSON), or throws an AwsError. */
