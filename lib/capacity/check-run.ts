@@ -90,8 +90,10 @@ async function findRoom(deps: CheckCapacityDeps, state: WorkflowState): Promise<
     describeTaskDefinition(deps, state.taskDefinitionArn),
     listConnectedInstances(deps.ecs, runTask.Cluster),
   ]);
+  const provider = autoScalingProvider(runTask);
   const result = checkCapacity({
-    instances,
+    // An Auto Scaling group provider's tasks land only on its own instances (ContainerInstance.capacityProviderName).
+    instances: provider === undefined ? instances : instances.filter((i) => i.capacityProviderName === provider),
     taskDefinition: placementTaskDefinition(taskDefinition),
     count: runTask.Count,
     overrides: placementOverrides(runTask.Overrides),
@@ -100,6 +102,20 @@ async function findRoom(deps: CheckCapacityDeps, state: WorkflowState): Promise<
     group: state.runId,
   });
   return { checked: true, ...result };
+}
+
+/**
+ * The Auto Scaling group provider that takes the run's tasks, if its strategy names one: the provider with a base,
+ * else the heaviest (with at most 10 tasks, as the local ECS places them); undefined for Fargate or a launch type.
+ */
+export function autoScalingProvider(runTask: RunTaskParameters): string | undefined {
+  const strategy = runTask.CapacityProviderStrategy ?? [];
+  if (runTask.LaunchType !== undefined || strategy.length === 0) return undefined;
+  const chosen =
+    strategy.find((i) => (i.Base ?? 0) > 0) ?? [...strategy].sort((a, b) => (b.Weight ?? 0) - (a.Weight ?? 0))[0]!;
+  return chosen.CapacityProvider === 'FARGATE' || chosen.CapacityProvider === 'FARGATE_SPOT'
+    ? undefined
+    : chosen.CapacityProvider;
 }
 
 async function describeTaskDefinition(deps: CheckCapacityDeps, arn: string): Promise<TaskDefinition> {

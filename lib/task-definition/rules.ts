@@ -82,6 +82,17 @@ function fargate(task: TaskView, out: Violation[]) {
   if (task.networkMode !== INVALID && task.networkMode !== 'awsvpc') {
     out.push({ path: '$.networkMode', message: "Fargate only supports network mode 'awsvpc'." });
   }
+  // ECS's words, as CloudFormation relays them (aws/aws-cdk#29619, cn-terraform/terraform-aws-ecs-fargate#2).
+  if (task.pidMode === 'host') {
+    out.push({
+      path: '$.pidMode',
+      message:
+        "Tasks using the Fargate launch type do not support pidMode 'host'. The supported value for pidMode is 'task'.",
+    });
+  }
+  if (known(task.ipcMode)) {
+    out.push({ path: '$.ipcMode', message: 'Tasks using the Fargate launch type do not support ipcMode.' });
+  }
   for (const field of ['cpu', 'memory'] as const) {
     if (task[field] === undefined) {
       out.push({ path: `$.${field}`, message: `Fargate requires that '${field}' be defined at the task level.` });

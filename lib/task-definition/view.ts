@@ -32,6 +32,8 @@ export interface ContainerView {
 
 export interface TaskView {
   networkMode: Read<NetworkMode>;
+  pidMode: Read<string>;
+  ipcMode: Read<string>;
   requiresCompatibilities: Read<Compatibility[]>;
   /** CPU units. */
   cpu: Read<number>;
@@ -95,6 +97,8 @@ export function viewOf(body: unknown): TaskView | undefined {
   if (!isObject(body)) return undefined;
   return {
     networkMode: readMember(TaskDefinitionInputSchema, 'networkMode', body.networkMode),
+    pidMode: readMember(TaskDefinitionInputSchema, 'pidMode', body.pidMode),
+    ipcMode: readMember(TaskDefinitionInputSchema, 'ipcMode', body.ipcMode),
     requiresCompatibilities: readMember(
       TaskDefinitionInputSchema,
       'requiresCompatibilities',

@@ -142,7 +142,7 @@ export function adminOperations(clusters: Clusters, tasks: Tasks, faults: Faults
           }
           await tasks.hostLost(instance);
         }
-        await clusters.changeInstance(cluster, instance, { status: 'INACTIVE', agentConnected: false });
+        await clusters.deregister(cluster, instance, true);
       }
       return { containerInstance: clusters.instanceView(instance) };
     },

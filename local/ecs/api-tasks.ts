@@ -1,32 +1,38 @@
 /**
- * ECS's task operations on the wire (awsJson1_1): RunTask, DescribeTasks, ListTasks, StopTask.
- * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html (and API_DescribeTasks.html,
- * API_ListTasks.html, API_StopTask.html). RunTask's rules, in the order ECS checks them here:
+ * ECS's task operations on the wire (awsJson1_1): RunTask, StartTask, DescribeTasks, ListTasks, StopTask.
+ * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html (and API_StartTask.html,
+ * API_DescribeTasks.html, API_ListTasks.html, API_StopTask.html). RunTask's rules, in the order ECS checks them
+ * here: first the request's own members, then the cluster, then the task definition and what depends on it.
+ * - `count` 1..10 (default 1); `launchType` (EC2, FARGATE, EXTERNAL) or `capacityProviderStrategy`, not both;
+ *   `startedBy` at most 128 characters, `group` at most 255, `tags` as ECS tags, `clientToken` at most 64 ASCII.
+ * - The cluster (ClusterNotFoundException). A strategy may name only providers associated with the cluster, never
+ *   Fargate and Auto Scaling group ones together; neither a launch type nor a strategy means the cluster's default
+ *   strategy, else EC2. FARGATE providers launch FARGATE; an ASG provider places on its group's instances.
  * - `taskDefinition`: family (latest ACTIVE revision), family:revision or ARN; unknown -> ClientException
  *   "TaskDefinition not found."; an INACTIVE revision -> InvalidParameterException "TaskDefinition is inactive".
- * - `count` 1..10 (default 1).
- * - `launchType` (EC2, FARGATE, EXTERNAL) or `capacityProviderStrategy` (FARGATE, FARGATE_SPOT), not both; neither
- *   means EC2 (a cluster here has no default capacity provider strategy). The definition must be compatible:
- *   "Task definition does not support launch_type FARGATE.".
+ *   It must be compatible: "Task definition does not support launch_type FARGATE.".
  * - `networkConfiguration`: required for awsvpc ("Network Configuration must be provided when networkMode 'awsvpc'
  *   is specified.") and refused otherwise ("Network Configuration is not valid for the given networkMode of this
  *   task definition.", the words users report); subnets 1..16, securityGroups at most 5.
  * - `overrides`: container names must be in the definition; the JSON of the overrides is at most 8192 characters
  *   ("A total of 8192 characters are allowed for overrides").
- * - `startedBy` at most 128 characters, `group` at most 255, `tags` as ECS tags, `clientToken` at most 64 ASCII.
  * - FARGATE: no placement constraints or strategies, `platformVersion` only for FARGATE.
- * ECS's words for the override limit and the placement refusals with FARGATE are not documented; the messages
- * name the parameter.
+ * StartTask takes the same members less count, launch type, strategy, placement and client token, and 1 to 10
+ * container instances (none: ClientException "Container Instances cannot be empty."). ECS's words for the override
+ * limit and the placement refusals with FARGATE are not documented; the messages name the parameter.
  */
 
+import type { Tag } from '@aws-sdk/client-ecs';
 import canonicalize from 'canonicalize';
 import { PlacementParameterError } from '../../lib/placement/errors';
 import { validatePlacementOptions } from '../../lib/placement/placement';
 import type { PlacementConstraintInput, PlacementStrategyInput } from '../../lib/placement/types';
 import type { JsonObject, Operation } from '../endpoint/service';
-import type { Clusters } from './clusters';
+import { autoScalingGroupName, type CapacityProviders, FARGATE_PROVIDERS } from './capacity-providers';
+import type { ClusterEntry, Clusters, InstanceEntry } from './clusters';
 import { ClientException, InvalidParameterException } from './exceptions';
 import {
+  capacityProviderStrategy,
   maxResults,
   nextToken,
   optionalBoolean,
@@ -37,6 +43,7 @@ import {
   optionalString,
   optionalStringList,
   requiredString,
+  type StrategyItem,
   tags,
 } from './input';
 import type { StoredTaskDefinition, TaskDefinitions } from './models';
@@ -44,9 +51,13 @@ import type { AwsVpcConfiguration, ContainerOverride, LaunchType, RunRequest, Ta
 import type { Tasks } from './tasks';
 
 const LAUNCH_TYPES = ['EC2', 'FARGATE', 'EXTERNAL', 'MANAGED_INSTANCES'] as const;
-const FARGATE_PROVIDERS = ['FARGATE', 'FARGATE_SPOT'];
+const NOT_ASSOCIATED =
+  'The specified capacity provider strategy cannot contain a capacity provider that is not associated with the cluster. Associate the capacity provider with the cluster or specify a valid capacity provider and try again.';
 const MAX_OVERRIDES_LENGTH = 8192;
 const MAX_DESCRIBE_TASKS = 100;
+const MAX_START_INSTANCES = 10;
+/** What ECS answers a StartTask (or DescribeContainerInstances) naming no container instance. */
+export const EMPTY_CONTAINER_INSTANCES = 'Container Instances cannot be empty.';
 
 function resolveTaskDefinition(model: TaskDefinitions, identifier: string): StoredTaskDefinition {
   let found: StoredTaskDefinition;
@@ -188,60 +199,143 @@ function placementList<T>(input: JsonObject, name: string): T[] {
   });
 }
 
-/** Reads and checks RunTask's input against the definition it names; throws the AWS error for the first problem. */
-export function parseRunTask(input: JsonObject, definitions: TaskDefinitions): RunRequest {
-  const taskDefinition = resolveTaskDefinition(definitions, requiredString(input, 'taskDefinition'));
+/** What RunTask and StartTask share: the definition, network, overrides, who started it, group and tags. */
+type TaskRequestBase = Pick<
+  RunRequest,
+  'taskDefinition' | 'awsvpc' | 'overrides' | 'startedBy' | 'group' | 'tags' | 'enableExecuteCommand'
+>;
+
+/** The members RunTask and StartTask share, after the definition's launch type check (`launchType`). */
+/** The members RunTask and StartTask share that need no lookup, checked before anything is looked up. */
+interface TaskStatics {
+  startedBy?: string;
+  group?: string;
+  propagateTags?: 'TASK_DEFINITION' | 'SERVICE' | 'NONE';
+  tags: Tag[];
+  enableExecuteCommand: boolean;
+}
+
+function taskStatics(input: JsonObject): TaskStatics {
+  const startedBy = optionalString(input, 'startedBy');
+  if (startedBy !== undefined && startedBy.length > 128) {
+    throw new InvalidParameterException("'startedBy' must be at most 128 characters.");
+  }
+  const group = optionalString(input, 'group');
+  if (group !== undefined && (group.length === 0 || group.length > 255)) {
+    throw new InvalidParameterException("'group' must be 1 to 255 characters.");
+  }
+  const propagateTags = optionalEnum(input, 'propagateTags', ['TASK_DEFINITION', 'SERVICE', 'NONE'] as const);
+  const own = tags(input) ?? [];
+  optionalBoolean(input, 'enableECSManagedTags');
+  return {
+    ...(startedBy !== undefined ? { startedBy } : {}),
+    ...(group !== undefined ? { group } : {}),
+    ...(propagateTags !== undefined ? { propagateTags } : {}),
+    tags: own,
+    enableExecuteCommand: optionalBoolean(input, 'enableExecuteCommand') ?? false,
+  };
+}
+
+/** The members RunTask and StartTask share, against the definition, after its launch type check. */
+function parseTaskBase(
+  input: JsonObject,
+  statics: TaskStatics,
+  taskDefinition: StoredTaskDefinition,
+  launchType: LaunchType,
+): TaskRequestBase {
   const td = taskDefinition.taskDefinition;
+  if (!(td.compatibilities ?? []).includes(launchType)) {
+    throw new InvalidParameterException(`Task definition does not support launch_type ${launchType}.`);
+  }
+  const awsvpc = parseNetwork(input, td.networkMode);
+  const overrides = parseOverrides(input, taskDefinition);
+  const own = statics.tags;
+  // The task's own tags win over the definition's of the same key.
+  const inherited = statics.propagateTags === 'TASK_DEFINITION' ? taskDefinition.tags : [];
+  const taskTags = [...inherited.filter((t) => !own.some((o) => o.key === t.key)), ...own];
+  if (taskTags.length > 50) {
+    throw new InvalidParameterException('Tags can have at most 50 items (propagated ones included).');
+  }
+  return {
+    taskDefinition,
+    ...(awsvpc !== undefined ? { awsvpc } : {}),
+    overrides,
+    ...(statics.startedBy !== undefined ? { startedBy: statics.startedBy } : {}),
+    ...(statics.group !== undefined ? { group: statics.group } : {}),
+    tags: taskTags,
+    enableExecuteCommand: statics.enableExecuteCommand,
+  };
+}
+
+/** Where a capacity provider strategy sends RunTask's tasks, once checked against the cluster. */
+export interface StrategyTarget {
+  launchType: LaunchType;
+  capacityProviderName: string;
+  /** For an Auto Scaling group provider: whether a container instance is one of its group's. */
+  onInstance?: (instance: InstanceEntry) => boolean;
+}
+
+/**
+ * Resolves a strategy against the cluster's providers: `undefined` when RunTask gives neither a launch type nor a
+ * strategy (the cluster's default one applies, if it has one), `[]` when it gives a launch type (none applies).
+ */
+export type StrategyResolver = (strategy: StrategyItem[] | undefined) => StrategyTarget | undefined;
+
+/** Without a cluster to ask: FARGATE and FARGATE_SPOT only, no default strategy. */
+const fargateOnly: StrategyResolver = (strategy) => {
+  if (strategy === undefined || strategy.length === 0) return undefined;
+  if (strategy.some((i) => !(FARGATE_PROVIDERS as readonly string[]).includes(i.capacityProvider))) {
+    throw new InvalidParameterException(NOT_ASSOCIATED);
+  }
+  return { launchType: 'FARGATE', capacityProviderName: chooseProvider(strategy) };
+};
+
+/**
+ * The provider that takes RunTask's tasks: the base is served first, then the weights share the rest; with at
+ * most 10 tasks, the provider with a base (else the heaviest) takes them all. A deliberate simplification.
+ */
+export function chooseProvider(strategy: readonly StrategyItem[]): string {
+  return (strategy.find((i) => i.base > 0) ?? [...strategy].sort((a, b) => b.weight - a.weight)[0]!).capacityProvider;
+}
+
+/** Reads and checks RunTask's input against the definition it names; throws the AWS error for the first problem. */
+export function parseRunTask(
+  input: JsonObject,
+  definitions: TaskDefinitions,
+  resolveStrategy: StrategyResolver = fargateOnly,
+): RunRequest {
+  const identifier = requiredString(input, 'taskDefinition');
   const count = optionalInteger(input, 'count') ?? 1;
   if (count < 1 || count > 10) throw new InvalidParameterException(`'count' must be between 1 and 10; got ${count}.`);
-
   const requested = optionalEnum(input, 'launchType', LAUNCH_TYPES);
-  const strategy = optionalObjectList(input, 'capacityProviderStrategy');
+  const strategy = capacityProviderStrategy(input, 'capacityProviderStrategy');
   if (requested !== undefined && strategy !== undefined && strategy.length > 0) {
     throw new InvalidParameterException(
       'Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.',
     );
   }
-  let launchType: LaunchType = requested === undefined || requested === 'MANAGED_INSTANCES' ? 'EC2' : requested;
   if (requested === 'MANAGED_INSTANCES') {
     throw new InvalidParameterException("Berth's local ECS does not model the MANAGED_INSTANCES launch type.");
   }
-  let capacityProviderName: string | undefined;
-  if (strategy !== undefined && strategy.length > 0) {
-    if (strategy.length > 20) {
-      throw new InvalidParameterException("'capacityProviderStrategy' can have at most 20 items.");
-    }
-    const items = strategy.map((item, i) => {
-      const provider = optionalString(item, 'capacityProvider', `capacityProviderStrategy[${i}].capacityProvider`);
-      if (provider === undefined || !FARGATE_PROVIDERS.includes(provider)) {
-        throw new InvalidParameterException(
-          'The specified capacity provider strategy cannot contain a capacity provider that is not associated with the cluster. Associate the capacity provider with the cluster or specify a valid capacity provider and try again.',
-        );
-      }
-      const weight = optionalInteger(item, 'weight', `capacityProviderStrategy[${i}].weight`) ?? 0;
-      const base = optionalInteger(item, 'base', `capacityProviderStrategy[${i}].base`) ?? 0;
-      if (weight < 0 || weight > 1000 || base < 0 || base > 100000) {
-        throw new InvalidParameterException(
-          `'capacityProviderStrategy[${i}]': weight must be from 0 to 1000 and base from 0 to 100000.`,
-        );
-      }
-      return { provider, weight, base };
-    });
-    // The base is served first; then the weights share the rest. With count <= 10 and FARGATE-only providers,
-    // the provider with a base (else the heaviest) takes the tasks.
-    const chosen = items.find((i) => i.base > 0) ?? [...items].sort((a, b) => b.weight - a.weight)[0]!;
-    capacityProviderName = chosen.provider;
-    launchType = 'FARGATE';
+  const statics = taskStatics(input);
+  const clientToken = optionalString(input, 'clientToken');
+  if (
+    clientToken !== undefined &&
+    (clientToken.length === 0 || clientToken.length > 64 || /[^\x20-\x7e]/.test(clientToken))
+  ) {
+    throw new InvalidParameterException("'clientToken' must be 1 to 64 printable ASCII characters.");
   }
-  if (!(td.compatibilities ?? []).includes(launchType)) {
-    throw new InvalidParameterException(`Task definition does not support launch_type ${launchType}.`);
-  }
-
-  const awsvpc = parseNetwork(input, td.networkMode);
-  const overrides = parseOverrides(input, taskDefinition);
-
   const placementConstraints = placementList<PlacementConstraintInput>(input, 'placementConstraints');
   const placementStrategy = placementList<PlacementStrategyInput>(input, 'placementStrategy');
+  const platformVersion = optionalString(input, 'platformVersion');
+  // Then the lookups: the cluster (through its strategy; [] when a launch type is given) and the definition.
+  const target = resolveStrategy(requested !== undefined ? [] : strategy?.length ? strategy : undefined);
+  const taskDefinition = resolveTaskDefinition(definitions, identifier);
+  const td = taskDefinition.taskDefinition;
+  const launchType: LaunchType = target?.launchType ?? requested ?? 'EC2';
+  const capacityProviderName = target?.capacityProviderName;
+  const base = parseTaskBase(input, statics, taskDefinition, launchType);
+
   if (launchType === 'FARGATE') {
     if (placementConstraints.length > 0) {
       throw new InvalidParameterException("'placementConstraints' are not supported with the FARGATE launch type.");
@@ -260,7 +354,6 @@ export function parseRunTask(input: JsonObject, definitions: TaskDefinitions): R
       throw err;
     }
   }
-  const platformVersion = optionalString(input, 'platformVersion');
   if (platformVersion !== undefined && launchType !== 'FARGATE') {
     throw new InvalidParameterException(
       `The platform version must be null when specifying an ${launchType} launch type.`,
@@ -270,45 +363,99 @@ export function parseRunTask(input: JsonObject, definitions: TaskDefinitions): R
     throw new InvalidParameterException(`The specified platform version (${platformVersion}) does not exist.`);
   }
 
-  const startedBy = optionalString(input, 'startedBy');
-  if (startedBy !== undefined && startedBy.length > 128) {
-    throw new InvalidParameterException("'startedBy' must be at most 128 characters.");
-  }
-  const group = optionalString(input, 'group');
-  if (group !== undefined && (group.length === 0 || group.length > 255)) {
-    throw new InvalidParameterException("'group' must be 1 to 255 characters.");
-  }
-  const clientToken = optionalString(input, 'clientToken');
-  if (
-    clientToken !== undefined &&
-    (clientToken.length === 0 || clientToken.length > 64 || /[^\x20-\x7e]/.test(clientToken))
-  ) {
-    throw new InvalidParameterException("'clientToken' must be 1 to 64 printable ASCII characters.");
-  }
-  const propagateTags = optionalEnum(input, 'propagateTags', ['TASK_DEFINITION', 'SERVICE', 'NONE'] as const);
-  const taskTags = [...(propagateTags === 'TASK_DEFINITION' ? taskDefinition.tags : []), ...(tags(input) ?? [])];
-  optionalBoolean(input, 'enableECSManagedTags');
   const { clientToken: _, ...rest } = input;
 
   return {
-    taskDefinition,
+    ...base,
     count,
     launchType,
     ...(capacityProviderName !== undefined ? { capacityProviderName } : {}),
-    ...(awsvpc !== undefined ? { awsvpc } : {}),
-    overrides,
-    ...(startedBy !== undefined ? { startedBy } : {}),
-    ...(group !== undefined ? { group } : {}),
-    tags: taskTags,
+    ...(target?.onInstance !== undefined ? { onInstance: target.onInstance } : {}),
     placementConstraints,
     placementStrategy,
     ...(platformVersion !== undefined
       ? { platformVersion: platformVersion === 'LATEST' ? '1.4.0' : platformVersion }
       : {}),
-    enableExecuteCommand: optionalBoolean(input, 'enableExecuteCommand') ?? false,
     ...(clientToken !== undefined ? { clientToken } : {}),
     // JSON with sorted keys (RFC 8785): two requests with the same members in another order are the same request.
     fingerprint: canonicalize(rest) ?? '',
+  };
+}
+
+/**
+ * Reads and checks StartTask's input: RunTask's members less count, launch type, capacity providers, placement
+ * and client token, plus the container instances (1 to 10) it names. StartTask is EC2 only.
+ */
+export function parseStartTask(
+  input: JsonObject,
+  definitions: TaskDefinitions,
+  lookups?: () => void,
+): { request: RunRequest; containerInstances: string[] } {
+  const containerInstances = optionalStringList(input, 'containerInstances');
+  if (containerInstances === undefined) throw new InvalidParameterException("'containerInstances' is required.");
+  if (containerInstances.length === 0) throw new ClientException(EMPTY_CONTAINER_INSTANCES);
+  if (containerInstances.length > MAX_START_INSTANCES) {
+    throw new InvalidParameterException(
+      `'containerInstances' can have at most ${MAX_START_INSTANCES} items: you can specify up to 10 container instances.`,
+    );
+  }
+  const identifier = requiredString(input, 'taskDefinition');
+  const statics = taskStatics(input);
+  optionalString(input, 'referenceId');
+  if (input.volumeConfigurations !== undefined && input.volumeConfigurations !== null) {
+    throw new InvalidParameterException("Berth's local ECS does not model 'volumeConfigurations' (EBS volumes).");
+  }
+  lookups?.();
+  const base = parseTaskBase(input, statics, resolveTaskDefinition(definitions, identifier), 'EC2');
+  return {
+    request: {
+      ...base,
+      count: containerInstances.length,
+      launchType: 'EC2',
+      placementConstraints: [],
+      placementStrategy: [],
+      fingerprint: '',
+    },
+    containerInstances,
+  };
+}
+
+/** The custom attribute that puts a container instance in a capacity provider without an identity document. */
+export const CAPACITY_PROVIDER_ATTRIBUTE = 'capacity-provider';
+
+/** Whether a container instance belongs to an Auto Scaling group capacity provider (see capacity-providers.ts). */
+export function inProvider(instance: InstanceEntry, provider: string, group: string): boolean {
+  return (
+    instance.stored.autoScalingGroup === group ||
+    instance.stored.attributes.some((a) => a.name === CAPACITY_PROVIDER_ATTRIBUTE && a.value === provider)
+  );
+}
+
+/** The cluster's providers decide: only those associated with it, Fargate and ASG ones never mixed. */
+export function clusterStrategyResolver(cluster: () => ClusterEntry, providers: CapacityProviders): StrategyResolver {
+  return (given) => {
+    const { stored } = cluster();
+    const strategy = given ?? stored.defaultCapacityProviderStrategy ?? [];
+    if (strategy.length === 0) return undefined;
+    if (strategy.some((i) => !stored.capacityProviders.includes(i.capacityProvider))) {
+      throw new InvalidParameterException(NOT_ASSOCIATED);
+    }
+    const fargate = strategy.filter((i) => (FARGATE_PROVIDERS as readonly string[]).includes(i.capacityProvider));
+    if (fargate.length > 0 && fargate.length < strategy.length) {
+      throw new InvalidParameterException(
+        'A capacity provider strategy cannot contain a mix of capacity providers using Auto Scaling groups and Fargate providers. Specify one or the other and try again.',
+      );
+    }
+    const capacityProviderName = chooseProvider(strategy);
+    if (fargate.length > 0) return { launchType: 'FARGATE', capacityProviderName };
+    const asg = providers.active(capacityProviderName)?.autoScalingGroupProvider;
+    if (asg === undefined) throw new InvalidParameterException(NOT_ASSOCIATED);
+    const group = autoScalingGroupName(asg.autoScalingGroupArn);
+    return {
+      launchType: 'EC2',
+      capacityProviderName,
+      onInstance: (instance) => inProvider(instance, capacityProviderName, group),
+    };
   };
 }
 
@@ -316,11 +463,28 @@ export function taskOperations(
   clusters: Clusters,
   definitions: TaskDefinitions,
   tasks: Tasks,
+  providers: CapacityProviders,
 ): Record<string, Operation> {
   return {
     async RunTask(input) {
-      const cluster = clusters.resolve(optionalString(input, 'cluster'));
-      return tasks.run(cluster, parseRunTask(input, definitions));
+      const name = optionalString(input, 'cluster');
+      let entry: ClusterEntry | undefined;
+      const cluster = () => {
+        entry ??= clusters.resolve(name);
+        return entry;
+      };
+      const request = parseRunTask(input, definitions, clusterStrategyResolver(cluster, providers));
+      return tasks.run(cluster(), request);
+    },
+
+    async StartTask(input) {
+      const name = optionalString(input, 'cluster');
+      let cluster: ClusterEntry | undefined;
+      // The cluster is looked up once the request's own members are checked, before the definition.
+      const { request, containerInstances } = parseStartTask(input, definitions, () => {
+        cluster = clusters.resolve(name);
+      });
+      return tasks.start(cluster!, request, containerInstances);
     },
 
     async DescribeTasks(input) {

@@ -5,8 +5,9 @@
  * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerInstance.html and the pages of
  * CreateCluster, DescribeClusters, ListClusters, DeleteCluster, ListContainerInstances,
  * DescribeContainerInstances and UpdateContainerInstancesState. Deliberate deviations from ECS:
- * - Container instances are simulated EC2 hosts from the cluster config (cluster-config.ts) or BerthLocal's
- *   AddContainerInstance; there is no RegisterContainerInstance.
+ * - Container instances join by RegisterContainerInstance (api-instances.ts) as an agent does, or as simulated
+ *   EC2 hosts from the cluster config (cluster-config.ts) or BerthLocal's AddContainerInstance, all through
+ *   Clusters.register.
  * - What an instance has left (remainingResources) is not stored: it is registered minus the reservations of
  *   the tasks on it that are not STOPPED, recomputed when the state is loaded, so it can never drift.
  * - pendingTasksCount counts tasks in PROVISIONING as well as PENDING (ECS documents PENDING only; an awsvpc
@@ -22,13 +23,15 @@ import type { InstanceResources, PlacementInstance, TaskNeeds } from '../../lib/
 import type { DurableStore } from '../store';
 import { availabilityZoneName, type ClusterConfig, DEFAULT_RESERVED_PORTS, type InstanceGroup } from './cluster-config';
 import {
+  AttributeLimitExceededException,
   ClusterContainsContainerInstancesException,
   ClusterContainsTasksException,
   ClusterNotFoundException,
   InvalidParameterException,
+  TargetNotFoundException,
 } from './exceptions';
-import { decodeCursor, encodeCursor } from './input';
-import { insertSorted, removeSorted, upperBound } from './sorted';
+import { type AttributeInput, decodeCursor, encodeCursor, INVALID_TOKEN } from './input';
+import { insertSorted, lowerBound, removeSorted, upperBound } from './sorted';
 
 export type ClusterStatus = 'ACTIVE' | 'INACTIVE';
 export type InstanceStatus = 'ACTIVE' | 'DRAINING' | 'INACTIVE';
@@ -54,8 +57,35 @@ export interface StoredCluster {
   tags: Tag[];
   settings: Setting[];
   capacityProviders: string[];
+  /** Absent on records older than UpdateCluster and PutClusterCapacityProviders: none. */
+  defaultCapacityProviderStrategy?: CapacityProviderStrategyItem[];
+  configuration?: Record<string, unknown>;
+  serviceConnectDefaults?: { namespace: string };
   /** Where FARGATE tasks of this cluster land (the config's zones, else the region's a and b). */
   availabilityZones: string[];
+}
+
+export interface CapacityProviderStrategyItem {
+  capacityProvider: string;
+  weight: number;
+  base: number;
+}
+
+/** What CreateCluster, UpdateCluster and PutClusterCapacityProviders set. */
+export interface ClusterSettings {
+  tags?: Tag[];
+  settings?: Setting[];
+  capacityProviders?: string[];
+  defaultCapacityProviderStrategy?: CapacityProviderStrategyItem[];
+  configuration?: Record<string, unknown>;
+  serviceConnectDefaults?: { namespace: string };
+}
+
+export interface ClusterAttachment {
+  id: string;
+  type: string;
+  status: string;
+  details: { name: string; value: string }[];
 }
 
 export interface Resources {
@@ -85,6 +115,46 @@ export interface StoredInstance {
   registered: Resources;
   attributes: Attribute[];
   tags: Tag[];
+  /** What the agent reported (RegisterContainerInstance's versionInfo); absent on records older than it. */
+  versionInfo?: VersionInfo;
+  platformDevices?: PlatformDevice[];
+  /** The Auto Scaling group the instance belongs to (from its identity document): its capacity provider's. */
+  autoScalingGroup?: string;
+}
+
+export interface VersionInfo {
+  agentVersion?: string;
+  agentHash?: string;
+  dockerVersion?: string;
+}
+
+export interface PlatformDevice {
+  id: string;
+  type: 'GPU';
+}
+
+/**
+ * One container instance joining a cluster, however it joins: RegisterContainerInstance, the cluster config
+ * (cluster-config.ts) or BerthLocal.AddContainerInstance all come through Clusters.register with one of these.
+ */
+export interface Registration {
+  /** Absent: a made-up EC2 instance id (the config and BerthLocal simulate hosts that have none). */
+  ec2InstanceId?: string;
+  instanceType: string;
+  availabilityZone: string;
+  cpuArchitecture: 'x86_64' | 'arm64';
+  amiId?: string;
+  cpu: number;
+  memory: number;
+  ports: number[];
+  portsUdp: number[];
+  /** The caller's attributes, over the ones ECS derives (agentAttributes): a name given twice keeps the caller's. */
+  attributes: Attribute[];
+  versionInfo?: VersionInfo;
+  platformDevices?: PlatformDevice[];
+  tags: Tag[];
+  agentConnected: boolean;
+  autoScalingGroup?: string;
 }
 
 /** An instance with what the tasks on it use, kept in memory. */
@@ -109,6 +179,8 @@ export interface ClusterEntry {
   byStatus: { ACTIVE: string[]; DRAINING: string[]; INACTIVE: string[]; live: string[] };
   runningTasksCount: number;
   pendingTasksCount: number;
+  /** Running and pending tasks per launch type, for DescribeClusters' STATISTICS. */
+  byLaunchType: Record<TaskCounts['launchType'], { running: number; pending: number }>;
   /** Tasks not STOPPED: DeleteCluster refuses while there are any. */
   activeTasksCount: number;
   /** The ACTIVE instances as placement sees them; rebuilt after any change. */
@@ -116,6 +188,8 @@ export interface ClusterEntry {
 }
 
 export interface TaskCounts {
+  /** Which of the cluster's STATISTICS the task counts in. */
+  launchType: 'EC2' | 'FARGATE' | 'EXTERNAL';
   running: number;
   pending: number;
   desiredRunning: number;
@@ -137,6 +211,8 @@ export interface ClustersOptions {
   region: string;
   accountId: string;
   now: () => number;
+  /** Whether the `default` cluster exists from the start (the endpoint's own region; default true). */
+  seedDefault?: boolean;
 }
 
 const CLUSTER_KEY = 'cluster/';
@@ -146,18 +222,37 @@ export const DEFAULT_CLUSTER = 'default';
 const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 const INSTANCE_ID = /^[0-9a-f]{32}$/;
 const AGENT_VERSION = '1.89.0';
+/** API_PutAttributes' Errors: TargetNotFoundException. */
+const TARGET_NOT_FOUND =
+  "The specified target wasn't found. You can view your available container instances with ListContainerInstances. Amazon ECS container instances are cluster-specific and Region-specific.";
+const DEFAULT_VERSION_INFO: VersionInfo = {
+  agentVersion: AGENT_VERSION,
+  agentHash: 'berthlocal',
+  dockerVersion: 'DockerVersion: 25.0.8',
+};
+/** Custom attributes (not ECS's own `ecs.` and `com.amazonaws.ecs.` ones) a container instance may carry. */
+export const MAX_CUSTOM_ATTRIBUTES = 10;
+
+/** Whether ECS or its agent sets the attribute (it does not count against MAX_CUSTOM_ATTRIBUTES). */
+export function isEcsAttribute(name: string): boolean {
+  return name.startsWith('ecs.') || name.startsWith('com.amazonaws.ecs.');
+}
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 
-/** The attributes the ECS agent registers on an Amazon Linux 2023 instance (a representative subset). */
-function agentAttributes(instanceType: string, availabilityZone: string): Attribute[] {
+/**
+ * The attributes ECS and its agent give an Amazon Linux 2023 instance (a representative subset): ECS derives
+ * ecs.ami-id, ecs.availability-zone and ecs.instance-type from the identity document, the agent reports the
+ * OS, the architecture and its capabilities.
+ */
+function agentAttributes(r: Registration): Attribute[] {
   const attributes: Attribute[] = [
-    { name: 'ecs.ami-id', value: `ami-${hex(9).slice(0, 17)}` },
-    { name: 'ecs.availability-zone', value: availabilityZone },
-    { name: 'ecs.instance-type', value: instanceType },
+    { name: 'ecs.ami-id', value: r.amiId ?? `ami-${hex(9).slice(0, 17)}` },
+    { name: 'ecs.availability-zone', value: r.availabilityZone },
+    { name: 'ecs.instance-type', value: r.instanceType },
     { name: 'ecs.os-type', value: 'linux' },
     { name: 'ecs.os-family', value: 'LINUX' },
-    { name: 'ecs.cpu-architecture', value: 'x86_64' },
+    { name: 'ecs.cpu-architecture', value: r.cpuArchitecture },
     { name: 'ecs.capability.task-eni' },
     { name: 'ecs.capability.execution-role-awslogs' },
     { name: 'ecs.capability.container-health-check' },
@@ -170,6 +265,28 @@ function agentAttributes(instanceType: string, availabilityZone: string): Attrib
   }
   return attributes;
 }
+
+/** Ports of `taken` less one of each in `freed`. */
+function without(taken: readonly number[], freed: readonly number[]): number[] {
+  const out = [...taken];
+  for (const port of freed) {
+    const at = out.lastIndexOf(port);
+    if (at >= 0) out.splice(at, 1);
+  }
+  return out;
+}
+
+/** What is left once an instance registers `next` instead of `previous`, its tasks holding what they held. */
+function rebased(remaining: InstanceResources, previous: Resources, next: Resources): InstanceResources {
+  return {
+    cpu: next.cpu - (previous.cpu - remaining.cpu),
+    memory: next.memory - (previous.memory - remaining.memory),
+    ports: [...next.ports, ...without(remaining.ports, previous.ports)],
+    portsUdp: [...next.portsUdp, ...without(remaining.portsUdp, previous.portsUdp)],
+  };
+}
+
+const GPU_RESOURCE = { name: 'GPU', type: 'STRINGSET', doubleValue: 0, longValue: 0, integerValue: 0 };
 
 function resourceList(r: { cpu: number; memory: number; ports: readonly number[]; portsUdp: readonly number[] }) {
   const integer = (name: string, integerValue: number) => ({
@@ -191,6 +308,8 @@ function resourceList(r: { cpu: number; memory: number; ports: readonly number[]
 }
 
 export class Clusters {
+  /** The capacity provider an instance is in (ContainerInstance's capacityProviderName); set by service.ts. */
+  capacityProviderOf: (stored: StoredInstance) => string | undefined = () => undefined;
   private readonly clusters = new Map<string, ClusterEntry>();
   /** Cluster names, sorted (ListClusters pages through it). */
   private readonly names: string[] = [];
@@ -224,12 +343,13 @@ export class Clusters {
   private async applyConfig(config: ClusterConfig): Promise<void> {
     const seeded = new Set((this.store.get(SEEDED_KEY) as { clusters: string[] } | undefined)?.clusters ?? []);
     const writes: Promise<void>[] = [];
-    const shapes = config.clusters.some((c) => c.name === DEFAULT_CLUSTER)
-      ? config.clusters
-      : [
-          { name: DEFAULT_CLUSTER, instances: [] as InstanceGroup[], capacityProviders: ['FARGATE', 'FARGATE_SPOT'] },
-          ...config.clusters,
-        ];
+    const shapes =
+      this.options.seedDefault === false || config.clusters.some((c) => c.name === DEFAULT_CLUSTER)
+        ? config.clusters
+        : [
+            { name: DEFAULT_CLUSTER, instances: [] as InstanceGroup[], capacityProviders: ['FARGATE', 'FARGATE_SPOT'] },
+            ...config.clusters,
+          ];
     for (const shape of shapes) {
       if (seeded.has(shape.name)) continue;
       const zones = [...new Set(shape.instances.flatMap((g) => g.availabilityZones.map((z) => this.zone(z))))];
@@ -295,10 +415,7 @@ export class Clusters {
   // ---- clusters
 
   /** CreateCluster: idempotent for an ACTIVE cluster of that name; an INACTIVE one comes back ACTIVE. */
-  async create(
-    name: string,
-    extra: { tags?: Tag[]; settings?: Setting[]; capacityProviders?: string[] },
-  ): Promise<StoredCluster> {
+  async create(name: string, extra: ClusterSettings): Promise<StoredCluster> {
     if (!CLUSTER_NAME.test(name)) {
       throw new InvalidParameterException(
         'Cluster name can have up to 255 characters: letters (uppercase and lowercase), numbers, underscores and hyphens.',
@@ -317,10 +434,7 @@ export class Clusters {
     return cluster.stored;
   }
 
-  private putCluster(
-    name: string,
-    extra: { tags?: Tag[]; settings?: Setting[]; capacityProviders?: string[]; availabilityZones?: string[] },
-  ) {
+  private putCluster(name: string, extra: ClusterSettings & { availabilityZones?: string[] }) {
     const stored: StoredCluster = {
       clusterName: name,
       clusterArn: this.clusterArn(name),
@@ -328,6 +442,9 @@ export class Clusters {
       tags: extra.tags ?? [],
       settings: extra.settings ?? [{ name: 'containerInsights', value: 'disabled' }],
       capacityProviders: extra.capacityProviders ?? [],
+      defaultCapacityProviderStrategy: extra.defaultCapacityProviderStrategy ?? [],
+      ...(extra.configuration !== undefined ? { configuration: extra.configuration } : {}),
+      ...(extra.serviceConnectDefaults !== undefined ? { serviceConnectDefaults: extra.serviceConnectDefaults } : {}),
       availabilityZones: extra.availabilityZones?.length ? extra.availabilityZones : [this.zone('a'), this.zone('b')],
     };
     const cluster = this.indexCluster(stored);
@@ -343,6 +460,11 @@ export class Clusters {
         byStatus: { ACTIVE: [], DRAINING: [], INACTIVE: [], live: [] },
         runningTasksCount: 0,
         pendingTasksCount: 0,
+        byLaunchType: {
+          EC2: { running: 0, pending: 0 },
+          FARGATE: { running: 0, pending: 0 },
+          EXTERNAL: { running: 0, pending: 0 },
+        },
         activeTasksCount: 0,
       };
       this.clusters.set(stored.clusterName, entry);
@@ -364,27 +486,79 @@ export class Clusters {
     return stored;
   }
 
-  /** The Cluster structure as DescribeClusters shapes it. */
-  view(entry: ClusterEntry, include: readonly string[] = []) {
+  /** TagResource and UntagResource on a cluster: its tags become `tags`. */
+  async setClusterTags(entry: ClusterEntry, tags: Tag[]): Promise<void> {
+    entry.stored = { ...entry.stored, tags };
+    await this.store.put(`${CLUSTER_KEY}${entry.stored.clusterName}`, entry.stored);
+  }
+
+  /** TagResource and UntagResource on a container instance (its version stays: tags are not its state). */
+  async setInstanceTags(entry: InstanceEntry, tags: Tag[]): Promise<void> {
+    entry.stored = { ...entry.stored, tags };
+    await this.store.put(this.instanceKey(entry.stored), entry.stored);
+  }
+
+  /** UpdateCluster, UpdateClusterSettings, PutClusterCapacityProviders: the members given replace the cluster's. */
+  async update(entry: ClusterEntry, patch: ClusterSettings): Promise<StoredCluster> {
+    const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+    entry.stored = { ...entry.stored, ...defined };
+    await this.store.put(`${CLUSTER_KEY}${entry.stored.clusterName}`, entry.stored);
+    return entry.stored;
+  }
+
+  /**
+   * The Cluster structure as DescribeClusters shapes it: statistics, tags, settings, configuration and
+   * attachments only when `include` asks for them (API_DescribeClusters). `attachments` are those of the
+   * cluster's Auto Scaling group providers with managed scaling (ECS's scaling policy per provider).
+   */
+  view(entry: ClusterEntry, include: readonly string[] = [], attachments: ClusterAttachment[] = []) {
     const s = entry.stored;
     const active = s.status === 'ACTIVE';
+    const counts = entry.byLaunchType;
+    const statistic = (name: string, value: number) => ({ name, value: String(value) });
     return {
       clusterArn: s.clusterArn,
       clusterName: s.clusterName,
+      ...(include.includes('CONFIGURATIONS') && s.configuration !== undefined
+        ? { configuration: s.configuration }
+        : {}),
       status: s.status,
       registeredContainerInstancesCount: active ? entry.byStatus.live.length : 0,
       runningTasksCount: entry.runningTasksCount,
       pendingTasksCount: entry.pendingTasksCount,
       activeServicesCount: 0,
-      statistics: include.includes('STATISTICS') ? [] : [],
-      ...(include.includes('TAGS') ? { tags: s.tags } : { tags: [] }),
+      ...(include.includes('STATISTICS')
+        ? {
+            statistics: [
+              statistic('runningEC2TasksCount', counts.EC2.running),
+              statistic('runningFargateTasksCount', counts.FARGATE.running),
+              statistic('pendingEC2TasksCount', counts.EC2.pending),
+              statistic('pendingFargateTasksCount', counts.FARGATE.pending),
+              statistic('runningExternalTasksCount', counts.EXTERNAL.running),
+              statistic('pendingExternalTasksCount', counts.EXTERNAL.pending),
+              statistic('activeEC2ServiceCount', 0),
+              statistic('activeFargateServiceCount', 0),
+              statistic('drainingEC2ServiceCount', 0),
+              statistic('drainingFargateServiceCount', 0),
+            ],
+          }
+        : {}),
+      ...(include.includes('TAGS') ? { tags: s.tags } : {}),
       ...(include.includes('SETTINGS') ? { settings: s.settings } : {}),
       capacityProviders: s.capacityProviders,
-      defaultCapacityProviderStrategy: [],
+      defaultCapacityProviderStrategy: s.defaultCapacityProviderStrategy ?? [],
+      ...(include.includes('ATTACHMENTS')
+        ? { attachments, ...(attachments.length > 0 ? { attachmentsStatus: 'UPDATE_COMPLETE' } : {}) }
+        : {}),
+      ...(s.serviceConnectDefaults !== undefined ? { serviceConnectDefaults: s.serviceConnectDefaults } : {}),
     };
   }
 
-  describe(identifiers: readonly string[], include: readonly string[]) {
+  describe(
+    identifiers: readonly string[],
+    include: readonly string[],
+    attachmentsOf: (entry: ClusterEntry) => ClusterAttachment[] = () => [],
+  ) {
     const clusters: ReturnType<Clusters['view']>[] = [];
     const failures: { arn: string; reason: string }[] = [];
     for (const identifier of identifiers) {
@@ -395,7 +569,7 @@ export class Clusters {
           reason: 'MISSING',
         });
       } else {
-        clusters.push(this.view(entry, include));
+        clusters.push(this.view(entry, include, attachmentsOf(entry)));
       }
     }
     return { clusters, failures };
@@ -418,36 +592,80 @@ export class Clusters {
 
   // ---- container instances
 
-  /** Registers a new simulated instance; `written` resolves once it is on disk. */
-  addInstance(cluster: ClusterEntry, spec: NewInstance): { instance: InstanceEntry; written: Promise<void> } {
-    const id = hex(16);
-    const custom = Object.entries(spec.attributes);
-    const attributes = agentAttributes(spec.instanceType, spec.availabilityZone).filter(
-      (a) => !Object.hasOwn(spec.attributes, a.name),
-    );
-    for (const [name, value] of custom) attributes.push(value === null ? { name } : { name, value });
+  /**
+   * Registers a container instance (RegisterContainerInstance, the config, BerthLocal), or registers `existing`
+   * again (the agent restarting with its containerInstanceArn): same ARN and tasks, the new resources, attributes
+   * and version info, ACTIVE and connected. `written` resolves once it is on disk.
+   */
+  register(
+    cluster: ClusterEntry,
+    r: Registration,
+    existing?: InstanceEntry,
+  ): { instance: InstanceEntry; written: Promise<void> } {
+    const id = existing?.stored.id ?? hex(16);
+    const attributes = agentAttributes(r).filter((a) => !r.attributes.some((c) => c.name === a.name));
+    attributes.push(...r.attributes);
     const stored: StoredInstance = {
       id,
       containerInstanceArn: `${this.arnPrefix}container-instance/${cluster.stored.clusterName}/${id}`,
       clusterName: cluster.stored.clusterName,
-      ec2InstanceId: `i-${hex(9).slice(0, 17)}`,
-      instanceType: spec.instanceType,
-      availabilityZone: spec.availabilityZone,
+      ec2InstanceId: r.ec2InstanceId ?? existing?.stored.ec2InstanceId ?? `i-${hex(9).slice(0, 17)}`,
+      instanceType: r.instanceType,
+      availabilityZone: r.availabilityZone,
       status: 'ACTIVE',
-      agentConnected: spec.agentConnected,
-      registeredAt: this.options.now() / 1000,
-      version: 1,
+      agentConnected: r.agentConnected,
+      registeredAt: existing?.stored.registeredAt ?? this.options.now() / 1000,
+      version: (existing?.stored.version ?? 0) + 1,
       registered: {
-        cpu: spec.cpu,
-        memory: spec.memory,
-        ports: [...new Set(spec.reservedPorts)].sort((a, b) => a - b),
-        portsUdp: [...new Set(spec.reservedUdpPorts)].sort((a, b) => a - b),
+        cpu: r.cpu,
+        memory: r.memory,
+        ports: [...new Set(r.ports)].sort((a, b) => a - b),
+        portsUdp: [...new Set(r.portsUdp)].sort((a, b) => a - b),
       },
       attributes,
-      tags: [],
+      tags: r.tags.length > 0 || existing === undefined ? r.tags : existing.stored.tags,
+      versionInfo: r.versionInfo ?? DEFAULT_VERSION_INFO,
+      ...(r.platformDevices?.length ? { platformDevices: r.platformDevices } : {}),
+      ...(r.autoScalingGroup !== undefined ? { autoScalingGroup: r.autoScalingGroup } : {}),
     };
-    const instance = this.indexInstance(cluster, stored, undefined);
+    const previous = existing?.stored.registered;
+    const instance = this.indexInstance(cluster, stored, existing?.stored.status);
+    if (previous !== undefined) instance.remaining = rebased(instance.remaining, previous, stored.registered);
     return { instance, written: this.store.put(this.instanceKey(stored), stored) };
+  }
+
+  /** A simulated instance from the config or BerthLocal.AddContainerInstance, as a Registration. */
+  addInstance(cluster: ClusterEntry, spec: NewInstance): { instance: InstanceEntry; written: Promise<void> } {
+    return this.register(cluster, {
+      instanceType: spec.instanceType,
+      availabilityZone: spec.availabilityZone,
+      cpuArchitecture: 'x86_64',
+      cpu: spec.cpu,
+      memory: spec.memory,
+      ports: spec.reservedPorts,
+      portsUdp: spec.reservedUdpPorts,
+      attributes: Object.entries(spec.attributes).map(([name, value]) => (value === null ? { name } : { name, value })),
+      tags: [],
+      agentConnected: spec.agentConnected,
+    });
+  }
+
+  /**
+   * DeregisterContainerInstance: the instance turns INACTIVE. Its tasks are not stopped: with `force` they go on
+   * running, orphaned, until they stop by other means (API_DeregisterContainerInstance); without it, an instance
+   * with tasks is refused.
+   */
+  async deregister(cluster: ClusterEntry, entry: InstanceEntry, force: boolean): Promise<void> {
+    if (entry.stored.status === 'INACTIVE') return this.durable();
+    if (!force && entry.runningTasksCount + entry.pendingTasksCount > 0) {
+      throw new InvalidParameterException('Found running tasks on the instance.');
+    }
+    await this.changeInstance(cluster, entry, { status: 'INACTIVE', agentConnected: false });
+  }
+
+  /** The zone a new simulated instance of the cluster gets: its zones in turn. */
+  nextZone(cluster: ClusterEntry): string {
+    return cluster.stored.availabilityZones[cluster.instances.size % cluster.stored.availabilityZones.length]!;
   }
 
   newInstanceDefaults(cluster: ClusterEntry): NewInstance {
@@ -455,8 +673,7 @@ export class Clusters {
       instanceType: 'm5.large',
       cpu: 2048,
       memory: 3840,
-      availabilityZone:
-        cluster.stored.availabilityZones[cluster.instances.size % cluster.stored.availabilityZones.length]!,
+      availabilityZone: this.nextZone(cluster),
       attributes: {},
       reservedPorts: [...DEFAULT_RESERVED_PORTS],
       reservedUdpPorts: [],
@@ -525,6 +742,16 @@ export class Clusters {
     return cluster.instances.get(id);
   }
 
+  /** The container instance a long container instance ARN names, in its cluster; undefined when there is none. */
+  instanceByArn(arn: string): InstanceEntry | undefined {
+    const prefix = `${this.arnPrefix}container-instance/`;
+    if (!arn.startsWith(prefix)) return undefined;
+    const rest = arn.slice(prefix.length);
+    const slash = rest.lastIndexOf('/');
+    const cluster = slash < 0 ? undefined : this.clusters.get(rest.slice(0, slash));
+    return cluster === undefined ? undefined : this.findInstance(cluster, arn);
+  }
+
   /** Like findInstance, but an unknown instance is an InvalidParameterException (admin operations). */
   requireInstance(cluster: ClusterEntry, identifier: string): InstanceEntry {
     const entry = this.findInstance(cluster, identifier);
@@ -539,13 +766,19 @@ export class Clusters {
   /** The ContainerInstance structure as DescribeContainerInstances shapes it. */
   instanceView(entry: InstanceEntry, include: readonly string[] = []) {
     const s = entry.stored;
+    const gpus = s.platformDevices?.length
+      ? [{ ...GPU_RESOURCE, stringSetValue: s.platformDevices.map((d) => d.id) }]
+      : [];
+    const capacityProviderName = this.capacityProviderOf(s);
     return {
       containerInstanceArn: s.containerInstanceArn,
       ec2InstanceId: s.ec2InstanceId,
+      ...(capacityProviderName !== undefined ? { capacityProviderName } : {}),
       version: s.version,
-      versionInfo: { agentVersion: AGENT_VERSION, agentHash: 'berthlocal', dockerVersion: 'DockerVersion: 25.0.8' },
-      remainingResources: resourceList(entry.remaining),
-      registeredResources: resourceList(s.registered),
+      versionInfo: s.versionInfo ?? DEFAULT_VERSION_INFO,
+      // GPUs (platformDevices) are listed as the GPU resource; tasks here never reserve one.
+      remainingResources: [...resourceList(entry.remaining), ...gpus],
+      registeredResources: [...resourceList(s.registered), ...gpus],
       status: s.status,
       agentConnected: s.agentConnected,
       runningTasksCount: entry.runningTasksCount,
@@ -608,6 +841,101 @@ export class Clusters {
     return { containerInstanceArns };
   }
 
+  // ---- attributes (PutAttributes, DeleteAttributes, ListAttributes)
+
+  /** The instance an attribute's targetId names (short id with targetType, or ARN); TargetNotFoundException if none. */
+  private attributeTarget(cluster: ClusterEntry, attribute: AttributeInput): InstanceEntry {
+    const { targetId, targetType } = attribute;
+    if (targetId === undefined) {
+      throw new InvalidParameterException(`'targetId' is required for attribute '${attribute.name}'.`);
+    }
+    if (!targetId.startsWith('arn:') && targetType === undefined) {
+      throw new InvalidParameterException(
+        `Attribute '${attribute.name}': a targetId in short form needs its targetType (container-instance).`,
+      );
+    }
+    const entry = this.findInstance(cluster, targetId);
+    if (entry === undefined || entry.stored.status === 'INACTIVE') {
+      throw new TargetNotFoundException(TARGET_NOT_FOUND);
+    }
+    return entry;
+  }
+
+  /**
+   * PutAttributes: each attribute set on its container instance (a name already there takes the new value), all
+   * checked before any is applied; more than MAX_CUSTOM_ATTRIBUTES custom ones on an instance is refused.
+   * Placement sees them at once (the change drops the placement cache).
+   */
+  async putAttributes(cluster: ClusterEntry, attributes: readonly AttributeInput[]): Promise<void> {
+    const changes = new Map<InstanceEntry, Attribute[]>();
+    for (const attribute of attributes) {
+      const entry = this.attributeTarget(cluster, attribute);
+      const current = changes.get(entry) ?? entry.stored.attributes;
+      const { name, value } = attribute;
+      const next = [...current.filter((a) => a.name !== name), value === undefined ? { name } : { name, value }];
+      if (next.filter((a) => !isEcsAttribute(a.name)).length > MAX_CUSTOM_ATTRIBUTES) {
+        throw new AttributeLimitExceededException(
+          `You can apply up to ${MAX_CUSTOM_ATTRIBUTES} custom attributes for each resource.`,
+        );
+      }
+      changes.set(entry, next);
+    }
+    await Promise.all([...changes].map(([entry, next]) => this.changeInstance(cluster, entry, { attributes: next })));
+  }
+
+  /** DeleteAttributes: each named attribute off its instance (with a value given, only if it has that value). */
+  async deleteAttributes(cluster: ClusterEntry, attributes: readonly AttributeInput[]): Promise<void> {
+    const changes = new Map<InstanceEntry, Attribute[]>();
+    for (const attribute of attributes) {
+      const entry = this.attributeTarget(cluster, attribute);
+      const current = changes.get(entry) ?? entry.stored.attributes;
+      changes.set(
+        entry,
+        current.filter(
+          (a) => a.name !== attribute.name || (attribute.value !== undefined && a.value !== attribute.value),
+        ),
+      );
+    }
+    const writes = [...changes]
+      .filter(([entry, next]) => next.length !== entry.stored.attributes.length)
+      .map(([entry, next]) => this.changeInstance(cluster, entry, { attributes: next }));
+    await Promise.all(writes);
+    await this.durable();
+  }
+
+  /** ListAttributes: the attributes of the cluster's registered instances, in instance then attribute order. */
+  listAttributes(
+    cluster: ClusterEntry,
+    query: { attributeName?: string; attributeValue?: string; maxResults: number; nextToken?: string },
+  ) {
+    const ids = cluster.byStatus.live;
+    let i = 0;
+    let j = 0;
+    if (query.nextToken !== undefined) {
+      const [id, index] = decodeCursor(query.nextToken).split('/');
+      i = lowerBound(ids, id ?? '');
+      j = ids[i] === id ? Number(index) + 1 : 0;
+      if (!Number.isInteger(j)) throw new InvalidParameterException(INVALID_TOKEN);
+    }
+    const attributes: { name: string; value?: string; targetType: 'container-instance'; targetId: string }[] = [];
+    let last = '';
+    for (; i < ids.length; i++, j = 0) {
+      const entry = cluster.instances.get(ids[i]!)!;
+      const list = entry.stored.attributes;
+      for (; j < list.length; j++) {
+        const a = list[j]!;
+        if (query.attributeName !== undefined && a.name !== query.attributeName) continue;
+        if (query.attributeValue !== undefined && a.value !== query.attributeValue) continue;
+        if (attributes.length === query.maxResults) {
+          return { attributes, nextToken: encodeCursor(last) };
+        }
+        attributes.push({ ...a, targetType: 'container-instance', targetId: entry.stored.containerInstanceArn });
+        last = `${entry.stored.id}/${j}`;
+      }
+    }
+    return { attributes };
+  }
+
   /** UpdateContainerInstancesState: ACTIVE or DRAINING; an unknown or deregistered instance is a MISSING failure. */
   async updateInstancesState(cluster: ClusterEntry, identifiers: readonly string[], status: 'ACTIVE' | 'DRAINING') {
     const changed: InstanceEntry[] = [];
@@ -630,7 +958,7 @@ export class Clusters {
   // ---- placement bookkeeping (called by the task model)
 
   /** What the cluster query language and placement read from an instance. */
-  private target(entry: InstanceEntry): PlacementInstance {
+  target(entry: InstanceEntry): PlacementInstance {
     const attributes: Record<string, string | undefined> = {};
     for (const a of entry.stored.attributes) attributes[a.name] = a.value;
     return {
@@ -638,7 +966,7 @@ export class Clusters {
       status: entry.stored.status,
       ec2InstanceId: entry.stored.ec2InstanceId,
       agentConnected: entry.stored.agentConnected,
-      agentVersion: AGENT_VERSION,
+      agentVersion: entry.stored.versionInfo?.agentVersion ?? AGENT_VERSION,
       attributes,
       runningTasksCount: entry.runningTasksCount,
       registeredAt: entry.stored.registeredAt * 1000,
@@ -680,14 +1008,6 @@ export class Clusters {
 
   /** Gives a STOPPED task's resources back. */
   release(cluster: ClusterEntry, entry: InstanceEntry, needs: Reservation, group: string): void {
-    const without = (taken: readonly number[], freed: readonly number[]) => {
-      const out = [...taken];
-      for (const port of freed) {
-        const at = out.lastIndexOf(port);
-        if (at >= 0) out.splice(at, 1);
-      }
-      return out;
-    };
     entry.remaining = {
       cpu: entry.remaining.cpu + needs.cpu,
       memory: entry.remaining.memory + needs.memory,
@@ -704,6 +1024,8 @@ export class Clusters {
   count(cluster: ClusterEntry, entry: InstanceEntry | undefined, counts: TaskCounts, sign: 1 | -1): void {
     cluster.runningTasksCount += sign * counts.running;
     cluster.pendingTasksCount += sign * counts.pending;
+    cluster.byLaunchType[counts.launchType].running += sign * counts.running;
+    cluster.byLaunchType[counts.launchType].pending += sign * counts.pending;
     cluster.activeTasksCount += sign * counts.active;
     if (entry !== undefined) {
       entry.runningTasksCount += sign * counts.desiredRunning;

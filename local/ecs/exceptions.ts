@@ -65,3 +65,31 @@ export class ThrottlingException extends AwsError {
     super('ThrottlingException', 'Rate exceeded', 400);
   }
 }
+
+/** TagResource and UntagResource on an ECS resource that does not exist. */
+export class ResourceNotFoundException extends AwsError {
+  constructor(message = 'The specified resource could not be found.') {
+    super('ResourceNotFoundException', message, 400);
+  }
+}
+
+/** PutAttributes or DeleteAttributes on a container instance the cluster does not have. */
+export class TargetNotFoundException extends AwsError {
+  constructor(message: string) {
+    super('TargetNotFoundException', message, 400);
+  }
+}
+
+/** PutAttributes beyond the custom attributes a container instance may carry. */
+export class AttributeLimitExceededException extends AwsError {
+  constructor(message: string) {
+    super('AttributeLimitExceededException', message, 400);
+  }
+}
+
+/** PutClusterCapacityProviders taking away a capacity provider that tasks of the cluster still use. */
+export class ResourceInUseException extends AwsError {
+  constructor(message = 'The specified resource is in-use and cannot be removed.') {
+    super('ResourceInUseException', message, 400);
+  }
+}

@@ -58,7 +58,7 @@ export function nextToken(input: JsonObject): string | undefined {
   return token === '' ? undefined : token;
 }
 
-const INVALID_TOKEN = 'The nextToken is not valid: pass the nextToken of a previous page unchanged.';
+export const INVALID_TOKEN = 'The nextToken is not valid: pass the nextToken of a previous page unchanged.';
 
 /** A page cursor as an opaque token: the last key of the previous page. */
 export function encodeCursor(last: string): string {
@@ -101,4 +101,86 @@ export function tags(input: JsonObject, name = 'tags'): Tag[] | undefined {
     keys.add(key);
     return { key, value };
   });
+}
+
+export interface AttributeInput {
+  name: string;
+  value?: string;
+  targetType?: 'container-instance';
+  targetId?: string;
+}
+
+const ATTRIBUTE_NAME = /^[A-Za-z0-9_./\\-]{1,128}$/;
+const ATTRIBUTE_VALUE = /^[A-Za-z0-9_.@/\\: -]{1,128}$/;
+
+/**
+ * A list of ECS attributes, each checked against API_Attribute: a name of 1-128 letters, numbers, hyphens,
+ * underscores, forward and back slashes and periods; a value of 1-128 of those, at signs, colons and spaces, not
+ * starting or ending with a space; targetType `container-instance`.
+ * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Attribute.html
+ */
+export function attributeList(input: JsonObject, name: string, options: { maxItems?: number } = {}): AttributeInput[] {
+  const list = optionalObjectList(input, name) ?? [];
+  if (options.maxItems !== undefined && list.length > options.maxItems) {
+    throw new InvalidParameterException(`'${name}' can have at most ${options.maxItems} items.`);
+  }
+  return list.map((item, i) => {
+    const at = `${name}[${i}]`;
+    const attributeName = requiredString(item, 'name', `${at}.name`);
+    if (!ATTRIBUTE_NAME.test(attributeName)) {
+      throw new InvalidParameterException(
+        `Attribute name '${attributeName}' is not valid: 1 to 128 letters, numbers, hyphens, underscores, forward slashes, back slashes or periods.`,
+      );
+    }
+    const value = optionalString(item, 'value', `${at}.value`);
+    if (value !== undefined && (!ATTRIBUTE_VALUE.test(value) || value.trim() !== value)) {
+      throw new InvalidParameterException(
+        `Attribute value '${value}' of '${attributeName}' is not valid: 1 to 128 letters, numbers, hyphens, underscores, periods, at signs, forward slashes, back slashes, colons or spaces, not starting or ending with a space.`,
+      );
+    }
+    const targetType = optionalEnum(item, 'targetType', ['container-instance'] as const, `${at}.targetType`);
+    const targetId = optionalString(item, 'targetId', `${at}.targetId`);
+    return {
+      name: attributeName,
+      ...(value !== undefined ? { value } : {}),
+      ...(targetType !== undefined ? { targetType } : {}),
+      ...(targetId !== undefined ? { targetId } : {}),
+    };
+  });
+}
+
+export interface StrategyItem {
+  capacityProvider: string;
+  weight: number;
+  base: number;
+}
+
+/** A capacity provider strategy holds at most 20 providers (API_CapacityProviderStrategyItem). */
+const MAX_STRATEGY_ITEMS = 20;
+
+/**
+ * A capacity provider strategy (RunTask, CreateCluster, PutClusterCapacityProviders): each item names a provider,
+ * weight 0-1000 (default 0), base 0-100000 (default 0); only one item may have a base.
+ * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CapacityProviderStrategyItem.html
+ */
+export function capacityProviderStrategy(input: JsonObject, name: string): StrategyItem[] | undefined {
+  const list = optionalObjectList(input, name);
+  if (list === undefined) return undefined;
+  if (list.length > MAX_STRATEGY_ITEMS) {
+    throw new InvalidParameterException(`'${name}' can have at most ${MAX_STRATEGY_ITEMS} items.`);
+  }
+  const items = list.map((item, i) => ({
+    capacityProvider: requiredString(item, 'capacityProvider', `${name}[${i}].capacityProvider`),
+    weight: optionalInteger(item, 'weight', { path: `${name}[${i}].weight`, min: 0, max: 1000 }) ?? 0,
+    base: optionalInteger(item, 'base', { path: `${name}[${i}].base`, min: 0, max: 100000 }) ?? 0,
+  }));
+  if (items.filter((i) => i.base > 0).length > 1) {
+    throw new InvalidParameterException(
+      'Only one capacity provider in a capacity provider strategy can have a base defined.',
+    );
+  }
+  if (new Set(items.map((i) => i.capacityProvider)).size !== items.length) {
+    throw new InvalidParameterException(`'${name}' names a capacity provider more than once.`);
+  }
+  return items;
 }

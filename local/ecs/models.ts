@@ -343,10 +343,33 @@ export class TaskDefinitions {
     return found;
   }
 
+  /** The revision a task definition ARN names, in any status; undefined when there is none. */
+  byArn(arn: string): StoredTaskDefinition | undefined {
+    if (!arn.startsWith(this.arnPrefix)) return undefined;
+    const ref = this.parse(arn);
+    return ref?.revision === undefined ? undefined : this.families.get(ref.family)?.revisions.get(ref.revision);
+  }
+
+  /** TagResource and UntagResource on a revision: its tags become `tags`. */
+  async setTags(stored: StoredTaskDefinition, tags: Tag[]): Promise<void> {
+    const changed: StoredTaskDefinition = { ...stored, tags };
+    const { family, revision } = changed.taskDefinition;
+    this.families.get(family)!.revisions.set(revision, changed);
+    await this.store.put(this.key(family, revision), changed);
+  }
+
   /** Marks one revision INACTIVE (deregistering an INACTIVE one changes nothing). */
   async deregister(identifier: string): Promise<TaskDefinition> {
     const ref = this.parse(identifier);
-    if (ref === undefined) throw new ClientException(INVALID_IDENTIFIER);
+    if (ref === undefined) {
+      // `family:abc`, `family:0`: ECS names the revision it could not read (its words, as users report them).
+      const rest = identifier.startsWith(this.arnPrefix) ? identifier.slice(this.arnPrefix.length) : identifier;
+      const colon = rest.indexOf(':');
+      if (colon >= 0 && FAMILY_NAME.test(rest.slice(0, colon))) {
+        throw new InvalidParameterException(`Invalid revision number. Number: ${rest.slice(colon + 1)}`);
+      }
+      throw new ClientException(INVALID_IDENTIFIER);
+    }
     if (ref.revision === undefined) throw new ClientException('Revision is missing.');
     const stored = this.families.get(ref.family)?.revisions.get(ref.revision);
     if (stored === undefined) throw new ClientException(DOES_NOT_EXIST);

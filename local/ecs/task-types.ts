@@ -12,7 +12,7 @@ import type { KeyValuePair, Tag } from '@aws-sdk/client-ecs';
 import type { PlacementConstraintInput, PlacementStrategyInput } from '../../lib/placement/types';
 import type { AwsEventChannel } from '../events/aws-events';
 import type { LogStore } from '../logs/models';
-import type { Reservation } from './clusters';
+import type { InstanceEntry, Reservation } from './clusters';
 import type { StoredTaskDefinition } from './models';
 import type { EcsOptions } from './options';
 import type { HealthStatus, NetworkBinding, RuntimeKind } from './runtime/types';
@@ -75,6 +75,8 @@ export interface RunRequest {
   count: number;
   launchType: LaunchType;
   capacityProviderName?: string;
+  /** An Auto Scaling group provider's tasks go only on its group's instances. */
+  onInstance?: (instance: InstanceEntry) => boolean;
   awsvpc?: AwsVpcConfiguration;
   overrides: TaskOverride;
   startedBy?: string;

@@ -16,7 +16,7 @@ import path from 'node:path';
 import type { ContainerDefinition, Tag } from '@aws-sdk/client-ecs';
 import { PlacementParameterError, placeTasks } from '../../lib/placement/placement';
 import { taskNeeds } from '../../lib/placement/task-needs';
-import type { PlacementConstraintInput } from '../../lib/placement/types';
+import type { PlacementConstraintInput, PlacementInstance } from '../../lib/placement/types';
 import type { DurableStore } from '../store';
 import {
   type ClusterEntry,
@@ -58,11 +58,27 @@ const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 
 function countsOf(task: WireTask): TaskCounts {
   return {
+    launchType: task.launchType,
     running: task.lastStatus === 'RUNNING' ? 1 : 0,
     pending: task.lastStatus === 'PROVISIONING' || task.lastStatus === 'PENDING' ? 1 : 0,
     desiredRunning: task.desiredStatus === 'RUNNING' ? 1 : 0,
     active: task.lastStatus === 'STOPPED' ? 0 : 1,
   };
+}
+
+/** The placement instances (and their entries, at the same index) that `keep` holds for. */
+function onlyWhere(
+  all: { instances: PlacementInstance[]; entries: InstanceEntry[] },
+  keep: (entry: InstanceEntry) => boolean,
+): { instances: PlacementInstance[]; entries: InstanceEntry[] } {
+  const instances: PlacementInstance[] = [];
+  const entries: InstanceEntry[] = [];
+  all.entries.forEach((entry, i) => {
+    if (!keep(entry)) return;
+    entries.push(entry);
+    instances.push(all.instances[i]!);
+  });
+  return { instances, entries };
 }
 
 export class Tasks {
@@ -331,7 +347,8 @@ export class Tasks {
         if (placed < request.count) failures.push({ arn: cluster.stored.clusterArn, reason: FARGATE_LIMIT_REASON });
       }
     } else {
-      const { instances, entries } = this.clusters.placementInstances(cluster);
+      const all = this.clusters.placementInstances(cluster);
+      const { instances, entries } = request.onInstance === undefined ? all : onlyWhere(all, request.onInstance);
       if (instances.length === 0) {
         throw new InvalidParameterException('No Container Instances were found in your cluster.');
       }
@@ -385,6 +402,67 @@ export class Tasks {
       void this.agent.drive(entry);
     }
     return { tasks, failures };
+  }
+
+  /**
+   * StartTask: one task on each container instance named, in order, if it can take it; one that cannot is a
+   * failure with ECS's reason for it (MISSING for an instance the cluster does not have or has deregistered,
+   * AGENT, ATTRIBUTE, RESOURCE:*). The placement engine checks each instance alone, with no constraint or
+   * strategy (StartTask does not use them), and sees what the tasks started before it took.
+   */
+  async start(
+    cluster: ClusterEntry,
+    request: RunRequest,
+    identifiers: readonly string[],
+  ): Promise<{ tasks: WireTask[]; failures: Failure[] }> {
+    const td = request.taskDefinition.taskDefinition;
+    let needs: ReturnType<typeof taskNeeds>;
+    try {
+      needs = taskNeeds(td as Parameters<typeof taskNeeds>[0], request.overrides);
+    } catch (err) {
+      if (err instanceof PlacementParameterError) throw new InvalidParameterException(err.message);
+      throw err;
+    }
+    const group = request.group ?? `family:${td.family}`;
+    needs.group = group;
+    const created: TaskEntry[] = [];
+    const failures: Failure[] = [];
+    const injected = this.faults.placementFailure();
+    for (const identifier of identifiers) {
+      const instance = this.clusters.findInstance(cluster, identifier);
+      if (instance === undefined || instance.stored.status === 'INACTIVE') {
+        failures.push({ arn: instance?.stored.containerInstanceArn ?? identifier, reason: 'MISSING' });
+        continue;
+      }
+      if (injected !== undefined) {
+        failures.push({ arn: instance.stored.containerInstanceArn, reason: injected });
+        continue;
+      }
+      // A DRAINING instance is checked as if ACTIVE: StartTask names it, and the engine would skip it unseen.
+      const target = { ...this.clusters.target(instance), status: 'ACTIVE' };
+      const result = placeTasks({
+        instances: [target],
+        needs,
+        count: 1,
+        placementConstraints: [],
+        placementStrategy: [],
+        random: this.options.random,
+      });
+      if (result.placements.length === 0) {
+        for (const failure of result.failures) failures.push({ arn: failure.arn, reason: failure.reason });
+        continue;
+      }
+      const reservation = reservationOf(needs);
+      created.push(
+        this.create(cluster, request, needs.cpu, needs.memory, group, instance.stored.availabilityZone, {
+          instance,
+          reservation,
+        }),
+      );
+    }
+    await Promise.all(created.map((entry) => this.store.put(taskKey(entry.stored), entry.stored)));
+    for (const entry of created) void this.agent.drive(entry);
+    return { tasks: created.map((entry) => entry.stored.task), failures };
   }
 
   private create(
@@ -508,6 +586,29 @@ export class Tasks {
     const reason = hostLostReason(instance.stored.ec2InstanceId);
     await Promise.all(stopped.map((entry) => this.agent.hostLost(entry, reason)));
     return stopped.map((e) => e.stored.task);
+  }
+
+  /** The task a task ARN names, in any cluster; undefined when there is none (or it was purged). */
+  byArn(arn: string): TaskEntry | undefined {
+    if (!arn.startsWith(`${this.arnPrefix}task/`)) return undefined;
+    const entry = this.byId.get(taskIdOf(arn));
+    return entry?.stored.task.taskArn === arn ? entry : undefined;
+  }
+
+  /** Whether a task of the cluster launched by `provider` is not yet STOPPED (PutClusterCapacityProviders). */
+  providerInUse(clusterName: string, provider: string): boolean {
+    const ids = this.listed.get(clusterName);
+    if (ids === undefined) return false;
+    return [...ids.RUNNING, ...ids.STOPPED].some((id) => {
+      const task = this.byId.get(id)?.stored.task;
+      return task?.capacityProviderName === provider && task.lastStatus !== 'STOPPED';
+    });
+  }
+
+  /** TagResource and UntagResource on a task: its tags become `tags`. */
+  async setTags(entry: TaskEntry, tags: Tag[]): Promise<void> {
+    entry.stored = { ...entry.stored, tags };
+    await this.store.put(taskKey(entry.stored), entry.stored);
   }
 
   private find(cluster: ClusterEntry, identifier: string): TaskEntry | undefined {

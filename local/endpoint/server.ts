@@ -4,7 +4,9 @@
  * https://smithy.io/2.0/aws/protocols/aws-json-1_1-protocol.html
  * A request is `POST /` with `X-Amz-Target: <prefix>.<Operation>`; the prefix picks the service (see
  * services.ts), the operation one of its functions. Deliberate deviations from AWS:
- * - SigV4 signatures are accepted without being checked, and any credentials will do.
+ * - SigV4 signatures are accepted without being checked, and any credentials will do; the region of the
+ *   signature's credential scope is the request's region (services that are regional, as ECS is, answer for it),
+ *   and an unsigned request (curl) is in the endpoint's own region.
  * - An operation a service does not implement answers UnknownOperationException (400) naming it, so a
  *   missing feature fails loudly instead of answering `{}`.
  * - No web page can drive it (./browser-guard.ts): a Host that is not loopback, or an Origin the user did not
@@ -78,6 +80,14 @@ function errorReply(error: AwsError, service?: AwsJsonService): Reply {
   return serviceReply(service, error.statusCode, JSON.stringify(error.wireBody()), error.code);
 }
 
+/** `Credential=<key>/<date>/<region>/<service>/aws4_request` in a SigV4 Authorization header. */
+const CREDENTIAL_SCOPE_REGION = /Credential=[^/,\s]+\/\d{8}\/([a-z0-9-]{1,32})\//;
+
+/** The region a request was signed for, or undefined for an unsigned one. */
+export function signedRegion(authorization: string | undefined): string | undefined {
+  return authorization === undefined ? undefined : CREDENTIAL_SCOPE_REGION.exec(authorization)?.[1];
+}
+
 function contentTypeOf(service: AwsJsonService | undefined): string {
   return `application/x-amz-json-${service?.jsonVersion ?? '1.1'}`;
 }
@@ -118,7 +128,7 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Aws
   const byPrefix = new Map(services.map((s) => [s.targetPrefix, s]));
   const served = services.map((s) => `${s.targetPrefix} (${s.name})`).join(', ');
 
-  async function dispatch(target: string | undefined, body: string, requestId: string): Promise<Reply> {
+  async function dispatch(target: string | undefined, body: string, requestId: string, region: string): Promise<Reply> {
     if (target === undefined) {
       throw new UnknownOperationException(
         `Missing X-Amz-Target header. Berth's local endpoint speaks the AWS JSON protocols: POST / with X-Amz-Target: <service>.<Operation>, for ${served}.`,
@@ -143,7 +153,7 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Aws
       );
     }
     try {
-      const output = await operation(parseInput(body), { requestId });
+      const output = await operation(parseInput(body), { requestId, region });
       return serviceReply(service, 200, JSON.stringify(output ?? {}));
     } catch (err) {
       if (err instanceof AwsError) return errorReply(err, service);
@@ -257,7 +267,8 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Aws
       }
       const body = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
       const target = req.headers['x-amz-target'];
-      dispatch(Array.isArray(target) ? target[0] : target, body, requestId).then(
+      const region = signedRegion(req.headers.authorization) ?? options.region;
+      dispatch(Array.isArray(target) ? target[0] : target, body, requestId, region).then(
         (reply) => send(res, requestId, reply),
         (err) => fail(res, requestId, err),
       );

@@ -13,6 +13,11 @@ export type JsonObject = Record<string, unknown>;
 export interface RequestContext {
   /** Also the response's x-amzn-RequestId. */
   requestId: string;
+  /**
+   * The region the request was signed for (its SigV4 credential scope), else the endpoint's: a regional service
+   * (ECS) shows that region's resources and makes its ARNs. Absent (a caller inside the process): the endpoint's.
+   */
+  region?: string;
 }
 
 /** Returns the output structure (serialised as JSON), or throws an AwsError. */

@@ -13,6 +13,11 @@ export interface CliResult {
 
 /** `aws <service> <args> --endpoint-url <endpointUrl> --region us-east-1 --output json`; never rejects. */
 export function awsCli(service: string, endpointUrl: string, ...args: string[]): Promise<CliResult> {
+  return awsCliIn(REGION, service, endpointUrl, ...args);
+}
+
+/** awsCli with `--region <region>`. */
+export function awsCliIn(region: string, service: string, endpointUrl: string, ...args: string[]): Promise<CliResult> {
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -27,7 +32,7 @@ export function awsCli(service: string, endpointUrl: string, ...args: string[]):
   return new Promise((resolve) => {
     execFile(
       'aws',
-      [service, ...args, '--endpoint-url', endpointUrl, '--region', REGION, '--output', 'json'],
+      [service, ...args, '--endpoint-url', endpointUrl, '--region', region, '--output', 'json'],
       { env },
       (err, stdout, stderr) => {
         const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
@@ -41,8 +46,13 @@ export function awsCli(service: string, endpointUrl: string, ...args: string[]):
  * Like awsCli, but parses stdout as JSON (a command that prints nothing gives `{}`) and throws with the CLI's
  * stderr when it exits non-zero.
  */
-export async function awsCliJson(service: string, endpointUrl: string, ...args: string[]) {
-  const result = await awsCli(service, endpointUrl, ...args);
+export function awsCliJson(service: string, endpointUrl: string, ...args: string[]) {
+  return awsCliJsonIn(REGION, service, endpointUrl, ...args);
+}
+
+/** awsCliJson with `--region <region>`. */
+export async function awsCliJsonIn(region: string, service: string, endpointUrl: string, ...args: string[]) {
+  const result = await awsCliIn(region, service, endpointUrl, ...args);
   if (result.code !== 0) {
     throw new Error(`aws ${service} ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
   }

@@ -67,5 +67,17 @@ export function resource(
   name: string,
 ): number | string[] | undefined {
   const found = resources?.find((r) => r.name === name);
-  return name.startsWith('PORTS') ? found?.stringSetValue : found?.integerValue;
+  return name.startsWith('PORTS') || name === 'GPU' ? found?.stringSetValue : found?.integerValue;
 }
+
+/** An EC2 instance identity document, as the agent reads it from the metadata service, for RegisterContainerInstance. */
+export const identityDocument = (fields: Record<string, string> = {}) =>
+  JSON.stringify({
+    instanceId: 'i-0123456789abcdef0',
+    instanceType: 'm5.large',
+    availabilityZone: 'us-east-1c',
+    region: 'us-east-1',
+    architecture: 'x86_64',
+    imageId: 'ami-0abcdef1234567890',
+    ...fields,
+  });

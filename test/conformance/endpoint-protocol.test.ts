@@ -73,7 +73,9 @@ it('answers an ECS operation it does not implement with UnknownOperationExceptio
   );
   expect(err).toMatchObject({
     name: 'UnknownOperationException',
-    message: "Berth's local endpoint does not implement ECS operation CreateService.",
+    message: expect.stringContaining(
+      "Berth's local endpoint does not emulate the ECS operation CreateService (services: not modelled)",
+    ),
     $metadata: { httpStatusCode: 400 },
   });
 });

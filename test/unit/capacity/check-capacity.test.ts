@@ -258,6 +258,26 @@ describe('checkRunCapacity', () => {
     expect(out.check).toMatchObject({ checked: true, fits: true, target: 'LAUNCH_TYPE' });
   });
 
+  it("counts only an Auto Scaling group provider's own instances", async () => {
+    const roomy = { ...instance(1, 4096), capacityProviderName: 'other-asg' };
+    const tight = { ...instance(2, 1024), capacityProviderName: 'big-asg' };
+    serveCluster([roomy, tight]);
+    const run = (provider: string) =>
+      checkRunCapacity(
+        deps(),
+        state({
+          runTask: {
+            Cluster: 'default',
+            TaskDefinition: TD_ARN,
+            Count: 1,
+            CapacityProviderStrategy: [{ CapacityProvider: provider, Base: 1 }],
+          },
+        }),
+      );
+    expect((await run('big-asg')).check).toMatchObject({ checked: true, fits: false });
+    expect((await run('other-asg')).check).toMatchObject({ checked: true, fits: true });
+  });
+
   it('fails on a missing cluster instead of waiting for it', async () => {
     ecsMock.on(DescribeClustersCommand).resolves({ clusters: [], failures: [{ arn: 'nope', reason: 'MISSING' }] });
     const run = checkRunCapacity(deps(), state({ runTask: { Cluster: 'nope', TaskDefinition: TD_ARN, Count: 1 } }));
