@@ -99,9 +99,16 @@ export function applyChange(record: RunRecord, change: RecordChange, now: Date):
   return next;
 }
 
-/** Moves the run's status forward to (status, attempt), if that is forward. */
+/**
+ * Moves the run's status forward to (status, attempt), if that is forward. Once the run has ended only the attempt
+ * moves (to the last one seen), so the record is the same whether a late attempt's events come before or after
+ * the end.
+ */
 function advance(record: RunRecord, status: RunStatus, attempt: number) {
-  if (isTerminal(record.status)) return;
+  if (isTerminal(record.status)) {
+    record.attempt = Math.max(record.attempt, attempt);
+    return;
+  }
   const from = [record.attempt, PHASE[record.status] ?? 0];
   const to = [attempt, PHASE[status] ?? 0];
   if (to[0]! > from[0]! || (to[0] === from[0] && to[1]! > from[1]!)) {
@@ -113,15 +120,12 @@ function advance(record: RunRecord, status: RunStatus, attempt: number) {
 function attemptOf(record: RunRecord, attempt: number): AttemptRecord {
   let found = record.attempts.find((a) => a.attempt === attempt);
   if (found === undefined) {
-    found = { attempt, tasks: [], outcome: isTerminal(record.status) ? finalOutcome(record.status) : 'RUNNING' };
+    found = { attempt, tasks: [] };
     record.attempts.push(found);
     record.attempts.sort((a, b) => a.attempt - b.attempt);
   }
   return found;
 }
-
-const finalOutcome = (status: RunStatus): AttemptRecord['outcome'] =>
-  status === 'SUCCEEDED' || status === 'CANCELLED' || status === 'TIMED_OUT' ? status : 'FAILED';
 
 /** The run's startedAt: when its first task started. */
 function firstStart(record: RunRecord) {
@@ -201,7 +205,10 @@ export interface RunEnd {
   source: TerminalSource;
 }
 
-/** The run ended: final unless a cancel or the reconciler wrote it and the execution's own end now says otherwise. */
+/**
+ * The run ended: final unless a cancel or the reconciler wrote it and the execution's own end now says otherwise.
+ * The attempts' outcomes follow in the view (lib/runs/record.ts outcomeOf).
+ */
 export function runEnded(end: RunEnd): RecordChange {
   return (record) => {
     if (isTerminal(record.status) && (record.terminalSource === 'execution' || end.source !== 'execution')) return;
@@ -210,11 +217,6 @@ export function runEnded(end: RunEnd): RecordChange {
     record.terminalSource = end.source;
     if (end.status === 'SUCCEEDED' || end.error === undefined) delete record.error;
     else record.error = end.error;
-    const last = record.attempts[record.attempts.length - 1];
-    for (const a of record.attempts) {
-      if (a.outcome !== 'RUNNING' && !(end.status === 'SUCCEEDED' && a === last)) continue;
-      a.outcome = finalOutcome(end.status);
-    }
     if (end.status !== 'SUCCEEDED' && end.error === undefined) {
       record.error = { code: end.status, message: 'The run did not succeed.' };
     }

@@ -66,7 +66,12 @@ export const AttemptRecordSchema = z.object({
   /** 1-based. */
   attempt: z.int(),
   tasks: z.array(TaskRecordSchema),
-  outcome: z.enum(ATTEMPT_OUTCOMES),
+  /**
+   * Set by Decide Retry's verdict only. Otherwise the view derives it from the run (runView): RUNNING while the run
+   * runs, the run's end for its last attempt, FAILED for an earlier one. Stored, an end arriving before a late
+   * attempt's events would have to be re-applied to it; derived, the order cannot matter.
+   */
+  outcome: z.optional(z.enum(['FAILED', 'TIMED_OUT', 'CANCELLED'])),
   retry: z.optional(RetryDecisionSchema),
   error: z.optional(RunErrorSchema),
 });
@@ -194,7 +199,18 @@ function decidingTask(tasks: readonly TaskRecord[]): TaskRecord | undefined {
   );
 }
 
-export function attemptView(attempt: AttemptRecord): AttemptView {
+/** An attempt's outcome: its verdict, else what the run's state says of it. */
+function outcomeOf(record: RunRecord, attempt: AttemptRecord): AttemptOutcome {
+  if (attempt.outcome !== undefined) return attempt.outcome;
+  if (!isTerminal(record.status)) return 'RUNNING';
+  const last = record.attempts[record.attempts.length - 1];
+  if (attempt !== last) return 'FAILED';
+  return record.status === 'SUCCEEDED' || record.status === 'CANCELLED' || record.status === 'TIMED_OUT'
+    ? record.status
+    : 'FAILED';
+}
+
+export function attemptView(record: RunRecord, attempt: AttemptRecord): AttemptView {
   const { tasks } = attempt;
   const starts = tasks.flatMap((t) => (t.startedAt ? [t.startedAt] : [])).sort();
   const stops = tasks.flatMap((t) => (t.stoppedAt ? [t.stoppedAt] : [])).sort();
@@ -208,7 +224,7 @@ export function attemptView(attempt: AttemptRecord): AttemptView {
     stopCode: deciding?.stopCode,
     stoppedReason: deciding?.stoppedReason,
     containers: deciding?.containers ?? [],
-    outcome: attempt.outcome,
+    outcome: outcomeOf(record, attempt),
     retry: attempt.retry,
     tasks: tasks.length > 1 ? tasks.map(({ version: _v, ...task }) => task) : undefined,
   });
@@ -225,7 +241,7 @@ export function runView(record: RunRecord): RunView {
     createdAt: record.createdAt,
     startedAt: record.startedAt,
     stoppedAt: record.stoppedAt,
-    attempts: record.attempts.map(attemptView),
+    attempts: record.attempts.map((a) => attemptView(record, a)),
     capacity: record.capacity,
     error: record.error,
     family: record.family,

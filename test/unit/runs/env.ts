@@ -10,4 +10,5 @@ Object.assign(process.env, {
   BERTH_CAPACITY_WAIT_SECONDS: '600',
   BERTH_CAPACITY_CHECK_INTERVAL_SECONDS: '30',
   BERTH_RUN_FAMILIES: 'anjana-*,ingest',
+  BERTH_RUNS_TABLE: 'berth-test-runs',
 });
