@@ -4,10 +4,17 @@
  * cluster, Step Functions' Lambda tasks calling the real handlers of functions/ in process (the
  * handlers reach ECS through AWS_ENDPOINT_URL, as under npm start), and time scaled down so
  * waits and retry intervals do not really sleep.
+ *
+ * The runs table is an embedded DynamoDB (dynalite, in memory, on its own free port: the handlers reach it through
+ * the SDK's service-specific AWS_ENDPOINT_URL_DYNAMODB), created from deploy/runs-table.js. `start` writes the run's
+ * PENDING record as POST /runs does; `settle` delivers the execution's end to functions/record-run-event.ts as the
+ * EventBridge rule does.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient, RegisterTaskDefinitionCommand, type RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
 import {
   CreateStateMachineCommand,
@@ -18,6 +25,10 @@ import {
   SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { RunRecord } from '../../lib/runs/record';
+import { newRecord } from '../../lib/runs/record-updates';
+import { createRecord, getRecord, type RunStore } from '../../lib/runs/run-store';
 import type { ExecutionInput } from '../../lib/runs/types';
 import { runView } from '../../lib/runs/view';
 import { parseClusterConfig } from '../../local/ecs/cluster-config';
@@ -71,7 +82,42 @@ export interface Stack {
    * given; replaces what was pending (`[]` clears it).
    */
   failInvokes(functionKey: string, failures: InvokeFailure[]): void;
+  /** The run's record as it stands. */
+  record(runId: string): Promise<RunRecord | undefined>;
+  /** Delivers the execution's Execution Status Change to the record writer (once it has ended), then reads the record. */
+  settle(executionArn: string): Promise<RunRecord | undefined>;
   close(): Promise<void>;
+}
+
+const RUNS_TABLE = 'berth-test-runs';
+
+/** An embedded DynamoDB with the runs table as deploy/runs-table.js declares it. */
+async function startRunsTable() {
+  const dynalite = require('dynalite') as (options: object) => import('node:http').Server;
+  const server = dynalite({ createTableMs: 0 });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const client = new DynamoDBClient({
+    endpoint: url,
+    region: REGION,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  const { runsTable } = require('../../deploy/runs-table.js');
+  const { TableName, BillingMode, AttributeDefinitions, KeySchema, GlobalSecondaryIndexes } = runsTable({
+    service: 'berth',
+    stage: 'test',
+  }).Properties;
+  await client.send(
+    new CreateTableCommand({
+      TableName: RUNS_TABLE,
+      BillingMode,
+      AttributeDefinitions,
+      KeySchema,
+      GlobalSecondaryIndexes,
+    }),
+  );
+  void TableName;
+  return { url, client, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
 export async function startStack(instances: InstanceShape[], timeScale = 0.001): Promise<Stack> {
@@ -123,11 +169,20 @@ export async function startStack(instances: InstanceShape[], timeScale = 0.001):
       sfnService({ invokeLambda: invoke, timeScale, ecsPollIntervalMs: 5, stopGraceMs: 2000 }),
     ],
   });
+  const runsTable = await startRunsTable();
   process.env.AWS_ENDPOINT_URL = endpoint.url;
+  process.env.AWS_ENDPOINT_URL_DYNAMODB = runsTable.url;
+  process.env.BERTH_RUNS_TABLE = RUNS_TABLE;
+  process.env.BERTH_RUN_STATE_MACHINE_ARN ??= `arn:aws:states:${REGION}:${ACCOUNT_ID}:stateMachine:${runTaskStateMachineName(STAGE)}`;
   for (const [, fn] of Object.entries(RUN_TASK_FUNCTIONS)) {
     const file = fn.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
     handlers[`berth-${STAGE}-${fn}`] = require(`../../functions/${file}`).handler;
   }
+  const recordRunEvent = require('../../functions/record-run-event').handler;
+  const store: RunStore = {
+    ddb: DynamoDBDocumentClient.from(runsTable.client, { marshallOptions: { removeUndefinedValues: true } }),
+    config: { tableName: RUNS_TABLE, retentionDays: 400 },
+  };
 
   const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
   const ecs = new ECSClient({ endpoint: endpoint.url, region: REGION, credentials });
@@ -160,6 +215,21 @@ export async function startStack(instances: InstanceShape[], timeScale = 0.001):
       return out.taskDefinition!.taskDefinitionArn!;
     },
     async start(input) {
+      // As POST /runs: the PENDING record first, then the execution.
+      await createRecord(
+        store,
+        newRecord({
+          runId: input.runId,
+          family: /task-definition\/([^:]+)/.exec(input.taskDefinitionArn)?.[1] ?? input.taskDefinitionArn,
+          taskDefinitionArn: input.taskDefinitionArn,
+          cluster: input.runTask.Cluster,
+          trigger: input.trigger ?? { type: 'api' },
+          request: {},
+          executionInput: input as unknown as Record<string, unknown>,
+          createdAt: new Date(input.submittedAt),
+          retentionDays: 400,
+        }),
+      );
       const out = await sfn.send(
         new StartExecutionCommand({ stateMachineArn, name: input.runId, input: JSON.stringify(input) }),
       );
@@ -182,6 +252,30 @@ export async function startStack(instances: InstanceShape[], timeScale = 0.001):
       } while (nextToken);
       return events;
     },
+    record: (runId) => getRecord(store, runId),
+    async settle(executionArn) {
+      const execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+      if (execution.status !== 'RUNNING') {
+        await recordRunEvent(
+          {
+            version: '0',
+            id: `settle-${execution.name}`,
+            'detail-type': 'Step Functions Execution Status Change',
+            source: 'aws.states',
+            time: (execution.stopDate ?? new Date()).toISOString(),
+            detail: {
+              executionArn,
+              stateMachineArn,
+              name: execution.name,
+              status: execution.status,
+              stopDate: execution.stopDate?.getTime(),
+            },
+          },
+          { awsRequestId: 'settle', functionName: 'recordRunEvent' },
+        );
+      }
+      return getRecord(store, execution.name!);
+    },
     failInvokes(functionKey, failures) {
       const name = `berth-${STAGE}-${functionKey}`;
       pendingFailures.set(name, [...failures]);
@@ -190,7 +284,10 @@ export async function startStack(instances: InstanceShape[], timeScale = 0.001):
       ecs.destroy();
       sfn.destroy();
       await endpoint.close();
+      runsTable.client.destroy();
+      await runsTable.close();
       delete process.env.AWS_ENDPOINT_URL;
+      delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
       rmSync(stateDir, { recursive: true, force: true });
     },
   };
