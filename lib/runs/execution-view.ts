@@ -69,7 +69,7 @@ async function fillCancelledAttempts(ecs: ECSClient, view: RunView): Promise<voi
  * 3. With an ECS client, complete a cancelled attempt from its stopped task (fillCancelledAttempts).
  */
 export async function getRunFromExecution(
-  deps: { sfn: SFNClient; config: RunsConfig; ecs?: ECSClient },
+  deps: { sfn: SFNClient; config: Pick<RunsConfig, 'stateMachineArn'>; ecs?: ECSClient },
   id: string,
   described?: DescribeExecutionCommandOutput,
 ): Promise<RunView> {
