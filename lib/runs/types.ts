@@ -1,8 +1,8 @@
 /**
  * Shapes shared by the /runs API (POST /runs builds an ExecutionInput, GET /runs/{runId} returns
- * a RunView) and the run-task workflow (reads the ExecutionInput; `runView` builds the RunView
- * from the execution and its history). Type-only: the request's types come from its schema
- * (lib/runs/request.ts) as types, so the Lambdas the workflow calls bundle no schema by importing them.
+ * a RunView) and the run-task workflow (reads the ExecutionInput). The run view and statuses are the
+ * run record's (lib/runs/record.ts, where they are declared once); the request's types come from its
+ * schema (lib/runs/request.ts). Imported as types, so the Lambdas the workflow calls bundle no schema.
  */
 
 // ---------------------------------------------------------------------------------------------
