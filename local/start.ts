@@ -12,11 +12,14 @@ import { pathToFileURL } from 'node:url';
 import { commaList } from '../lib/env';
 import { startAwsEndpoint } from './endpoint/server';
 import { DEFAULT_SERVICES } from './endpoint/services';
+import { type LocalFunctionRules, readFunctionEventsReport, startFunctionRules } from './events/function-rules';
+import { localEventSubscribers } from './events/subscribers';
 import { localSettings, localStageParam, paramsFromEnvironment } from './settings';
 import { lambdaClientInvoker } from './sfn/lambda-invoke';
 import { sfnService, stepFunctionsService } from './sfn/service';
 import { isAlive } from './store';
 import { openLocalTriggers } from './triggers';
+import { clockFromEnv } from './triggers/clock';
 import { ensureLocalWorkflows, runTaskStateMachineName } from './workflows';
 
 // The stack runs on the developer's Node (20 is supported; Lambda runs 22+): the SDK's notice about
@@ -75,12 +78,10 @@ async function main() {
     stateDir: settings.stateDir,
     // Step Functions' Lambda tasks run the real handlers, through serverless-offline's Lambda port.
     services: DEFAULT_SERVICES.map((service) =>
-      service === stepFunctionsService
-        ? sfnService({ invokeLambda, onExecutionEnd: triggers.onExecutionEnd, resumeAfter })
-        : service,
+      service === stepFunctionsService ? sfnService({ invokeLambda, resumeAfter }) : service,
     ),
   });
-  log(`AWS endpoint (ECS, Step Functions, EventBridge) on ${endpoint.url}, state in ${settings.stateDir}`);
+  log(`AWS endpoint (ECS, Step Functions, EventBridge, DynamoDB) on ${endpoint.url}, state in ${settings.stateDir}`);
   const runTask = await ensureLocalWorkflows({
     endpointUrl: endpoint.url,
     region: settings.region,
@@ -102,6 +103,8 @@ async function main() {
     // Its own bundles (serverless.yml custom.esbuild.outputWorkFolder): `npx serverless package`, or another
     // stack started from this checkout, cleans and rewrites `.esbuild`, never the bundles this stack serves.
     BERTH_BUILD_DIR: path.relative(process.cwd(), buildDir),
+    // The child reports its functions' resolved eventBridge/schedule events on fd 3 (offline-fix/function-events.mjs).
+    BERTH_FUNCTION_EVENTS_FD: '3',
   };
   for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_CONTAINER_CREDENTIALS_FULL_URI']) delete env[name];
 
@@ -123,6 +126,8 @@ async function main() {
   const browserGuard = path.join(__dirname, 'offline-fix', 'browser-guard.mjs');
   // At most BERTH_LAMBDA_WORKERS workers per function, so a burst queues instead of timing out (see the module).
   const lambdaPool = path.join(__dirname, 'offline-fix', 'lambda-pool.mjs');
+  // The functions' eventBridge and schedule events, as the Framework resolved them, for local rules (see the module).
+  const functionEvents = path.join(__dirname, 'offline-fix', 'function-events.mjs');
   const args = [
     '--import',
     pathToFileURL(offlineFix).href,
@@ -132,6 +137,8 @@ async function main() {
     pathToFileURL(browserGuard).href,
     '--import',
     pathToFileURL(lambdaPool).href,
+    '--import',
+    pathToFileURL(functionEvents).href,
     serverless,
     'offline',
     'start',
@@ -143,8 +150,28 @@ async function main() {
   ];
   const child: ChildProcess = spawn(process.execPath, args, {
     env,
-    stdio: ['pipe', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
   });
+  // The functions' eventBridge and schedule events become local rules and schedules (local/events/function-rules.ts).
+  let functionRules: LocalFunctionRules | undefined;
+  readFunctionEventsReport(child.stdio[3] as NodeJS.ReadableStream)
+    .then((report) =>
+      startFunctionRules({
+        report,
+        settings,
+        invoke: invokeLambda,
+        subscribers: localEventSubscribers,
+        clock: clockFromEnv(),
+        log,
+      }),
+    )
+    .then((rules) => {
+      if (stopping) void rules.close();
+      else functionRules = rules;
+    })
+    .catch((err: unknown) =>
+      log(`serverless.yml functions' events are not run locally: ${(err as Error)?.message ?? err}`),
+    );
   // Schedules and event triggers start once the handlers they invoke are served.
   triggers
     .startWhenServing(`http://${settings.host}:${settings.lambdaPort}/`)
@@ -180,6 +207,7 @@ async function main() {
         });
       });
     }
+    await functionRules?.close();
     await triggers.close();
     await endpoint.close();
     rmSync(buildDir, { recursive: true, force: true });

@@ -32,6 +32,7 @@ import { parsePart, withRules } from '../parse';
 import { PlacementParameterError, validatePlacementOptions } from '../placement/placement';
 import { parseTaskCpu, parseTaskMemory, TASK_CPU_MAX, TASK_CPU_MIN } from '../task-definition/units';
 import type { ValidationResult, Violation } from '../task-definition/validate';
+import { historyBoundViolation } from './history-bound';
 import type { ExecutionInput, RunCapacity, RunTaskParameters, RunTrigger } from './types';
 
 export const MAX_COUNT = 10;
@@ -51,7 +52,8 @@ export interface RunDefaults {
   capacity: RunCapacity;
 }
 
-function int(min: number, max: number, message: string) {
+/** An integer in [min, max], with one message for any other value. */
+export function int(min: number, max: number, message: string) {
   return z.int({ error: message }).check(z.gte(min, message), z.lte(max, message));
 }
 
@@ -63,7 +65,8 @@ const FAMILY = '[A-Za-z0-9_-]{1,255}';
 const TASK_DEFINITION = new RegExp(
   `^(?:${FAMILY}(?::[1-9][0-9]{0,9})?|arn:aws[a-z-]*:ecs:[a-z0-9-]+:[0-9]{12}:task-definition/${FAMILY}(?::[1-9][0-9]{0,9})?)$`,
 );
-const CLUSTER = new RegExp(`^(?:${FAMILY}|arn:aws[a-z-]*:ecs:[a-z0-9-]+:[0-9]{12}:cluster/${FAMILY})$`);
+/** A cluster name or ARN, as RunTask's `cluster` takes it. */
+export const CLUSTER = new RegExp(`^(?:${FAMILY}|arn:aws[a-z-]*:ecs:[a-z0-9-]+:[0-9]{12}:cluster/${FAMILY})$`);
 const STARTED_BY = /^[A-Za-z0-9_/-]{1,128}$/;
 const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 const EXIT_CODE_GLOB = /^[0-9]*\*?$/;
@@ -205,7 +208,8 @@ const RetrySchema = z.strictObject({
   ),
 });
 
-const CapacitySchema = z.strictObject({
+/** `capacity`: how long to wait for room and how often to check (also a queue's defaults, lib/queues/config.ts). */
+export const CapacitySchema = z.strictObject({
   waitSeconds: z.optional(int(0, MAX_WAIT_SECONDS, `'waitSeconds' must be an integer from 0 to ${MAX_WAIT_SECONDS}.`)),
   checkIntervalSeconds: z.optional(
     int(
@@ -391,7 +395,17 @@ export function withStageDefaults(body: RunRequestBody, defaults: RunDefaults): 
 export function parseRunRequest(body: unknown, defaults: RunDefaults): ValidationResult<RunRequest> {
   const parsed = parsePart(RunRequestSchema, body);
   if (!parsed.ok) return parsed;
-  return { ok: true, value: withStageDefaults(parsed.value, defaults) };
+  const request = withStageDefaults(parsed.value, defaults);
+  const violation = historyBoundViolationOf(request);
+  return violation === undefined ? { ok: true, value: request } : { ok: false, violations: [violation] };
+}
+
+/**
+ * Whether a run with the stage's defaults applied could outgrow its execution history (lib/runs/history-bound.ts):
+ * its capacity settings are only final once the defaults are in.
+ */
+export function historyBoundViolationOf(request: RunRequest): Violation | undefined {
+  return historyBoundViolation({ attempts: request.retry.attempts, ...request.capacity });
 }
 
 export interface ExecutionInputParts {

@@ -21,7 +21,13 @@ import { clusterName, type RunsConfig } from './config';
 import { errorName } from './execution';
 import type { RunRecord } from './record';
 import { newRecord, runEnded } from './record-updates';
-import { type RunRequest, type RunRequestBody, toExecutionInput, withStageDefaults } from './request';
+import {
+  historyBoundViolationOf,
+  type RunRequest,
+  type RunRequestBody,
+  toExecutionInput,
+  withStageDefaults,
+} from './request';
 import { requestHash, runIdForKey } from './run-id';
 import { changeRecord, createRecord, getRecord, type RunStore } from './run-store';
 import type { RunRef, RunTrigger } from './types';
@@ -252,7 +258,7 @@ export async function startExecution(
 
 /**
  * Starts a run (the body and the Idempotency-Key were validated at the boundary: lib/routes/start-run.ts).
- * 1. Apply the stage's defaults (capacity).
+ * 1. Apply the stage's defaults (capacity); refuse a run whose worst case would outgrow its execution history.
  * 2. With a key, the run id is derived from it: if that run's record exists, answer it (same request; a record
  *    still PENDING gets its execution started, in case the first request died before) or 409 (another request).
  * 3. The cluster must be one of the stage's runClusters (403). Resolve the task definition (404 unknown, 400
@@ -270,6 +276,8 @@ export async function startRun(deps: RunsDeps, input: StartRunInput): Promise<St
   const { config } = deps;
   const key = input.idempotencyKey;
   const request = withStageDefaults(input.request, config);
+  const historyBound = historyBoundViolationOf(request);
+  if (historyBound !== undefined) throw new ValidationError([historyBound]);
   const now = (deps.now ?? (() => new Date()))();
 
   const runId = key === undefined ? (deps.newRunId ?? randomUUID)() : runIdForKey(key, input.caller);

@@ -9,6 +9,7 @@
  */
 import type { KeyValuePair, Tag } from '@aws-sdk/client-ecs';
 import type { PlacementConstraintInput, PlacementStrategyInput } from '../../lib/placement/types';
+import type { AwsEventChannel } from '../events/aws-events';
 import type { Reservation } from './clusters';
 import type { StoredTaskDefinition } from './models';
 import type { EcsOptions } from './options';
@@ -178,7 +179,13 @@ export interface Failure {
 export type TasksOptions = Pick<
   EcsOptions,
   'stepMs' | 'simulateSeconds' | 'fargateMaxTasks' | 'stoppedTaskSeconds' | 'random' | 'now'
-> & { region: string; accountId: string; stateDir: string };
+> & {
+  region: string;
+  accountId: string;
+  stateDir: string;
+  /** Where task state change events go (the endpoint's channel to the local bus); absent: none are emitted. */
+  awsEvents?: AwsEventChannel;
+};
 
 export const TASK_KEY = 'task/';
 export const TOKEN_KEY = 'client-token/';

@@ -5,7 +5,8 @@
  * Follows https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html, API_StopTask.html,
  * API_DescribeTasks.html and API_ListTasks.html; the task's shapes are in task-types.ts and its lifecycle, a
  * table of transitions the container agent takes, in task-agent.ts.
- * Resources are reserved on the instance at placement and given back when the task reaches STOPPED.
+ * Resources are reserved on the instance at placement and given back when the task reaches STOPPED. Each change
+ * of a task (its creation, then each transition) puts an ECS Task State Change event on the local bus (task-events.ts).
  * Deliberate deviations: stopped tasks are kept (ECS forgets them after about an hour); EXTERNAL tasks are placed
  * on the same simulated instances as EC2.
  */
@@ -30,6 +31,7 @@ import type { Faults } from './faults';
 import { decodeCursor, encodeCursor } from './input';
 import { insertSorted, removeSorted, upperBound } from './sorted';
 import { type AgentHost, newRun, TaskAgent, type TaskEntry } from './task-agent';
+import { taskStateChangeEvent } from './task-events';
 import {
   type Attachment,
   type DesiredStatus,
@@ -87,7 +89,10 @@ export class Tasks {
       options,
       scratchDir: path.join(options.stateDir, 'ecs-scratch'),
       logFile: (taskId) => this.logFile(taskId),
-      changed: (entry, previous) => this.index(entry, previous),
+      changed: (entry, previous) => {
+        this.index(entry, previous);
+        this.emit(entry.stored.task);
+      },
       release: (entry) => this.release(entry),
       instanceOf: (entry) => this.instanceOf(entry),
     };
@@ -170,6 +175,11 @@ export class Tasks {
 
   private now(): number {
     return this.options.now() / 1000;
+  }
+
+  /** Puts the task's state change event on the local bus (task-events.ts); queued, never waited for. */
+  private emit(task: WireTask): void {
+    this.options.awsEvents?.put(taskStateChangeEvent(task, this.options.now()));
   }
 
   // ---- indexes
@@ -331,7 +341,10 @@ export class Tasks {
     }
     await Promise.all(writes);
     const tasks = created.map((entry) => entry.stored.task);
-    for (const entry of created) void this.agent.drive(entry);
+    for (const entry of created) {
+      this.emit(entry.stored.task);
+      void this.agent.drive(entry);
+    }
     return { tasks, failures };
   }
 

@@ -16,6 +16,11 @@ export class AwsError extends Error {
     super(message);
     this.name = code;
   }
+
+  /** The JSON body on the wire; a service whose errors carry more (DynamoDB's namespaced `__type`) overrides it. */
+  wireBody(): Record<string, unknown> {
+    return { __type: this.code, message: this.message };
+  }
 }
 
 /** The body is not JSON, or a member has the wrong JSON type. */

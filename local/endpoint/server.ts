@@ -16,6 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { AwsEventChannel } from '../events/aws-events';
 import { type BrowserGuardPolicy, browserGuardPolicy, type Refusal, refusal } from './browser-guard';
 import {
   AwsError,
@@ -60,15 +61,21 @@ interface Reply {
   body: string;
   contentType: string;
   errorType?: string;
+  headers?: Record<string, string>;
 }
 
-function errorReply(error: AwsError, contentType: string): Reply {
+function serviceReply(service: AwsJsonService | undefined, status: number, body: string, errorType?: string): Reply {
   return {
-    status: error.statusCode,
-    body: JSON.stringify({ __type: error.code, message: error.message }),
-    contentType,
-    errorType: error.code,
+    status,
+    body,
+    contentType: contentTypeOf(service),
+    ...(errorType === undefined ? {} : { errorType }),
+    ...(service?.replyHeaders === undefined ? {} : { headers: service.replyHeaders(body) }),
   };
+}
+
+function errorReply(error: AwsError, service?: AwsJsonService): Reply {
+  return serviceReply(service, error.statusCode, JSON.stringify(error.wireBody()), error.code);
 }
 
 function contentTypeOf(service: AwsJsonService | undefined): string {
@@ -91,10 +98,19 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Aws
   const endpointUrl = new Promise<string>((resolve) => {
     listening = resolve;
   });
-  const context = { region: options.region, accountId: options.accountId, stateDir: options.stateDir, endpointUrl };
+  // One channel per endpoint: its ECS and Step Functions emit events, its EventBridge records and delivers them.
+  const awsEvents = new AwsEventChannel();
+  const context = {
+    region: options.region,
+    accountId: options.accountId,
+    stateDir: options.stateDir,
+    endpointUrl,
+    awsEvents,
+  };
   const services: AwsJsonService[] = [];
   try {
     for (const factory of options.services ?? DEFAULT_SERVICES) services.push(await factory(context));
+    awsEvents.seal();
   } catch (err) {
     await Promise.allSettled(services.map((s) => s.close()));
     throw err;
@@ -117,25 +133,24 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Aws
         `Berth's local endpoint does not serve X-Amz-Target "${target}": it serves ${served}.`,
       );
     }
-    const contentType = contentTypeOf(service);
     const operation = service.operations.get(operationName);
     if (operation === undefined) {
       return errorReply(
         new UnknownOperationException(
           `Berth's local endpoint does not implement ${service.name} operation ${operationName || '(none)'}.`,
         ),
-        contentType,
+        service,
       );
     }
     try {
       const output = await operation(parseInput(body), { requestId });
-      return { status: 200, body: JSON.stringify(output ?? {}), contentType };
+      return serviceReply(service, 200, JSON.stringify(output ?? {}));
     } catch (err) {
-      if (err instanceof AwsError) return errorReply(err, contentType);
+      if (err instanceof AwsError) return errorReply(err, service);
       console.error(`[berth] ${service.name} ${operationName} failed (request ${requestId}):`, err);
       return errorReply(
         new AwsError(service.internalErrorCode, "An internal error occurred in Berth's local endpoint.", 500),
-        contentType,
+        service,
       );
     }
   }
@@ -147,23 +162,21 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Aws
       'x-amzn-RequestId': requestId,
     };
     if (reply.errorType !== undefined) headers['x-amzn-errortype'] = reply.errorType;
+    Object.assign(headers, reply.headers);
     res.writeHead(reply.status, headers);
     res.end(reply.body);
   }
 
   function fail(res: http.ServerResponse, requestId: string, err: unknown) {
     if (err instanceof AwsError) {
-      send(res, requestId, errorReply(err, contentTypeOf(undefined)));
+      send(res, requestId, errorReply(err));
       return;
     }
     console.error(`[berth] request ${requestId} failed:`, err);
     send(
       res,
       requestId,
-      errorReply(
-        new AwsError('InternalFailure', "An internal error occurred in Berth's local endpoint.", 500),
-        contentTypeOf(undefined),
-      ),
+      errorReply(new AwsError('InternalFailure', "An internal error occurred in Berth's local endpoint.", 500)),
     );
   }
 
@@ -193,11 +206,7 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Aws
 
   function refuse(req: http.IncomingMessage, res: http.ServerResponse, requestId: string, refused: Refusal) {
     req.resume();
-    send(
-      res,
-      requestId,
-      errorReply(new AwsError('AccessDeniedException', refused.message, refused.status), contentTypeOf(undefined)),
-    );
+    send(res, requestId, errorReply(new AwsError('AccessDeniedException', refused.message, refused.status)));
   }
 
   const server = http.createServer((req, res) => {

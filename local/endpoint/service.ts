@@ -6,6 +6,8 @@
  * https://smithy.io/2.0/aws/protocols/aws-json-1_0-protocol.html (awsJson1_0: Step Functions).
  */
 
+import type { AwsEventChannel } from '../events/aws-events';
+
 export type JsonObject = Record<string, unknown>;
 
 export interface RequestContext {
@@ -26,6 +28,8 @@ export interface AwsJsonService {
   /** The exception this service answers with (HTTP 500) when something unexpected fails: ECS's is `ServerException`. */
   readonly internalErrorCode: string;
   readonly operations: ReadonlyMap<string, Operation>;
+  /** Headers added to each of its replies, from the exact body sent (DynamoDB's `x-amz-crc32`). */
+  replyHeaders?(body: string): Record<string, string>;
   /** Waits for pending writes and releases the service's state. */
   close(): Promise<void>;
 }
@@ -40,6 +44,11 @@ export interface ServiceContext {
    * Functions calls ECS, needs it; with port 0 it is known only then).
    */
   endpointUrl: Promise<string>;
+  /**
+   * Where a service puts the AWS events it emits (ECS Task State Change, Step Functions Execution Status Change)
+   * for the local default bus; the EventBridge service attaches the bus. Absent: the service emits nothing.
+   */
+  awsEvents?: AwsEventChannel;
 }
 
 export type ServiceFactory = (context: ServiceContext) => Promise<AwsJsonService>;

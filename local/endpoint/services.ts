@@ -2,6 +2,7 @@
  * The services the local AWS endpoint serves. A new service is a module that exports a ServiceFactory
  * (see service.ts and local/ecs/service.ts) and one line here.
  */
+import { dynamodbService } from '../dynamodb/service';
 import { berthLocalService, ecsService } from '../ecs/service';
 import { eventsService } from '../events/service';
 import { stepFunctionsService } from '../sfn/service';
@@ -12,4 +13,5 @@ export const DEFAULT_SERVICES: readonly ServiceFactory[] = [
   berthLocalService,
   eventsService,
   stepFunctionsService,
+  dynamodbService,
 ];

@@ -1,13 +1,16 @@
 /**
- * The local event bus: the events PutEvents accepted (recorded durably, oldest first) and the rules on the bus,
+ * The local event bus: the events PutEvents accepted (recorded durably, oldest first), the AWS service events the
+ * endpoint's ECS and Step Functions put (recordServiceEvents, see aws-events.ts) and the rules on the bus,
  * kept in one DurableStore (`<stateDir>/events.jsonl`): `event/<seq>` for recorded events, `rule/<bus>/<name>`
  * for rules. Follows https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html,
  * API_PutRule.html, API_DescribeRule.html, API_ListRules.html, API_DeleteRule.html. Deliberate deviations:
  * - One bus, `default`; other buses do not exist (PutEvents fails their entries, rule operations answer
  *   ResourceNotFoundException).
- * - Rules have no targets here: a rule's matches are recorded with the event and logged, and in-process code
- *   reacts through subscribers (subscribers.ts). Scheduled rules are refused, not silently never run.
- * - Recorded events are kept up to `maxRecordedEvents` (oldest dropped first); AWS keeps none unless archived.
+ * - Rules made by PutRule have no targets here: a rule's matches are recorded with the event and logged, and
+ *   in-process code reacts through subscribers (subscribers.ts); the functions' rules from serverless.yml are such
+ *   subscribers (function-rules.ts). Scheduled rules are refused, not silently never run.
+ * - Recorded events are kept up to `maxRecordedEvents` (oldest dropped first, past a cap of 100 a hundredth at a
+ *   time); AWS keeps none unless archived.
  */
 import { randomUUID } from 'node:crypto';
 import { compileEventPattern, type EventPattern, matchesEventPattern } from '../../lib/events/pattern';
@@ -146,6 +149,37 @@ export class LocalEventBus {
    * subscribers on a later turn, so no handler runs before the caller has its answer.
    */
   async putEvents(entries: readonly NewEvent[]): Promise<RecordedEvent[]> {
+    const recorded = this.record(entries);
+    const writes = recorded.map((record) => this.store.put(eventKey(record.seq), record));
+    writes.push(...this.trim());
+    await Promise.all(writes);
+    for (const { event, eventBusName, matchedRules } of recorded) {
+      this.options.log(
+        `EventBridge event ${event.id} on ${eventBusName}: source=${JSON.stringify(event.source)} ` +
+          `detail-type=${JSON.stringify(event['detail-type'])} rules=${matchedRules.length > 0 ? matchedRules.join(',') : '(none)'}`,
+      );
+    }
+    setImmediate(() => this.options.subscribers.deliver(recorded));
+    return recorded;
+  }
+
+  /**
+   * Records the events AWS services put (aws-events.ts: the local ECS's and Step Functions' own), without waiting
+   * for the disk: they are written with the journal's next batch (DurableStore putDeferred), which
+   * ListRecordedEvents awaits before it shows them, and handed to the subscribers on a later turn. Unlike PutEvents
+   * there is no caller to answer, and a journal write with its fdatasync per task transition would cost the local
+   * ECS more than the transition itself. Not logged: a task makes about ten of them.
+   */
+  recordServiceEvents(entries: readonly NewEvent[]): RecordedEvent[] {
+    const recorded = this.record(entries);
+    for (const record of recorded) this.store.putDeferred(eventKey(record.seq), record);
+    for (const trimmed of this.trim()) trimmed.catch(() => {});
+    setImmediate(() => this.options.subscribers.deliver(recorded));
+    return recorded;
+  }
+
+  /** The events as recorded: ids, the account and region, the rules they match, the next seqs (in memory). */
+  private record(entries: readonly NewEvent[]): RecordedEvent[] {
     const receivedAt = this.now();
     const recorded = entries.map((entry): RecordedEvent => {
       const event: EventBridgeEvent = {
@@ -169,22 +203,20 @@ export class LocalEventBus {
         .map(({ stored }) => stored.name);
       return { seq: this.nextSeq++, eventBusName: entry.eventBusName, receivedAt, matchedRules, event };
     });
-    const writes = recorded.map((record) => {
-      this.seqs.push(record.seq);
-      return this.store.put(eventKey(record.seq), record);
-    });
-    while (this.seqs.length > this.options.maxRecordedEvents) {
-      writes.push(this.store.delete(eventKey(this.seqs.shift()!)));
-    }
-    await Promise.all(writes);
-    for (const { event, eventBusName, matchedRules } of recorded) {
-      this.options.log(
-        `EventBridge event ${event.id} on ${eventBusName}: source=${JSON.stringify(event.source)} ` +
-          `detail-type=${JSON.stringify(event['detail-type'])} rules=${matchedRules.length > 0 ? matchedRules.join(',') : '(none)'}`,
-      );
-    }
-    setImmediate(() => this.options.subscribers.deliver(recorded));
+    for (const record of recorded) this.seqs.push(record.seq);
     return recorded;
+  }
+
+  /**
+   * Drops the oldest events past maxRecordedEvents. Past a cap of 100 the drop waits for a hundredth more (one
+   * journal write per that many events, not one per event); below it the cap is exact.
+   */
+  private trim(): Promise<void>[] {
+    const max = this.options.maxRecordedEvents;
+    if (this.seqs.length <= max + Math.floor(max / 100)) return [];
+    const deletes: Promise<void>[] = [];
+    while (this.seqs.length > max) deletes.push(this.store.delete(eventKey(this.seqs.shift()!)));
+    return deletes;
   }
 
   /** Recorded events oldest first, filtered, one page; `next` is the seq to pass as `after` for the next page. */

@@ -2,7 +2,8 @@
  * Berth's local EventBridge: the service the local AWS endpoint serves on the awsJson1_1 protocol with
  * `X-Amz-Target: AWSEvents.<Operation>`, so `aws events put-events --endpoint-url ...` and the SDK's
  * EventBridgeClient work unmodified. https://docs.aws.amazon.com/eventbridge/latest/APIReference/Welcome.html
- * Its state is one DurableStore, `<stateDir>/events.jsonl` (recorded events and rules, see models.ts).
+ * Its state is one DurableStore, `<stateDir>/events.jsonl` (recorded events and rules, see models.ts). The
+ * endpoint's own ECS and Step Functions put their service events on it through the endpoint's AwsEventChannel.
  * Operations it does not implement answer UnknownOperationException (see local/endpoint/server.ts).
  */
 import type { ServiceFactory } from '../endpoint/service';
@@ -30,7 +31,7 @@ export function eventBridgeService(options: EventBridgeServiceOptions = {}): Ser
   if (!Number.isInteger(maxRecordedEvents) || maxRecordedEvents < 1) {
     throw new Error(`maxRecordedEvents must be a positive integer, got ${maxRecordedEvents}`);
   }
-  return async ({ stateDir, region, accountId }) => {
+  return async ({ stateDir, region, accountId, awsEvents }) => {
     const store = await DurableStore.open<unknown>(stateDir, 'events');
     const now = options.now ?? Date.now;
     const bus = LocalEventBus.load(store, {
@@ -41,13 +42,18 @@ export function eventBridgeService(options: EventBridgeServiceOptions = {}): Ser
       maxRecordedEvents,
       now,
     });
+    // The endpoint's ECS and Step Functions put their events on this bus (aws-events.ts).
+    awsEvents?.attach(bus);
     return {
       name: 'EventBridge',
       targetPrefix: EVENTS_TARGET_PREFIX,
       jsonVersion: '1.1',
       internalErrorCode: 'InternalException',
       operations: new Map(Object.entries(eventBridgeOperations(bus, now))),
-      close: () => store.close(),
+      async close() {
+        await awsEvents?.close();
+        await store.close();
+      },
     };
   };
 }

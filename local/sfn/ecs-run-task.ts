@@ -5,8 +5,12 @@
  * - Parameters are RunTask's in PascalCase (as ASL writes them); they are mapped to RunTask's camelCase
  *   members. A member RunTask does not have fails the state with States.Runtime. `StartedBy` defaults to
  *   `AWS Step Functions`, as the tasks Step Functions starts show it.
- * - `.sync`: RunTask, a TaskSubmitted event with the RunTask response, then DescribeTasks every
- *   `pollIntervalMs` until every task is STOPPED. The output is the (first) task object with PascalCase keys
+ * - `.sync`: RunTask, a TaskSubmitted event with the RunTask response, then a wait until every task is STOPPED.
+ *   As on AWS, where the integration is driven by ECS's task state change events, the wait ends on the local ECS's
+ *   own task state changes (`taskStops`, the STOPPED events the local endpoint's ECS puts on its bus), followed by
+ *   one DescribeTasks to read the stopped tasks; DescribeTasks is also polled every `fallbackPollMs` in case an
+ *   event is missed (an ECS on another endpoint, whose events never reach this one). Without `taskStops` it polls
+ *   every `pollIntervalMs`. The output is the (first) task object with PascalCase keys
  *   (`Containers[].ExitCode`, `StopCode`, `StoppedReason`, `LastStatus`, `TaskArn`, ...), timestamps as epoch
  *   milliseconds. A clean exit still has `StopCode: EssentialContainerExited`.
  * - It fails with States.TaskFailed, cause = the task object as JSON, when a task failed to start
@@ -138,8 +142,15 @@ export function stoppedTaskFailed(task: Task, essential?: ReadonlySet<string>): 
 export interface EcsRunTaskOptions {
   /** The client for Berth's local ECS endpoint (resolved when first needed: the endpoint's URL comes late). */
   ecs: () => Promise<ECSClient>;
-  /** How often DescribeTasks is called while waiting (AWS uses events; locally a small interval). */
+  /** How often DescribeTasks is called while waiting when no `taskStops` is given. */
   pollIntervalMs: number;
+  /**
+   * Subscribes to the local ECS's task stops (each task ARN that reached STOPPED), returning an unsubscribe:
+   * the wait then ends on the event, and DescribeTasks is polled only every `fallbackPollMs`.
+   */
+  taskStops?: (listener: (taskArn: string) => void) => () => void;
+  /** The fallback poll interval while `taskStops` is given (default 5 s). */
+  fallbackPollMs?: number;
   /** Consecutive DescribeTasks errors (other than throttling, 5xx and network errors) tolerated before the state fails. */
   maxPollErrors?: number;
   /** The longest wait between two polls while DescribeTasks is throttled or failing on ECS's side (default 10 s). */
@@ -157,6 +168,32 @@ export function pollBackoffMs(pollIntervalMs: number, failures: number, capMs: n
   if (failures <= 0) return pollIntervalMs;
   const ceiling = Math.min(capMs, pollIntervalMs * 2 ** Math.min(failures, 30));
   return Math.min(capMs, pollIntervalMs + Math.floor(random() * ceiling));
+}
+
+/** The STOPPED tasks seen so far, and who to wake when one is seen. */
+interface StopWatch {
+  stopped: Set<string>;
+  wake?: () => void;
+}
+
+/**
+ * Waits `ms`, or less: until every task of `arns` has been seen STOPPED. Rejects with TaskCancelledError when
+ * `signal` aborts, as sleep does.
+ */
+async function waitForStops(ms: number, signal: AbortSignal, watch: StopWatch, arns: readonly string[]) {
+  const allStopped = () => arns.every((arn) => watch.stopped.has(arn));
+  if (allStopped()) return;
+  const woken = new AbortController();
+  watch.wake = () => {
+    if (allStopped()) woken.abort();
+  };
+  try {
+    await sleep(ms, AbortSignal.any([signal, woken.signal]));
+  } catch (err) {
+    if (signal.aborted || !woken.signal.aborted) throw err;
+  } finally {
+    watch.wake = undefined;
+  }
 }
 
 function parseParameters(input: unknown): RunTaskCommandInput {
@@ -181,6 +218,7 @@ export function ecsRunTaskDriver(options: EcsRunTaskOptions, sync: boolean): Tas
   const essentialByDefinition = new Map<string, ReadonlySet<string>>();
   const maxPollErrors = options.maxPollErrors ?? 5;
   const maxPollBackoffMs = Math.max(options.maxPollBackoffMs ?? 10_000, options.pollIntervalMs);
+  const fallbackPollMs = options.fallbackPollMs ?? 5_000;
 
   async function essentialContainers(ecs: ECSClient, taskDefinitionArn: string | undefined, signal: AbortSignal) {
     if (taskDefinitionArn === undefined) return undefined;
@@ -215,76 +253,107 @@ export function ecsRunTaskDriver(options: EcsRunTaskOptions, sync: boolean): Tas
     async run(input: unknown, context: TaskContext) {
       const request = parseParameters(input);
       const ecs = await options.ecs();
-      let response: RunTaskCommandOutput;
+      // Watching starts before RunTask: a task may stop before its answer is read.
+      const watch: StopWatch = { stopped: new Set() };
+      const unwatch = sync
+        ? options.taskStops?.((arn) => {
+            watch.stopped.add(arn);
+            watch.wake?.();
+          })
+        : undefined;
       try {
-        response = await ecs.send(new RunTaskCommand(request));
-      } catch (err) {
-        throw ecsTaskError(err);
+        return await runTask(ecs, request, context, watch, unwatch !== undefined);
+      } finally {
+        unwatch?.();
       }
-      const tasks = response.tasks ?? [];
-      const failures = response.failures ?? [];
-      const submitted = toPascalCase({ Tasks: tasks, Failures: failures });
-      if (!sync) return submitted;
-
-      const cluster = tasks[0]?.clusterArn ?? request.cluster;
-      const arns = tasks.map((task) => task.taskArn).filter((arn): arn is string => arn !== undefined);
-      if (failures.length > 0 || arns.length === 0) {
-        // Tasks placed beside the failures would run unobserved: stop them.
-        if (arns.length > 0) await stopTasks(ecs, cluster, arns, 'Step Functions: RunTask reported failures');
-        throw new TaskError('AmazonECS.Unknown', JSON.stringify(submitted));
-      }
-      await context.emit({
-        type: 'TaskSubmitted',
-        details: {
-          resourceType: 'ecs',
-          resource: 'runTask.sync',
-          output: json(submitted),
-          outputDetails: { truncated: false },
-        },
-      });
-
-      let latest: Task[] = tasks;
-      let pollErrors = 0;
-      let transientFailures = 0;
-      try {
-        while (!latest.every((task) => task.lastStatus === 'STOPPED')) {
-          await sleep(pollBackoffMs(options.pollIntervalMs, transientFailures, maxPollBackoffMs), context.signal);
-          try {
-            const described = await ecs.send(new DescribeTasksCommand({ cluster, tasks: arns }));
-            pollErrors = 0;
-            transientFailures = 0;
-            const missing = described.failures ?? [];
-            if (missing.length > 0) {
-              throw new TaskError('States.TaskFailed', JSON.stringify(toPascalCase({ Failures: missing })));
-            }
-            latest = described.tasks ?? latest;
-          } catch (err) {
-            if (err instanceof TaskError) throw err;
-            if (isTransientAwsError(err)) {
-              transientFailures++; // never fails the state: the task is still running
-              continue;
-            }
-            if (++pollErrors >= maxPollErrors) throw ecsTaskError(err);
-          }
-        }
-      } catch (err) {
-        // The endpoint is closing: the tasks go on, and the resumed execution re-attaches to them.
-        if (context.signal.reason instanceof EngineShutdown)
-          throw new TaskCancelledError(String(context.signal.reason));
-        if (err instanceof TaskCancelledError || context.signal.aborted) {
-          const stillRunning = latest.filter((task) => task.lastStatus !== 'STOPPED').map((task) => task.taskArn!);
-          await stopTasks(ecs, cluster, stillRunning.length > 0 ? stillRunning : arns, String(context.signal.reason));
-          throw new TaskCancelledError(String(context.signal.reason));
-        }
-        throw err;
-      }
-
-      for (const task of latest) {
-        const essential = await essentialContainers(ecs, task.taskDefinitionArn, context.signal);
-        if (stoppedTaskFailed(task, essential))
-          throw new TaskError('States.TaskFailed', JSON.stringify(toPascalCase(task)));
-      }
-      return toPascalCase(latest[0]);
     },
   };
+
+  async function runTask(
+    ecs: ECSClient,
+    request: RunTaskCommandInput,
+    context: TaskContext,
+    watch: StopWatch,
+    watching: boolean,
+  ): Promise<unknown> {
+    let response: RunTaskCommandOutput;
+    try {
+      response = await ecs.send(new RunTaskCommand(request));
+    } catch (err) {
+      throw ecsTaskError(err);
+    }
+    const tasks = response.tasks ?? [];
+    const failures = response.failures ?? [];
+    const submitted = toPascalCase({ Tasks: tasks, Failures: failures });
+    if (!sync) return submitted;
+
+    const cluster = tasks[0]?.clusterArn ?? request.cluster;
+    const arns = tasks.map((task) => task.taskArn).filter((arn): arn is string => arn !== undefined);
+    if (failures.length > 0 || arns.length === 0) {
+      // Tasks placed beside the failures would run unobserved: stop them.
+      if (arns.length > 0) await stopTasks(ecs, cluster, arns, 'Step Functions: RunTask reported failures');
+      throw new TaskError('AmazonECS.Unknown', JSON.stringify(submitted));
+    }
+    await context.emit({
+      type: 'TaskSubmitted',
+      details: {
+        resourceType: 'ecs',
+        resource: 'runTask.sync',
+        output: json(submitted),
+        outputDetails: { truncated: false },
+      },
+    });
+
+    let latest: Task[] = tasks;
+    let pollErrors = 0;
+    let transientFailures = 0;
+    let describedAfterStops = false;
+    try {
+      while (!latest.every((task) => task.lastStatus === 'STOPPED')) {
+        // Events said every task stopped, yet DescribeTasks does not: poll as without events rather than spin.
+        const eventsLagging = watching && describedAfterStops;
+        const interval = watching && !eventsLagging ? fallbackPollMs : options.pollIntervalMs;
+        const wait = pollBackoffMs(interval, transientFailures, Math.max(maxPollBackoffMs, interval));
+        if (watching && !eventsLagging && transientFailures === 0) {
+          await waitForStops(wait, context.signal, watch, arns);
+        } else {
+          await sleep(wait, context.signal);
+        }
+        describedAfterStops = arns.every((arn) => watch.stopped.has(arn));
+        try {
+          const described = await ecs.send(new DescribeTasksCommand({ cluster, tasks: arns }));
+          pollErrors = 0;
+          transientFailures = 0;
+          const missing = described.failures ?? [];
+          if (missing.length > 0) {
+            throw new TaskError('States.TaskFailed', JSON.stringify(toPascalCase({ Failures: missing })));
+          }
+          latest = described.tasks ?? latest;
+        } catch (err) {
+          if (err instanceof TaskError) throw err;
+          if (isTransientAwsError(err)) {
+            transientFailures++; // never fails the state: the task is still running
+            continue;
+          }
+          if (++pollErrors >= maxPollErrors) throw ecsTaskError(err);
+        }
+      }
+    } catch (err) {
+      // The endpoint is closing: the tasks go on, and the resumed execution re-attaches to them.
+      if (context.signal.reason instanceof EngineShutdown) throw new TaskCancelledError(String(context.signal.reason));
+      if (err instanceof TaskCancelledError || context.signal.aborted) {
+        const stillRunning = latest.filter((task) => task.lastStatus !== 'STOPPED').map((task) => task.taskArn!);
+        await stopTasks(ecs, cluster, stillRunning.length > 0 ? stillRunning : arns, String(context.signal.reason));
+        throw new TaskCancelledError(String(context.signal.reason));
+      }
+      throw err;
+    }
+
+    for (const task of latest) {
+      const essential = await essentialContainers(ecs, task.taskDefinitionArn, context.signal);
+      if (stoppedTaskFailed(task, essential))
+        throw new TaskError('States.TaskFailed', JSON.stringify(toPascalCase(task)));
+    }
+    return toPascalCase(latest[0]);
+  }
 }

@@ -23,12 +23,15 @@
  *   ExecutionAlreadyExists. Names are never reused (AWS: 90 days; Berth keeps executions until the state is
  *   wiped). Inputs are compared as given (API_StartExecution).
  * - ListExecutions lists the most recent first (API_ListExecutions).
+ * - Each status change of an execution puts a "Step Functions Execution Status Change" event on the local bus
+ *   (execution-events.ts), as Step Functions does on the default bus.
  */
 import { randomUUID } from 'node:crypto';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import { StopTaskCommand } from '@aws-sdk/client-ecs';
+import type { AwsEventChannel } from '../events/aws-events';
 import type { DurableStore } from '../store';
-import { ecsRunTaskDriver } from './ecs-run-task';
+import { type EcsRunTaskOptions, ecsRunTaskDriver } from './ecs-run-task';
 import { type CompiledDefinition, compileDefinition, RESUME_STATE } from './engine';
 import {
   ExecutionAlreadyExists,
@@ -40,6 +43,7 @@ import {
   StateMachineDoesNotExist,
 } from './exceptions';
 import { ExecutionRun, type Outcome, type Resume } from './execution';
+import { executionStatusChangeEvent } from './execution-events';
 import { type HistoryEvent, type NewEvent, numberEvent } from './history';
 import { type LambdaInvoker, lambdaInvokeDriver } from './lambda-invoke';
 import { resumePoint } from './resume';
@@ -98,14 +102,17 @@ export interface StepFunctionsOptions {
   /** The client for the local ECS endpoint, once it serves. */
   ecs: () => Promise<ECSClient>;
   ecsPollIntervalMs: number;
+  /** The local ECS's task stops, when it runs beside this engine: `.sync` waits on them (ecs-run-task.ts). */
+  ecsTaskStops?: EcsRunTaskOptions['taskStops'];
+  /** DescribeTasks' fallback interval while `ecsTaskStops` is given. */
+  ecsFallbackPollMs?: number;
   stopGraceMs?: number;
   /**
-   * Called once per execution when it ends (any status, also when an execution a dead process left RUNNING is
-   * closed at load because it cannot be resumed), with the closed record, after its terminal history event is appended. AWS's counterpart
-   * is the "Step Functions Execution Status Change" event; Berth's run events listen here (local/triggers/).
-   * Must not throw; it is called synchronously and should hand off its work.
+   * Where each status change of every execution (RUNNING at start, then its end, also when an execution a dead
+   * process left RUNNING is closed at load) goes as a "Step Functions Execution Status Change" event
+   * (execution-events.ts): the endpoint's channel to the local bus. Absent: none are emitted.
    */
-  onExecutionEnd?: (execution: ExecutionRecord) => void;
+  awsEvents?: AwsEventChannel;
 }
 
 export interface CreateStateMachineInput {
@@ -161,7 +168,12 @@ export class StepFunctions {
     private readonly store: DurableStore<unknown>,
     private readonly options: StepFunctionsOptions,
   ) {
-    const ecsOptions = { ecs: options.ecs, pollIntervalMs: options.ecsPollIntervalMs };
+    const ecsOptions: EcsRunTaskOptions = {
+      ecs: options.ecs,
+      pollIntervalMs: options.ecsPollIntervalMs,
+      ...(options.ecsTaskStops !== undefined && { taskStops: options.ecsTaskStops }),
+      ...(options.ecsFallbackPollMs !== undefined && { fallbackPollMs: options.ecsFallbackPollMs }),
+    };
     this.drivers = {
       'lambda:invoke': lambdaInvokeDriver(options.invokeLambda),
       'ecs:runTask.sync': ecsRunTaskDriver(ecsOptions, true),
@@ -369,6 +381,7 @@ export class StepFunctions {
     this.running.set(executionArn, run);
     // Nothing runs (no ECS task starts) before the execution is on disk.
     await this.store.durable();
+    this.options.awsEvents?.put(executionStatusChangeEvent(execution));
     if (this.running.get(executionArn) === run && this.executions.get(executionArn)?.status === 'RUNNING') {
       run.start(parsedInput);
     }
@@ -532,11 +545,7 @@ export class StepFunctions {
     this.executions.set(executionArn, closed);
     this.running.delete(executionArn);
     void this.store.put(`ex/${executionArn}`, closed).catch(() => {});
-    try {
-      this.options.onExecutionEnd?.(closed);
-    } catch (err) {
-      console.error('[berth] Step Functions: the execution-end hook failed:', err);
-    }
+    this.options.awsEvents?.put(executionStatusChangeEvent(closed));
   }
 
   private executionRun(

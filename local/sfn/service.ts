@@ -11,11 +11,16 @@
  * Options (and their environment variables, read when the endpoint starts):
  *   invokeLambda       default: Lambda Invoke against serverless-offline, http://<BERTH_HOST>:<BERTH_LAMBDA_PORT>
  *   timeScale          BERTH_SFN_TIME_SCALE (default 1): multiplies Wait durations and Retry intervals
- *   ecsPollIntervalMs  BERTH_SFN_ECS_POLL_MS (default 250): DescribeTasks interval of ecs:runTask.sync
+ *   ecsPollIntervalMs  BERTH_SFN_ECS_POLL_MS (default 250): DescribeTasks interval of ecs:runTask.sync when the
+ *                      ECS is another endpoint's (ecsEndpoint); with the endpoint's own ECS, `.sync` ends on its
+ *                      task state changes (the STOPPED events it puts on the bus) and polls only every
+ *   ecsFallbackPollMs  BERTH_SFN_ECS_FALLBACK_POLL_MS (default 5000), in case an event is missed
  *   ecsEndpoint        default: the endpoint's own URL
  */
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { ECS_SOURCE, TASK_STATE_CHANGE } from '../ecs/task-events';
 import type { ServiceFactory } from '../endpoint/service';
+import type { AwsEventChannel } from '../events/aws-events';
 import { localSettings } from '../settings';
 import { DurableStore } from '../store';
 import { stepFunctionsOperations } from './api';
@@ -28,11 +33,10 @@ export interface SfnOptions {
   invokeLambda?: LambdaInvoker;
   timeScale?: number;
   ecsPollIntervalMs?: number;
+  ecsFallbackPollMs?: number;
   ecsEndpoint?: string;
   /** How long StopExecution waits for running tasks to be stopped before answering (default 10 s). */
   stopGraceMs?: number;
-  /** Called when an execution ends (models.ts StepFunctionsOptions.onExecutionEnd); `npm start` publishes run events. */
-  onExecutionEnd?: StepFunctionsOptions['onExecutionEnd'];
   /**
    * Resolves when the executions' Task resources can be called (`npm start`: serverless-offline's Lambda port
    * serves); executions a restart interrupted resume then, and once the endpoint serves. Default: the endpoint alone.
@@ -51,14 +55,24 @@ function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number):
 /** The options from the environment, as `npm start` runs them. */
 export function sfnOptionsFromEnv(
   env: NodeJS.ProcessEnv = process.env,
-): Required<Omit<SfnOptions, 'ecsEndpoint' | 'onExecutionEnd' | 'resumeAfter'>> {
+): Required<Omit<SfnOptions, 'ecsEndpoint' | 'resumeAfter'>> {
   const settings = localSettings(env);
   return {
     invokeLambda: lambdaClientInvoker(`http://${settings.host}:${settings.lambdaPort}`, settings.region),
     timeScale: positiveNumber(env, 'BERTH_SFN_TIME_SCALE', 1),
     ecsPollIntervalMs: positiveNumber(env, 'BERTH_SFN_ECS_POLL_MS', 250),
+    ecsFallbackPollMs: positiveNumber(env, 'BERTH_SFN_ECS_FALLBACK_POLL_MS', 5000),
     stopGraceMs: 10_000,
   };
+}
+
+/** The task ARNs the endpoint's own ECS reports STOPPED (its ECS Task State Change events, as they are put). */
+function taskStops(events: AwsEventChannel): NonNullable<StepFunctionsOptions['ecsTaskStops']> {
+  return (listener) =>
+    events.listen((event) => {
+      if (event.source !== ECS_SOURCE || event.detailType !== TASK_STATE_CHANGE) return;
+      if (event.detail.lastStatus === 'STOPPED' && event.resources[0] !== undefined) listener(event.resources[0]);
+    });
 }
 
 export function sfnService(options: SfnOptions = {}): ServiceFactory {
@@ -85,8 +99,11 @@ export function sfnService(options: SfnOptions = {}): ServiceFactory {
         invokeLambda: resolved.invokeLambda,
         ecs: ecsClient,
         ecsPollIntervalMs: resolved.ecsPollIntervalMs,
+        ecsFallbackPollMs: resolved.ecsFallbackPollMs,
+        ...(options.ecsEndpoint === undefined &&
+          context.awsEvents !== undefined && { ecsTaskStops: taskStops(context.awsEvents) }),
         stopGraceMs: resolved.stopGraceMs,
-        ...(options.onExecutionEnd !== undefined && { onExecutionEnd: options.onExecutionEnd }),
+        ...(context.awsEvents !== undefined && { awsEvents: context.awsEvents }),
       });
     } catch (err) {
       await store.close();

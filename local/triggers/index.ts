@@ -7,25 +7,23 @@
  *   (`aws events put-events --endpoint-url ...`, delivered through local/events' onEvent); each invokes the real
  *   `startTriggeredRun` handler through serverless-offline's Lambda port with the input its AWS target would send
  *   (lib/triggers/targets.ts), like local Step Functions invokes its Lambda tasks (local/sfn/lambda-invoke.ts);
- * - when a run-task execution ends (local Step Functions' onExecutionEnd hook), the "Step Functions Execution
- *   Status Change" event AWS would emit is built, matched against the run-events rule's pattern
- *   (lib/events/run-events-rule.ts), and given to the real `publishRunEvent` handler, which puts the run event on
- *   the local bus (recorded, logged, and readable with AWSEvents.ListRecordedEvents).
+ * - the run-events rule (lib/events/run-events-rule.ts, as deploy/triggers.js deploys it) is a subscriber on the
+ *   local bus: each "Step Functions Execution Status Change" event the local Step Functions puts there for a
+ *   run-task execution that ended is given, as delivered, to the real `publishRunEvent` handler, which puts the run
+ *   event on the local bus (recorded, logged, and readable with AWSEvents.ListRecordedEvents). It subscribes when
+ *   the triggers open, so an execution that ends while the handlers load is published once they serve (retries).
  * Invocations are retried as EventBridge retries a target: when the Lambda service cannot be reached (serverless-
  * offline still starting) or the function fails; a refusal (the handler answers `refused`) is logged, not retried.
  */
-import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { stringFromEnv } from '../../lib/env';
-import { compileEventPattern, matchesEventPattern } from '../../lib/events/pattern';
-import { EXECUTION_STATUS_CHANGE, runEventsPattern } from '../../lib/events/run-events-rule';
+import { runEventsPattern } from '../../lib/events/run-events-rule';
 import type { EventTrigger, ScheduleTrigger, Trigger } from '../../lib/triggers/config';
 import { loadTriggerFile } from '../../lib/triggers/file';
 import { eventInvocation, scheduleInvocation } from '../../lib/triggers/targets';
-import { DEFAULT_BUS, eventTime } from '../events/models';
+import { DEFAULT_BUS } from '../events/models';
 import { type EventSubscribers, localEventSubscribers } from '../events/subscribers';
 import type { LambdaInvoker } from '../sfn/lambda-invoke';
-import type { ExecutionRecord } from '../sfn/models';
 import { DurableStore } from '../store';
 import { type Clock, clockFromEnv } from './clock';
 import { LocalScheduler } from './scheduler';
@@ -53,37 +51,10 @@ export interface LocalTriggersOptions {
   retry?: { attempts: number; delayMs: number };
 }
 
-/** The event Step Functions emits when an execution's status changes (here: when it ends). */
-export function executionStatusChangeEvent(execution: ExecutionRecord, region: string, accountId: string) {
-  return {
-    version: '0',
-    id: randomUUID(),
-    'detail-type': EXECUTION_STATUS_CHANGE,
-    source: 'aws.states',
-    account: accountId,
-    time: eventTime(execution.stopDate ?? Date.now()),
-    region,
-    resources: [execution.executionArn],
-    detail: {
-      executionArn: execution.executionArn,
-      stateMachineArn: execution.stateMachineArn,
-      name: execution.name,
-      status: execution.status,
-      startDate: execution.startDate,
-      stopDate: execution.stopDate ?? null,
-      input: execution.input,
-      output: execution.output ?? null,
-      error: execution.error ?? null,
-      cause: execution.cause ?? null,
-    },
-  };
-}
-
 export class LocalTriggers {
   private readonly log: (line: string) => void;
   private readonly unsubscribe: Array<() => void> = [];
   private scheduler: LocalScheduler | undefined;
-  private readonly runEvents;
   private closed = false;
 
   private constructor(
@@ -92,7 +63,19 @@ export class LocalTriggers {
     private readonly options: LocalTriggersOptions,
   ) {
     this.log = options.log ?? ((line) => process.stdout.write(`[berth] ${line}\n`));
-    this.runEvents = compileEventPattern(runEventsPattern(options.runTaskStateMachineArn));
+    this.unsubscribe.push(
+      (options.subscribers ?? localEventSubscribers).onEvent(
+        runEventsPattern(options.runTaskStateMachineArn),
+        (event, delivery) => {
+          if (this.closed || delivery.eventBusName !== DEFAULT_BUS) return;
+          const name = String(event.detail.name);
+          void this.invoke('publishRunEvent', JSON.stringify(event), `run event of ${name}`).catch((err: unknown) =>
+            this.log(`Run event of ${name} was not published: ${(err as Error)?.message ?? err}`),
+          );
+        },
+        'run-events rule',
+      ),
+    );
   }
 
   /** Validates the trigger file (throws naming each invalid trigger) and opens the triggers' state. */
@@ -158,16 +141,6 @@ export class LocalTriggers {
       await new Promise((resolve) => setTimeout(resolve, intervalMs));
     }
   }
-
-  /** local/sfn's onExecutionEnd: a run-task execution ended, publish its run event. */
-  readonly onExecutionEnd = (execution: ExecutionRecord): void => {
-    if (this.closed) return;
-    const event = executionStatusChangeEvent(execution, this.options.region, this.options.accountId);
-    if (!matchesEventPattern(this.runEvents, event)) return;
-    void this.invoke('publishRunEvent', JSON.stringify(event), `run event of ${execution.name}`).catch((err: unknown) =>
-      this.log(`Run event of ${execution.name} was not published: ${(err as Error)?.message ?? err}`),
-    );
-  };
 
   async close(): Promise<void> {
     this.closed = true;

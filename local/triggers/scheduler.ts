@@ -15,21 +15,24 @@ import { nextFireTime, parseScheduleExpression, type ScheduleExpression } from '
 import type { DurableStore } from '../store';
 import type { Clock } from './clock';
 
-export interface Firing {
-  trigger: ScheduleTrigger;
+/** What the scheduler reads of a schedule: a trigger file's schedule, or a function's schedule event. */
+export type ScheduleSpec = Pick<ScheduleTrigger, 'name' | 'enabled' | 'expression' | 'timeZone'>;
+
+export interface Firing<T extends ScheduleSpec = ScheduleTrigger> {
+  trigger: T;
   /** 16 hex digits, as Scheduler's execution ids look. */
   executionId: string;
   /** `2024-05-01T02:00:00Z`. */
   scheduledTime: string;
 }
 
-export interface LocalSchedulerOptions {
-  triggers: readonly ScheduleTrigger[];
+export interface LocalSchedulerOptions<T extends ScheduleSpec = ScheduleTrigger> {
+  triggers: readonly T[];
   clock: Clock;
   /** Where rate schedules' starts are kept (key `schedule-start/<name>`). */
   store: DurableStore<unknown>;
   /** Sends the target its input; may reject (logged, not retried here: see local/triggers/index.ts). */
-  fire: (firing: Firing) => Promise<void>;
+  fire: (firing: Firing<T>) => Promise<void>;
   log: (line: string) => void;
 }
 
@@ -40,11 +43,11 @@ interface StoredStart {
 
 const scheduledTime = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 
-export class LocalScheduler {
+export class LocalScheduler<T extends ScheduleSpec = ScheduleTrigger> {
   private readonly controller = new AbortController();
   private readonly loops: Promise<void>[] = [];
 
-  constructor(private readonly options: LocalSchedulerOptions) {}
+  constructor(private readonly options: LocalSchedulerOptions<T>) {}
 
   /** Starts every enabled schedule; resolves once their starts are on disk. */
   async start(): Promise<void> {
@@ -74,12 +77,7 @@ export class LocalScheduler {
     await Promise.allSettled(this.loops);
   }
 
-  private async run(
-    trigger: ScheduleTrigger,
-    expression: ScheduleExpression,
-    startMs: number | undefined,
-    startedAt: number,
-  ) {
+  private async run(trigger: T, expression: ScheduleExpression, startMs: number | undefined, startedAt: number) {
     const { clock, log } = this.options;
     const options = {
       ...(trigger.timeZone !== undefined && { timeZone: trigger.timeZone }),
@@ -100,7 +98,11 @@ export class LocalScheduler {
         return; // closing
       }
       after = at;
-      const firing: Firing = { trigger, executionId: randomBytes(8).toString('hex'), scheduledTime: scheduledTime(at) };
+      const firing: Firing<T> = {
+        trigger,
+        executionId: randomBytes(8).toString('hex'),
+        scheduledTime: scheduledTime(at),
+      };
       log(`Schedule ${trigger.name} fired for ${firing.scheduledTime} (execution ${firing.executionId})`);
       this.options.fire(firing).catch((err: unknown) => {
         log(

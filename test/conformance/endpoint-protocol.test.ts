@@ -104,10 +104,10 @@ it('takes an empty body as an empty input, as the SDKs send none for some operat
 
 it('names the services it serves for an unknown target prefix or a missing target', async () => {
   await expectError(
-    await post('DynamoDB_20120810.GetItem', '{}'),
+    await post('DynamoDBStreams_20120810.GetRecords', '{}'),
     400,
     'UnknownOperationException',
-    /does not serve X-Amz-Target "DynamoDB_20120810.GetItem": it serves AmazonEC2ContainerServiceV20141113 \(ECS\), .*AWSStepFunctions \(Step Functions\)/,
+    /does not serve X-Amz-Target "DynamoDBStreams_20120810.GetRecords": it serves AmazonEC2ContainerServiceV20141113 \(ECS\), .*AWSStepFunctions \(Step Functions\), DynamoDB_20120810 \(DynamoDB\)/,
   );
   await expectError(await post(undefined, '{}'), 400, 'UnknownOperationException', /Missing X-Amz-Target header/);
   await expectError(await post(undefined, '', 'GET'), 405, 'MethodNotAllowedException', /takes POST \//);

@@ -100,7 +100,7 @@ it('resumes 20 in-flight runs after a kill -9 of the stack: each SUCCEEDS with o
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
         taskDefinition: 'restart-sleeper:1',
-        capacity: { waitSeconds: 600, checkIntervalSeconds: 1 },
+        capacity: { waitSeconds: 300, checkIntervalSeconds: 1 },
       }),
     });
     const body = (await res.json()) as { runId: string };

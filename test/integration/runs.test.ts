@@ -291,7 +291,7 @@ describe('runs to their end', () => {
     const runId = await started({
       taskDefinition: 'anjana-educative:1',
       overrides: { cpu: String(INSTANCE_CPU) },
-      capacity: { waitSeconds: 600, checkIntervalSeconds: 1 },
+      capacity: { waitSeconds: 300, checkIntervalSeconds: 1 },
     });
     const waiting = await runUntil(runId, 'to wait for capacity', (v) => v.status === 'WAITING_FOR_CAPACITY');
     expect(waiting.attempts).toEqual([]);

@@ -141,6 +141,22 @@ describe('POST /runs', () => {
     });
   });
 
+  it('answers 400 at $.capacity for a wait that could outgrow the execution history, calling nothing', async () => {
+    const result = await start(
+      postJson('/runs', { taskDefinition: 'x', capacity: { waitSeconds: 604_800, checkIntervalSeconds: 1 } }),
+      context,
+    );
+    expect(result.statusCode).toBe(400);
+    expect(body(result).errors).toEqual([
+      {
+        path: '$.capacity',
+        message: expect.stringContaining('capacity.checkIntervalSeconds of at least 1951'),
+      },
+    ]);
+    expect(ecs.calls()).toHaveLength(0);
+    expect(sfn.calls()).toHaveLength(0);
+  });
+
   it('lists every body violation in one 400 and calls nothing', async () => {
     const result = await start(
       postJson('/runs', { taskDefinition: 'x', count: 0, retry: { attempts: 11 }, nope: 1 }),

@@ -362,3 +362,112 @@ describe('case mapping and the failure rule', () => {
     expect(stoppedTaskFailed(t, essential)).toBe(failed);
   });
 });
+
+describe('ecs:runTask.sync driven by the local ECS’s task stops', () => {
+  /** A stand-in for the endpoint's channel: `stop(arn)` is the STOPPED event of a task. */
+  function stops() {
+    const listeners = new Set<(arn: string) => void>();
+    return {
+      taskStops: (listener: (arn: string) => void) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+      stop: (arn: string) => {
+        for (const listener of listeners) listener(arn);
+      },
+      get listening() {
+        return listeners.size;
+      },
+    };
+  }
+
+  it('ends on the STOPPED event with one DescribeTasks, however long the fallback poll', async () => {
+    const source = stops();
+    let taskStopped = false;
+    ecsMock.on(RunTaskCommand).resolves({ tasks: [task()], failures: [] });
+    ecsMock.on(DescribeTasksCommand).callsFake(() => ({ tasks: [taskStopped ? stopped({ main: 0 }) : task()] }));
+    essentials([{ name: 'main' }]);
+    const sync = ecsRunTaskDriver(
+      { ecs: async () => client, pollIntervalMs: 1, taskStops: source.taskStops, fallbackPollMs: 60_000 },
+      true,
+    );
+    const started = Date.now();
+    const result = sync.run({ TaskDefinition: 'job' }, context().ctx);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(ecsMock.commandCalls(DescribeTasksCommand)).toHaveLength(0);
+    taskStopped = true;
+    source.stop('arn:aws:ecs:us-east-1:123456789012:task/default/another');
+    source.stop(TASK_ARN);
+    expect(await result).toMatchObject({ TaskArn: TASK_ARN, LastStatus: 'STOPPED' });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(ecsMock.commandCalls(DescribeTasksCommand)).toHaveLength(1);
+    expect(source.listening).toBe(0);
+  });
+
+  it('takes a stop seen before RunTask answered', async () => {
+    const source = stops();
+    ecsMock.on(RunTaskCommand).callsFake(async () => {
+      source.stop(TASK_ARN);
+      return { tasks: [task()], failures: [] };
+    });
+    ecsMock.on(DescribeTasksCommand).resolves({ tasks: [stopped({ main: 0 })] });
+    essentials([{ name: 'main' }]);
+    const sync = ecsRunTaskDriver(
+      { ecs: async () => client, pollIntervalMs: 1, taskStops: source.taskStops, fallbackPollMs: 60_000 },
+      true,
+    );
+    expect(await sync.run({ TaskDefinition: 'job' }, context().ctx)).toMatchObject({ LastStatus: 'STOPPED' });
+    expect(ecsMock.commandCalls(DescribeTasksCommand)).toHaveLength(1);
+  });
+
+  it('still finds the stop by the fallback poll when no event comes', async () => {
+    const source = stops();
+    let polls = 0;
+    ecsMock.on(RunTaskCommand).resolves({ tasks: [task()], failures: [] });
+    ecsMock.on(DescribeTasksCommand).callsFake(() => ({ tasks: [++polls >= 2 ? stopped({ main: 0 }) : task()] }));
+    essentials([{ name: 'main' }]);
+    const sync = ecsRunTaskDriver(
+      { ecs: async () => client, pollIntervalMs: 1, taskStops: source.taskStops, fallbackPollMs: 20 },
+      true,
+    );
+    expect(await sync.run({ TaskDefinition: 'job' }, context().ctx)).toMatchObject({ LastStatus: 'STOPPED' });
+    expect(polls).toBe(2);
+  });
+
+  it('polls at the short interval, not spinning, when the event came but DescribeTasks does not show it yet', async () => {
+    const source = stops();
+    let polls = 0;
+    ecsMock.on(RunTaskCommand).callsFake(async () => {
+      source.stop(TASK_ARN);
+      return { tasks: [task()], failures: [] };
+    });
+    ecsMock.on(DescribeTasksCommand).callsFake(() => ({ tasks: [++polls >= 3 ? stopped({ main: 0 }) : task()] }));
+    essentials([{ name: 'main' }]);
+    const sync = ecsRunTaskDriver(
+      { ecs: async () => client, pollIntervalMs: 15, taskStops: source.taskStops, fallbackPollMs: 60_000 },
+      true,
+    );
+    const started = Date.now();
+    expect(await sync.run({ TaskDefinition: 'job' }, context().ctx)).toMatchObject({ LastStatus: 'STOPPED' });
+    expect(polls).toBe(3);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(25);
+  });
+
+  it('stops waiting when the execution is stopped, and stops the task', async () => {
+    const source = stops();
+    ecsMock.on(RunTaskCommand).resolves({ tasks: [task()], failures: [] });
+    ecsMock.on(DescribeTasksCommand).resolves({ tasks: [task()] });
+    ecsMock.on(StopTaskCommand).resolves({});
+    const controller = new AbortController();
+    const sync = ecsRunTaskDriver(
+      { ecs: async () => client, pollIntervalMs: 1, taskStops: source.taskStops, fallbackPollMs: 60_000 },
+      true,
+    );
+    const result = sync.run({ TaskDefinition: 'job' }, context(controller.signal).ctx);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    controller.abort(new Error('StopExecution'));
+    await expect(result).rejects.toBeInstanceOf(TaskCancelledError);
+    expect(ecsMock.commandCalls(StopTaskCommand)).toHaveLength(1);
+    expect(source.listening).toBe(0);
+  });
+});
