@@ -9,7 +9,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { runsTable } from '../deploy/runs-table';
 import { commaList } from '../lib/env';
+import { ensureLocalTables } from './dynamodb/tables';
 import { startAwsEndpoint } from './endpoint/server';
 import { DEFAULT_SERVICES } from './endpoint/services';
 import { type LocalFunctionRules, readFunctionEventsReport, startFunctionRules } from './events/function-rules';
@@ -89,6 +91,14 @@ async function main() {
     stage: LOCAL_STAGE,
   });
   log(`Run-task state machine ${runTask.action}: ${runTask.stateMachineArn}`);
+  // The runs table, from the resource serverless.yml deploys (deploy/runs-table.js), with the local stage's name.
+  const service = /^service:\s*(\S+)/m.exec(serverlessYml)?.[1] ?? 'berth';
+  for (const table of await ensureLocalTables(
+    { endpointUrl: endpoint.url, region: settings.region },
+    { RunsTable: runsTable({ service, stage: LOCAL_STAGE }) },
+  )) {
+    log(`Table ${table.tableName} ${table.action}${table.changes.length > 0 ? `: ${table.changes.join('; ')}` : ''}`);
+  }
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,

@@ -5,10 +5,9 @@
  * handlers reach ECS through AWS_ENDPOINT_URL, as under npm start), and time scaled down so
  * waits and retry intervals do not really sleep.
  *
- * The runs table is an embedded DynamoDB (dynalite, in memory, on its own free port: the handlers reach it through
- * the SDK's service-specific AWS_ENDPOINT_URL_DYNAMODB), created from deploy/runs-table.js. `start` writes the run's
- * PENDING record as POST /runs does; `settle` delivers the execution's end to functions/record-run-event.ts as the
- * EventBridge rule does.
+ * The runs table is on the endpoint's DynamoDB, created from deploy/runs-table.js as `npm start` creates it.
+ * `start` writes the run's PENDING record as POST /runs does; `settle` delivers the execution's end to
+ * functions/record-run-event.ts as the EventBridge rule does (this endpoint has no rules to deliver it).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -26,11 +25,14 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { runsTable } from '../../deploy/runs-table';
 import type { RunRecord } from '../../lib/runs/record';
 import { newRecord } from '../../lib/runs/record-updates';
 import { createRecord, getRecord, type RunStore } from '../../lib/runs/run-store';
 import type { ExecutionInput } from '../../lib/runs/types';
 import { runView } from '../../lib/runs/view';
+import { dynamodbService } from '../../local/dynamodb/service';
+import { ensureLocalTables } from '../../local/dynamodb/tables';
 import { parseClusterConfig } from '../../local/ecs/cluster-config';
 import { localEcsServices } from '../../local/ecs/service';
 import { startAwsEndpoint } from '../../local/endpoint/server';
@@ -89,36 +91,8 @@ export interface Stack {
   close(): Promise<void>;
 }
 
+/** deploy/runs-table.js runsTableName for this stage. */
 const RUNS_TABLE = 'berth-test-runs';
-
-/** An embedded DynamoDB with the runs table as deploy/runs-table.js declares it. */
-async function startRunsTable() {
-  const dynalite = require('dynalite') as (options: object) => import('node:http').Server;
-  const server = dynalite({ createTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const client = new DynamoDBClient({
-    endpoint: url,
-    region: REGION,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
-  const { runsTable } = require('../../deploy/runs-table.js');
-  const { TableName, BillingMode, AttributeDefinitions, KeySchema, GlobalSecondaryIndexes } = runsTable({
-    service: 'berth',
-    stage: 'test',
-  }).Properties;
-  await client.send(
-    new CreateTableCommand({
-      TableName: RUNS_TABLE,
-      BillingMode,
-      AttributeDefinitions,
-      KeySchema,
-      GlobalSecondaryIndexes,
-    }),
-  );
-  void TableName;
-  return { url, client, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
 
 export async function startStack(instances: InstanceShape[], timeScale = 0.001): Promise<Stack> {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'berth-workflows-'));
@@ -167,11 +141,14 @@ export async function startStack(instances: InstanceShape[], timeScale = 0.001):
       ecsService,
       adminService,
       sfnService({ invokeLambda: invoke, timeScale, ecsPollIntervalMs: 5, stopGraceMs: 2000 }),
+      dynamodbService,
     ],
   });
-  const runsTable = await startRunsTable();
+  await ensureLocalTables(
+    { endpointUrl: endpoint.url, region: REGION },
+    { RunsTable: runsTable({ service: 'berth', stage: STAGE }) },
+  );
   process.env.AWS_ENDPOINT_URL = endpoint.url;
-  process.env.AWS_ENDPOINT_URL_DYNAMODB = runsTable.url;
   process.env.BERTH_RUNS_TABLE = RUNS_TABLE;
   process.env.BERTH_RUN_STATE_MACHINE_ARN ??= `arn:aws:states:${REGION}:${ACCOUNT_ID}:stateMachine:${runTaskStateMachineName(STAGE)}`;
   for (const [, fn] of Object.entries(RUN_TASK_FUNCTIONS)) {
@@ -180,7 +157,14 @@ export async function startStack(instances: InstanceShape[], timeScale = 0.001):
   }
   const recordRunEvent = require('../../functions/record-run-event').handler;
   const store: RunStore = {
-    ddb: DynamoDBDocumentClient.from(runsTable.client, { marshallOptions: { removeUndefinedValues: true } }),
+    ddb: DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        endpoint: endpoint.url,
+        region: REGION,
+        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      }),
+      { marshallOptions: { removeUndefinedValues: true } },
+    ),
     config: { tableName: RUNS_TABLE, retentionDays: 400 },
   };
 
@@ -284,10 +268,8 @@ export async function startStack(instances: InstanceShape[], timeScale = 0.001):
       ecs.destroy();
       sfn.destroy();
       await endpoint.close();
-      runsTable.client.destroy();
-      await runsTable.close();
+      store.ddb.destroy();
       delete process.env.AWS_ENDPOINT_URL;
-      delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
       rmSync(stateDir, { recursive: true, force: true });
     },
   };
