@@ -17,9 +17,9 @@ import { parseOrThrow } from '../parse';
 import type { RunsConfig } from './config';
 import { describeExecution } from './execution';
 import type { TaskRecord } from './record';
-import { type RunEnd, runEnded, taskChanged } from './record-updates';
+import { type RecordChange, type RunEnd, runEnded, taskChanged } from './record-updates';
 import { changeRecord, type RunStore } from './run-store';
-import { isoTime } from './sync-task';
+import { isoTime, parseJson, readSyncTask } from './sync-task';
 import { readableCause } from './view';
 
 export const ECS_TASK_STATE_CHANGE = 'ECS Task State Change';
@@ -79,6 +79,7 @@ const ExecutionStatusChangeSchema = z.looseObject({
     stopDate: z.optional(z.nullable(z.number())),
     error: z.optional(z.nullable(z.string())),
     cause: z.optional(z.nullable(z.string())),
+    output: z.optional(z.nullable(z.string())),
   }),
 });
 
@@ -158,6 +159,29 @@ export function runEndOf(
   }
 }
 
+/**
+ * The last attempt's task as the succeeded execution's output holds it (the Run Task state's `.sync` result at
+ * `$.task`, its attempt at `$.check.attempt`): the stopped task with its exit codes, even when ECS's STOPPED event
+ * was lost (the stack was down when the task stopped). Ordered like any task change, so a later event still wins.
+ */
+function lastTask(output: string | undefined): RecordChange | undefined {
+  const state = parseJson(output) as { task?: unknown; check?: { attempt?: unknown } } | undefined;
+  const task = readSyncTask(state?.task);
+  if (task === undefined) return undefined;
+  const attempt = typeof state?.check?.attempt === 'number' ? state.check.attempt : undefined;
+  const record: TaskRecord = {
+    taskArn: task.taskArn,
+    lastStatus: task.lastStatus ?? 'STOPPED',
+    version: 0,
+    containers: task.containers,
+    ...(task.startedAt !== undefined && { startedAt: task.startedAt }),
+    ...(task.stoppedAt !== undefined && { stoppedAt: task.stoppedAt }),
+    ...(task.stopCode !== undefined && { stopCode: task.stopCode }),
+    ...(task.stoppedReason !== undefined && { stoppedReason: task.stoppedReason }),
+  };
+  return taskChanged(attempt, record);
+}
+
 async function recordTask(deps: RecordEventsDeps, event: unknown): Promise<RecordEventResult> {
   const { detail } = parseOrThrow(TaskStateChangeSchema, event);
   const owner = parseTaskGroup(detail.group);
@@ -178,16 +202,27 @@ async function recordExecution(deps: RecordEventsDeps, event: unknown): Promise<
     return { recorded: false, runId: detail.name, reason: `The execution is ${detail.status}.` };
   let error = detail.error ?? undefined;
   let cause = detail.cause ?? undefined;
+  let output = detail.output ?? undefined;
   let stopped = detail.stopDate ?? undefined;
-  if (status !== 'SUCCEEDED' && error === undefined) {
-    // The event may leave out why the execution ended; the execution says it.
+  if (status === 'SUCCEEDED' ? output === undefined : error === undefined) {
+    // The event may leave out why the execution ended, or its output (over 256 KB); the execution says it.
     const execution = await describeExecution(deps, detail.name);
     error = execution?.error;
     cause = execution?.cause;
+    output = execution?.output;
     stopped ??= execution?.stopDate?.getTime();
   }
   const stoppedAt = isoTime(stopped) ?? isoTime(parsed.time) ?? new Date().toISOString();
-  const result = await changeRecord(deps.store, detail.name, runEnded(runEndOf(status, error, cause, stoppedAt)));
+  const ended = runEnded(runEndOf(status, error, cause, stoppedAt));
+  const last = status === 'SUCCEEDED' ? lastTask(output) : undefined;
+  const change: RecordChange =
+    last === undefined
+      ? ended
+      : (record) => {
+          last(record);
+          ended(record);
+        };
+  const result = await changeRecord(deps.store, detail.name, change);
   if (!result.found) return { recorded: false, runId: detail.name, reason: `Run ${detail.name} has no record.` };
   return { recorded: true, runId: detail.name, changed: result.changed, status: result.record.status };
 }

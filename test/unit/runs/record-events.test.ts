@@ -149,7 +149,7 @@ describe('ECS Task State Change', () => {
 
 describe('Step Functions Execution Status Change', () => {
   it.each<[string, Record<string, unknown>, string, { code: string; message: string } | undefined]>([
-    ['SUCCEEDED', {}, 'SUCCEEDED', undefined],
+    ['SUCCEEDED', { output: '{}' }, 'SUCCEEDED', undefined],
     [
       'ABORTED',
       { error: 'Berth.Cancelled', cause: 'Run was cancelled.' },
@@ -185,6 +185,51 @@ describe('Step Functions Execution Status Change', () => {
     expect(sfn.calls()).toHaveLength(0);
   });
 
+  it("fills the last attempt's task from the succeeded execution's output when its STOPPED event was lost", async () => {
+    const output = JSON.stringify({
+      check: { attempt: 1 },
+      task: {
+        TaskArn: TASK,
+        LastStatus: 'STOPPED',
+        StartedAt: 1_796_655_605_123,
+        StoppedAt: 1_796_655_625_000,
+        StopCode: 'EssentialContainerExited',
+        StoppedReason: 'Essential container in task exited',
+        Containers: [{ Name: 'main', ExitCode: 0 }],
+      },
+    });
+    await deliver(RUNNING, executionEvent('SUCCEEDED', { output }));
+    expect(runView(record()).attempts).toEqual([
+      expect.objectContaining({
+        taskArns: [TASK],
+        stopCode: 'EssentialContainerExited',
+        containers: [{ name: 'main', exitCode: 0 }],
+        outcome: 'SUCCEEDED',
+      }),
+    ]);
+    // A STOPPED event that comes after all the same (version 3 > the output's 0) changes nothing of substance.
+    await deliver(STOPPED);
+    expect(record().attempts[0]?.tasks[0]).toMatchObject({ version: 3, containers: [{ name: 'main', exitCode: 0 }] });
+  });
+
+  it('reads the output from the execution when the event leaves it out', async () => {
+    sfn.on(DescribeExecutionCommand).resolves({
+      status: 'SUCCEEDED',
+      output: JSON.stringify({
+        check: { attempt: 1 },
+        task: { TaskArn: TASK, Containers: [{ Name: 'main', ExitCode: 0 }] },
+      }),
+      startDate: new Date(),
+      stateMachineArn: STATE_MACHINE_ARN,
+      executionArn: 'x',
+    });
+    await deliver(executionEvent('SUCCEEDED'));
+    expect(record()).toMatchObject({
+      status: 'SUCCEEDED',
+      attempts: [{ tasks: [{ taskArn: TASK, lastStatus: 'STOPPED' }] }],
+    });
+  });
+
   it('asks the execution why it ended when the event does not say', async () => {
     sfn.on(DescribeExecutionCommand).resolves({
       status: 'FAILED',
@@ -202,7 +247,7 @@ describe('Step Functions Execution Status Change', () => {
   });
 
   it('a late task event after the end changes the task, not the status', async () => {
-    await deliver(RUNNING, executionEvent('SUCCEEDED'), STOPPED, RUNNING);
+    await deliver(RUNNING, executionEvent('SUCCEEDED', { output: '{}' }), STOPPED, RUNNING);
     expect(runView(record())).toMatchObject({
       status: 'SUCCEEDED',
       attempts: [{ outcome: 'SUCCEEDED', containers: [{ name: 'main', exitCode: 0 }] }],
