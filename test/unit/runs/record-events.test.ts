@@ -5,7 +5,9 @@
 import './env';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { parse } from 'yaml';
@@ -17,6 +19,8 @@ import { newRecord } from '../../../lib/runs/record-updates';
 import { STATE_MACHINE_ARN } from './env';
 import { ddb, resetTable, table } from './memory-table';
 
+// biome-ignore lint/suspicious/noExplicitAny: table items are asserted on, not typed.
+type Json = any;
 const sfn = mockClient(SFNClient);
 const context = { awsRequestId: 'req-1', functionName: 'berth-test-recordRunEvent' } as Context;
 const RUN = '4b0c7a53-4d6e-4b9a-9d1e-0f7f3c1f2a10';
@@ -126,6 +130,32 @@ describe('ECS Task State Change', () => {
     ]);
     // One write per event that moved the task forward, none for the rest.
     expect(record().version).toBe(1 + writes);
+  });
+
+  it('reads again and reapplies when another writer wrote between its read and its write', async () => {
+    // Another writer (Check Capacity, say) bumps the version just before this write lands.
+    let raced = false;
+    ddb
+      .on(PutCommand)
+      .callsFake((input: { Item: Json; ConditionExpression: string; ExpressionAttributeValues: Json }) => {
+        const current = table.get(RUN) as Json;
+        if (!raced) {
+          raced = true;
+          table.set(RUN, {
+            ...current,
+            version: current.version + 1,
+            capacity: { checkedAt: '2026-12-07T15:00:01Z', fits: true, placeableCount: 1, instanceCount: 3 },
+          });
+        }
+        if (table.get(RUN)?.version !== input.ExpressionAttributeValues[':read']) {
+          throw new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+        }
+        table.set(RUN, input.Item);
+        return {};
+      });
+    await deliver(RUNNING);
+    expect(record()).toMatchObject({ status: 'RUNNING', version: 3, capacity: { fits: true } });
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(2);
   });
 
   it('files a task under the attempt its group names', async () => {
