@@ -29,10 +29,15 @@ export const TASK_GROUP_PREFIX = 'berth:';
 const TERMINAL = ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] as const;
 
 /** The rule patterns, for serverless.yml (whose copy a unit test compares with these) and the tests. */
+/**
+ * Berth's tasks, when they start running and when they stop: the transitions the record shows. The others
+ * (PROVISIONING, PENDING, ACTIVATING, DEACTIVATING, STOPPING, ...) would each cost an invocation and a write and
+ * say nothing a reader acts on; a task that never ran still ends with STOPPED.
+ */
 export const taskStateChangePattern = () => ({
   source: ['aws.ecs'],
   'detail-type': [ECS_TASK_STATE_CHANGE],
-  detail: { group: [{ prefix: TASK_GROUP_PREFIX }] },
+  detail: { group: [{ prefix: TASK_GROUP_PREFIX }], lastStatus: ['RUNNING', 'STOPPED'] },
 });
 export const executionStatusChangePattern = <Arn>(stateMachineArn: Arn) => ({
   source: ['aws.states'],
