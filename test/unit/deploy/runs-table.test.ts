@@ -38,7 +38,9 @@ const actionsOf = (role: Role) =>
     .filter((a) => !a.startsWith('logs:') && !a.startsWith('xray:'))
     .sort();
 const TABLE = { 'Fn::GetAtt': ['RunsTable', 'Arn'] };
-const INDEXES_ARN = { 'Fn::Sub': '${RunsTable.Arn}/index/*' };
+/** A serverless.yml variable or Fn::Sub reference, `${name}`. */
+const variable = (name: string) => `\${${name}}`;
+const INDEXES_ARN = { 'Fn::Sub': `${variable('RunsTable.Arn')}/index/*` };
 
 async function allRoles(): Promise<Record<string, Role>> {
   return {
@@ -81,8 +83,8 @@ describe('the runs table', () => {
   });
 
   it('is in serverless.yml once, with its name handed to the functions', async () => {
-    expect(serverless.resources).toContainEqual({ Resources: '${file(deploy/runs-table.js):resources}' });
-    expect(serverless.provider.environment.BERTH_RUNS_TABLE).toBe('${self:custom.runsTableName}');
+    expect(serverless.resources).toContainEqual({ Resources: variable('file(deploy/runs-table.js):resources') });
+    expect(serverless.provider.environment.BERTH_RUNS_TABLE).toBe(variable('self:custom.runsTableName'));
     expect(serverless.params.default.runRetentionDays).toBe('400');
     const all = await resources({ resolveVariable });
     expect(all.RunsTable.Properties.TableName).toBe('berth-ci-runs');

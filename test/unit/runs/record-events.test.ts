@@ -311,6 +311,8 @@ describe('the rules in serverless.yml', () => {
       (e: { eventBridge: { pattern: unknown } }) => e.eventBridge.pattern,
     );
     expect(events[0]).toEqual(taskStateChangePattern());
-    expect(events[1]).toEqual(executionStatusChangePattern('${param:runTaskStateMachineArn}'));
+    // The stage param that holds the state machine's ARN, as serverless.yml writes a variable.
+    const param = (name: string) => `\${param:${name}}`;
+    expect(events[1]).toEqual(executionStatusChangePattern(param('runTaskStateMachineArn')));
   });
 });
