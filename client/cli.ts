@@ -245,7 +245,16 @@ const COMMANDS = [
     words: 'runs list',
     isDefault: true,
     summary: 'the runs, newest first',
-    options: { status: upperCased<RunStatus>('status', '<status>', 'only runs in this status'), limit, nextToken, all },
+    options: {
+      status: upperCased<RunStatus>('status', '<status>', 'only runs in this status'),
+      family: text('family', '<family>', 'only runs of this task definition family'),
+      trigger: text('trigger', '<type|name>', 'only runs of this trigger type (api, schedule, event) or name'),
+      createdAfter: text('created-after', '<time>', 'only runs created at or after this ISO-8601 time'),
+      createdBefore: text('created-before', '<time>', 'only runs created at or before this ISO-8601 time'),
+      limit,
+      nextToken,
+      all,
+    },
     action: ({ all, nextToken, ...query }, context) =>
       printList(
         context,

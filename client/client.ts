@@ -54,7 +54,13 @@ export interface ListTaskDefinitionsQuery {
 }
 
 export interface ListRunsQuery {
+  /** At most one of status, family and trigger (a trigger type or name). */
   status?: RunStatus;
+  family?: string;
+  trigger?: string;
+  /** ISO-8601, inclusive. */
+  createdAfter?: string;
+  createdBefore?: string;
   limit?: number;
   nextToken?: string;
 }

@@ -94,37 +94,19 @@ module.exports.apiRoles = async ({ resolveVariable }) => {
       ecsTaskDefinitions('DescribeTaskDefinition', 'DeregisterTaskDefinition'),
     ]),
     StartRunRole: apiRole('startRun', [
-      // The task definition and the cluster are resolved before anything starts; a repeated Idempotency-Key
-      // finds its run.
+      // The task definition and the cluster are resolved before anything starts.
       ecsTaskDefinitions('DescribeTaskDefinition'),
       { Effect: 'Allow', Action: 'ecs:DescribeClusters', Resource: await runClusters(resolveVariable) },
       { Effect: 'Allow', Action: 'states:StartExecution', Resource: stateMachine },
-      onExecutions('DescribeExecution'),
+      // The PENDING record, written before the start; a repeated Idempotency-Key finds it.
+      readWriteRecords(),
     ]),
-    GetRunRole: apiRole('getRun', [
-      onExecutions('DescribeExecution', 'GetExecutionHistory'),
-      {
-        // The task a cancel stopped (the history has no task output after the abort).
-        Effect: 'Allow',
-        Action: 'ecs:DescribeTasks',
-        Resource: sub('ecs', 'task/*'),
-        Condition: { StringEquals: { 'ecs:cluster': await runClusters(resolveVariable) } },
-      },
-    ]),
-    ListRunsRole: apiRole('listRuns', [
-      { Effect: 'Allow', Action: 'states:ListExecutions', Resource: stateMachine },
-      // A status filter on running or failed runs reads their views.
-      onExecutions('DescribeExecution', 'GetExecutionHistory'),
-    ]),
+    // Readers read the table only: no Step Functions call on the read path.
+    GetRunRole: apiRole('getRun', [onRunsTable('GetItem')]),
+    ListRunsRole: apiRole('listRuns', [queryRunsIndexes]),
     GetRunLogsRole: apiRole('getRunLogs', [
-      // The run's attempts, as GET /runs/{id} reads them.
-      onExecutions('DescribeExecution', 'GetExecutionHistory'),
-      {
-        Effect: 'Allow',
-        Action: 'ecs:DescribeTasks',
-        Resource: sub('ecs', 'task/*'),
-        Condition: { StringEquals: { 'ecs:cluster': await runClusters(resolveVariable) } },
-      },
+      // The run's attempts, from its record as GET /runs/{id} reads it.
+      onRunsTable('GetItem'),
       // Where each container logs. DescribeTaskDefinition does not support resource-level permissions.
       ecsTaskDefinitions('DescribeTaskDefinition'),
       {
@@ -136,7 +118,7 @@ module.exports.apiRoles = async ({ resolveVariable }) => {
         ),
       },
     ]),
-    CancelRunRole: apiRole('cancelRun', [onExecutions('DescribeExecution', 'StopExecution')]),
+    CancelRunRole: apiRole('cancelRun', [onExecutions('StopExecution'), readWriteRecords()]),
     GetOpenApiRole: apiRole('getOpenApi', []),
   };
 };
@@ -170,6 +152,25 @@ for (const key of [
 const sub = (service, rest) => ({
   'Fn::Sub': `arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${rest}`,
 });
+
+/**
+ * Actions on the runs table (deploy/runs-table.js): items by key on the table, Query on its indexes only
+ * ("Actions, resources, and condition keys for Amazon DynamoDB": Query on an index needs the index's ARN).
+ */
+const onRunsTable = (...actions) => ({
+  Effect: 'Allow',
+  Action: actions.map((a) => `dynamodb:${a}`),
+  Resource: { 'Fn::GetAtt': ['RunsTable', 'Arn'] },
+});
+const queryRunsIndexes = {
+  Effect: 'Allow',
+  Action: 'dynamodb:Query',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax, not JavaScript.
+  Resource: { 'Fn::Sub': '${RunsTable.Arn}/index/*' },
+};
+/** A run's record is read, then written whole on a condition (lib/runs/run-store.ts): GetItem and PutItem. */
+const readWriteRecords = () => onRunsTable('GetItem', 'PutItem');
+module.exports.onRunsTable = onRunsTable;
 
 /** The clusters runs may use (param runClusters, else the stage's default cluster) as ARNs. */
 async function runClusters(resolveVariable) {
@@ -329,6 +330,8 @@ module.exports.workflowResources = async ({ resolveVariable }) => {
     ]),
     CheckCapacityRole: role('check-capacity', 'lambda.amazonaws.com', [
       ...functionBasics(fn('checkCapacity')),
+      // The check and WAITING_FOR_CAPACITY, in the run's record.
+      readWriteRecords(),
       {
         Effect: 'Allow',
         Action: ['ecs:ListContainerInstances', 'ecs:DescribeClusters'],
@@ -349,6 +352,8 @@ module.exports.workflowResources = async ({ resolveVariable }) => {
     ]),
     DecideRetryRole: role('decide-retry', 'lambda.amazonaws.com', [
       ...functionBasics(fn('decideRetry')),
+      // The attempt's outcome and the retry decision, in the run's record.
+      readWriteRecords(),
       {
         // A timed-out attempt's tasks are found by startedBy and stopped.
         Effect: 'Allow',
@@ -434,12 +439,12 @@ module.exports.triggerRoles = async ({ resolveVariable }) => {
     StartTriggeredRunRole: role('start-triggered-run', 'lambda.amazonaws.com', [
       ...functionBasics(fn('startTriggeredRun')),
       {
-        // As POST /runs: start the run, and find an earlier start of the same firing.
+        // As POST /runs: write the record (an earlier start of the same firing finds it) and start the run.
         Effect: 'Allow',
         Action: 'states:StartExecution',
         Resource: sub('states', `stateMachine:${stateMachine}`),
       },
-      { Effect: 'Allow', Action: 'states:DescribeExecution', Resource: executions },
+      readWriteRecords(),
       {
         // DescribeTaskDefinition does not support resource-level permissions.
         Effect: 'Allow',
@@ -466,3 +471,43 @@ module.exports.triggerRoles = async ({ resolveVariable }) => {
 module.exports.startTriggeredRunRoleArn = () => ({ 'Fn::Sub': '${StartTriggeredRunRole.Arn}' });
 // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax, not JavaScript.
 module.exports.publishRunEventRoleArn = () => ({ 'Fn::Sub': '${PublishRunEventRole.Arn}' });
+
+// ---------------------------------------------------------------------------------------------
+// The run record's own writers (serverless.yml recordRunEvent and reconcileRuns): the table's items, and the
+// execution calls each makes; the event writer also sends failed invocations to its dead-letter queue.
+// ---------------------------------------------------------------------------------------------
+
+module.exports.runRecordRoles = async ({ resolveVariable }) => {
+  const service = await resolveVariable('self:service');
+  const stage = await resolveVariable('sls:stage');
+  const stateMachine = await resolveVariable('self:custom.runTaskStateMachineName');
+  const fn = (key) => `${service}-${stage}-${key}`;
+  const executions = sub('states', `execution:${stateMachine}:*`);
+  return {
+    RecordRunEventRole: role('record-run-event', 'lambda.amazonaws.com', [
+      ...functionBasics(fn('recordRunEvent')),
+      readWriteRecords(),
+      // Why an execution ended, when its status change event does not say.
+      { Effect: 'Allow', Action: 'states:DescribeExecution', Resource: executions },
+      {
+        // Lambda's on-failure destination of the async invocations EventBridge makes (deploy/runs-table.js).
+        Effect: 'Allow',
+        Action: 'sqs:SendMessage',
+        Resource: { 'Fn::GetAtt': ['RunRecordDeadLetterQueue', 'Arn'] },
+      },
+    ]),
+    ReconcileRunsRole: role('reconcile-runs', 'lambda.amazonaws.com', [
+      ...functionBasics(fn('reconcileRuns')),
+      // PENDING records by the byStatus index, each read and written.
+      queryRunsIndexes,
+      readWriteRecords(),
+      { Effect: 'Allow', Action: 'states:DescribeExecution', Resource: executions },
+      { Effect: 'Allow', Action: 'states:StartExecution', Resource: sub('states', `stateMachine:${stateMachine}`) },
+    ]),
+  };
+};
+
+// biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax, not JavaScript.
+module.exports.recordRunEventRoleArn = () => ({ 'Fn::Sub': '${RecordRunEventRole.Arn}' });
+// biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax, not JavaScript.
+module.exports.reconcileRunsRoleArn = () => ({ 'Fn::Sub': '${ReconcileRunsRole.Arn}' });

@@ -1,11 +1,10 @@
-/** GET /runs/{runId}: the run as its execution and history tell it. */
-import { ecsClient } from '../lib/clients/ecs';
-import { sfnClient } from '../lib/clients/sfn';
+/** GET /runs/{runId}: the run's record, one GetItem. */
+import { dynamoClient } from '../lib/clients/dynamodb';
 import { httpApi, ok } from '../lib/http';
 import { getRunRoute } from '../lib/routes/get-run';
-import { loadRunsConfig } from '../lib/runs/config';
 import { getRun } from '../lib/runs/get-run';
+import { loadRunStoreConfig } from '../lib/runs/run-store';
 
-const deps = { sfn: sfnClient(), ecs: ecsClient(), config: loadRunsConfig() };
+const store = { ddb: dynamoClient(), config: loadRunStoreConfig() };
 
-export const handler = httpApi(getRunRoute, async ({ path }) => ok(await getRun(deps, path.runId)));
+export const handler = httpApi(getRunRoute, async ({ path }) => ok(await getRun(store, path.runId)));

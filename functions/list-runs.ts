@@ -1,10 +1,10 @@
-/** GET /runs?status=&limit=&nextToken=: runs, newest first, one page at a time. */
-import { sfnClient } from '../lib/clients/sfn';
+/** GET /runs?status=|family=|trigger=&createdAfter=&createdBefore=&limit=&nextToken=: one Query per page. */
+import { dynamoClient } from '../lib/clients/dynamodb';
 import { httpApi, ok } from '../lib/http';
 import { listRunsRoute } from '../lib/routes/list-runs';
-import { loadRunsConfig } from '../lib/runs/config';
 import { listRuns } from '../lib/runs/list-runs';
+import { loadRunStoreConfig } from '../lib/runs/run-store';
 
-const deps = { sfn: sfnClient(), config: loadRunsConfig() };
+const store = { ddb: dynamoClient(), config: loadRunStoreConfig() };
 
-export const handler = httpApi(listRunsRoute, async ({ query }) => ok(await listRuns(deps, query)));
+export const handler = httpApi(listRunsRoute, async ({ query }) => ok(await listRuns(store, query)));

@@ -1,13 +1,20 @@
 /** POST /runs (optional Idempotency-Key header): resolve the task definition, start the run (202). */
+import { dynamoClient } from '../lib/clients/dynamodb';
 import { ecsClient } from '../lib/clients/ecs';
 import { sfnClient } from '../lib/clients/sfn';
 import { accepted, httpApi, ok } from '../lib/http';
 import { startRunRoute } from '../lib/routes/start-run';
 import { loadRunsConfig } from '../lib/runs/config';
 import { locationOfRun } from '../lib/runs/execution';
+import { loadRunStoreConfig } from '../lib/runs/run-store';
 import { startRun } from '../lib/runs/start-run';
 
-const deps = { sfn: sfnClient(), ecs: ecsClient(), config: loadRunsConfig() };
+const deps = {
+  sfn: sfnClient(),
+  ecs: ecsClient(),
+  config: loadRunsConfig(),
+  store: { ddb: dynamoClient(), config: loadRunStoreConfig() },
+};
 
 export const handler = httpApi(startRunRoute, async ({ body, headers, caller }) => {
   const { created, ...run } = await startRun(deps, {

@@ -1,12 +1,19 @@
 /** A schedule or an event rule fired: start the run its trigger asks for, validated as POST /runs validates. */
+import { dynamoClient } from '../lib/clients/dynamodb';
 import { ecsClient } from '../lib/clients/ecs';
 import { sfnClient } from '../lib/clients/sfn';
 import { eventTarget } from '../lib/event-target';
 import { logger } from '../lib/http';
 import { loadRunsConfig } from '../lib/runs/config';
+import { loadRunStoreConfig } from '../lib/runs/run-store';
 import { startTriggeredRun } from '../lib/triggers/start-triggered-run';
 
-const deps = { sfn: sfnClient(), ecs: ecsClient(), config: loadRunsConfig() };
+const deps = {
+  sfn: sfnClient(),
+  ecs: ecsClient(),
+  config: loadRunsConfig(),
+  store: { ddb: dynamoClient(), config: loadRunStoreConfig() },
+};
 
 export const handler = eventTarget('Trigger', async (event) => {
   const run = await startTriggeredRun(deps, event);

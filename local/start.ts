@@ -9,8 +9,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { runsTable } from '../deploy/runs-table';
 import { commaList } from '../lib/env';
 import { probeDocker } from './ecs/runtime/runtime';
+import { ensureLocalTables } from './dynamodb/tables';
 import { startAwsEndpoint } from './endpoint/server';
 import { DEFAULT_SERVICES } from './endpoint/services';
 import { type LocalFunctionRules, readFunctionEventsReport, startFunctionRules } from './events/function-rules';
@@ -107,6 +109,14 @@ async function main() {
     retentionInDays: Number(localStageParam(serverlessYml, process.env, 'runLogRetentionDays') ?? 30),
   });
   log(`Run log group ${runLogGroup}`);
+  // The runs table, from the resource serverless.yml deploys (deploy/runs-table.js), with the local stage's name.
+  const service = /^service:\s*(\S+)/m.exec(serverlessYml)?.[1] ?? 'berth';
+  for (const table of await ensureLocalTables(
+    { endpointUrl: endpoint.url, region: settings.region },
+    { RunsTable: runsTable({ service, stage: LOCAL_STAGE }) },
+  )) {
+    log(`Table ${table.tableName} ${table.action}${table.changes.length > 0 ? `: ${table.changes.join('; ')}` : ''}`);
+  }
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,

@@ -16,11 +16,19 @@
  *   the `.sync` driver's DescribeTasks interval (BERTH_SFN_ECS_POLL_MS, 250 ms by default, as the
  *   stack runs it unless `--ecs-poll-ms` is given).
  *
- *   npm run bench:runs [-- --runs 24 --concurrency 1,4,16 --poll-ms 100 --ecs-poll-ms 250]
+ * - Views: GET /runs/{id} views per second with 16 in flight, over the runs the levels finished, against the
+ *   old read path measured in the same run on the same stack: the view built from the execution and its history
+ *   (lib/runs/execution-view.ts: DescribeExecution + GetExecutionHistory, what GET /runs/{id} did before runs
+ *   were records), called straight against the local Step Functions endpoint. The old figure leaves out the
+ *   Lambda hop the new one pays, so the ratio understates the change.
+ *
+ *   npm run bench:runs [-- --runs 24 --concurrency 1,4,16 --poll-ms 100 --ecs-poll-ms 250 --views 400]
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DescribeTasksCommand, ECSClient, RunTaskCommand } from '@aws-sdk/client-ecs';
+import { ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { getRunFromExecution } from '../../lib/runs/execution-view';
 import { type Stack, startStack } from '../../test/integration/stack';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -37,6 +45,9 @@ const LEVELS = (argAt('concurrency') ?? '1,4,16')
   .filter((n) => n > 0);
 const POLL_MS = Number(argAt('poll-ms')) || 100;
 const ECS_POLL_MS = argAt('ecs-poll-ms');
+const VIEWS = Number(argAt('views')) || 400;
+const VIEWS_IN_FLIGHT = 16;
+const finishedRuns: string[] = [];
 /** The placeholder subnet `npm start` gives awsvpc runs (local/start.ts); the bare RunTask uses it too. */
 const SUBNET = 'subnet-00000000000000000';
 const TASK_DEFINITION = 'anjana-educative:1';
@@ -120,6 +131,7 @@ async function oneRun(stack: Stack): Promise<Sample> {
     const view = JSON.parse(text) as RunView;
     if (view.status === 'SUCCEEDED') {
       const seenAt = Date.now();
+      finishedRuns.push(runId);
       const latency = performance.now() - start;
       const taskStopped = Date.parse(view.attempts[0]?.stoppedAt ?? '');
       return {
@@ -187,6 +199,54 @@ async function main() {
           ` ${pad(`${ms(percentile(observed, 50))}/${ms(percentile(observed, 99))}`, 20)}`,
       );
     }
+
+    // Views of finished runs, 16 in flight: the record (GET /runs/{id}) against the execution history.
+    const ids = [...finishedRuns];
+    let n = 0;
+    const nextId = () => ids[n++ % ids.length]!;
+    const sfn = new SFNClient({
+      endpoint: stack.aws,
+      region: process.env.AWS_REGION ?? 'us-east-1',
+      credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+    });
+    const described = await fetch(`${stack.api}/runs/${ids[0]}`);
+    if (described.status !== 200) throw new Error(`GET /runs/${ids[0]} answered ${described.status}`);
+    const machine = (await sfn.send(new ListStateMachinesCommand({}))).stateMachines?.find((m) =>
+      m.name?.endsWith('-run-task'),
+    )?.stateMachineArn;
+    if (machine === undefined) throw new Error('the local endpoint has no run-task state machine');
+    const viewRecord = async (): Promise<Sample> => {
+      const start = performance.now();
+      const res = await fetch(`${stack.api}/runs/${nextId()}`);
+      const view = (await res.json()) as RunView;
+      if (res.status !== 200 || view.status !== 'SUCCEEDED') throw new Error(`GET /runs answered ${res.status}`);
+      return { latency: performance.now() - start };
+    };
+    const viewHistory = async (): Promise<Sample> => {
+      const start = performance.now();
+      const view = await getRunFromExecution({ sfn, config: { stateMachineArn: machine } }, nextId());
+      if (view.status !== 'SUCCEEDED') throw new Error(`the history view says ${view.status}`);
+      return { latency: performance.now() - start };
+    };
+    await closedLoop(4, 16, viewRecord);
+    await closedLoop(4, 16, viewHistory);
+    const history = await closedLoop(VIEWS_IN_FLIGHT, VIEWS, viewHistory);
+    const record = await closedLoop(VIEWS_IN_FLIGHT, VIEWS, viewRecord);
+    const rate = (r: { seconds: number }) => VIEWS / r.seconds;
+    const lat = (r: { samples: Sample[] }, p: number) =>
+      ms(
+        percentile(
+          r.samples.map((x) => x.latency),
+          p,
+        ),
+      );
+    console.log(
+      `\nviews of ${ids.length} finished runs, ${VIEWS} each way, ${VIEWS_IN_FLIGHT} in flight:\n` +
+        `  GET /runs/{id} (the record, one GetItem):              ${rate(record).toFixed(1)} views/s, p50/p99 ${lat(record, 50)}/${lat(record, 99)} ms\n` +
+        `  execution history (old read path, no Lambda hop):      ${rate(history).toFixed(1)} views/s, p50/p99 ${lat(history, 50)}/${lat(history, 99)} ms\n` +
+        `  record/history: ${(rate(record) / rate(history)).toFixed(1)}x`,
+    );
+    sfn.destroy();
   } catch (err) {
     // What the stack said last (serverless-offline's 504 names the function that timed out).
     console.error(stack.output().slice(-4000));

@@ -12,7 +12,7 @@ import type { SFNClient } from '@aws-sdk/client-sfn';
 import * as z from 'zod/mini';
 import { parseOrThrow } from '../parse';
 import type { RunsConfig } from '../runs/config';
-import { getRun } from '../runs/get-run';
+import { getRunFromExecution } from '../runs/execution-view';
 import type { RunStatus, RunView } from '../runs/types';
 import { EXECUTION_STATUS_CHANGE, TERMINAL_EXECUTION_STATUSES } from './run-events-rule';
 
@@ -78,7 +78,7 @@ export async function publishRunEnded(deps: RunEventsDeps, event: unknown): Prom
   if (!(TERMINAL_EXECUTION_STATUSES as readonly string[]).includes(detail.status)) {
     return { published: false, runId: detail.name, reason: `The execution is ${detail.status}, not ended.` };
   }
-  const view = await getRun(deps, detail.name);
+  const view = await getRunFromExecution(deps, detail.name);
   const entry = runEventEntry(view, deps.config.eventBusName, detail.executionArn);
   if (entry === undefined) {
     return { published: false, runId: view.runId, reason: `The run is ${view.status}, not ended.` };

@@ -2,18 +2,15 @@
  * Which streams hold a run's logs: for one attempt, each of its tasks' chosen containers and where that
  * container logs (lib/logs/location.ts), or why it cannot be read.
  *
- * The seam to the run record: today the attempts and their task ARNs come from the run view use case
- * (lib/runs/get-run.ts, which reads the execution history), and the locations are computed from the task
- * definition (one DescribeTaskDefinition per distinct ARN, cached for the life of the function, since a
- * registered revision never changes). Once runs are records that keep each attempt's per-container log location,
- * this one function reads them from the record instead; GET /runs/{id}/logs is otherwise unchanged.
+ * The attempts and their task ARNs come from the run's record (lib/runs/get-run.ts: one GetItem, no Step Functions
+ * call), and the locations are computed from the task definition (one DescribeTaskDefinition per distinct ARN,
+ * cached for the life of the function, since a registered revision never changes).
  */
 import { type ContainerDefinition, DescribeTaskDefinitionCommand, type ECSClient } from '@aws-sdk/client-ecs';
-import type { SFNClient } from '@aws-sdk/client-sfn';
 import { NotFoundError, ValidationError } from '../errors';
 import { matchesAny } from '../glob';
-import type { RunsConfig } from '../runs/config';
 import { getRun } from '../runs/get-run';
+import type { RunStore } from '../runs/run-store';
 import type { RunStatus } from '../runs/types';
 import type { RunLogsReadConfig } from './config';
 import { type LogLocation, logLocation } from './location';
@@ -23,9 +20,9 @@ import { type LogLocation, logLocation } from './location';
  * unavailable rather than failing the page with AccessDenied.
  */
 export interface RunLogSourceDeps extends RunLogsReadConfig {
-  sfn: SFNClient;
+  /** The runs table. */
+  runs: RunStore;
   ecs: ECSClient;
-  config: RunsConfig;
 }
 
 export interface RunLogSource {
@@ -77,7 +74,7 @@ export async function runLogSources(
   runId: string,
   wanted: { attempt?: number | undefined; container?: string | undefined },
 ): Promise<RunLogSources> {
-  const run = await getRun(deps, runId);
+  const run = await getRun(deps.runs, runId);
   const attemptNumber = wanted.attempt ?? (run.attempts.length > 0 ? run.attempts.length : undefined);
   const attempt = run.attempts.find((a) => a.attempt === attemptNumber);
   if (wanted.attempt !== undefined && attempt === undefined) {

@@ -6,8 +6,8 @@
  */
 import * as z from 'zod/mini';
 import type { RunLogPage } from '../logs/get-run-logs';
-import type { RunRef, RunSummary } from '../runs/types';
-import { RUN_STATUSES, type RunView } from '../runs/types';
+import { RUN_STATUSES, RunSummarySchema, RunViewSchema } from '../runs/record';
+import type { RunRef, RunSummary, RunView } from '../runs/types';
 import type { FamilySummary } from '../task-definitions';
 
 const isoTime = z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}T/, 'an ISO-8601 timestamp'));
@@ -85,61 +85,10 @@ export const RunRefSchema = z.object({ runId: z.string(), status: RunStatusSchem
 
 export const CancelledRunSchema = z.object({ runId: z.string(), status: RunStatusSchema, stoppedAt: isoTime });
 
-export const RunSummarySchema = z.object({
-  runId: z.string(),
-  status: RunStatusSchema,
-  createdAt: isoTime,
-  stoppedAt: z.optional(isoTime),
-});
-
 export const RunPageSchema = z.object({ items: z.array(RunSummarySchema), nextToken: z.optional(z.string()) });
 
-const RunTriggerSchema = z.object({
-  type: z.enum(['api', 'schedule', 'event']),
-  name: z.optional(z.string()),
-  eventId: z.optional(z.string()),
-});
-
-const AttemptSchema = z.object({
-  attempt: z.int(),
-  taskArns: z.array(z.string()),
-  startedAt: z.optional(isoTime),
-  stoppedAt: z.optional(isoTime),
-  stopCode: z.optional(z.string()),
-  stoppedReason: z.optional(z.string()),
-  containers: z.array(z.object({ name: z.string(), exitCode: z.optional(z.int()), reason: z.optional(z.string()) })),
-  outcome: z.enum(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED', 'RUNNING']),
-  retry: z.optional(z.object({ decision: z.enum(['RETRY', 'EXIT']), why: z.string() })),
-});
-
-const CapacitySchema = z.object({
-  checkedAt: isoTime,
-  fits: z.boolean(),
-  placeableCount: z.int(),
-  instanceCount: z.int(),
-  shortfall: z.optional(
-    z.object({
-      tasks: z.int(),
-      cpu: z.optional(z.number()),
-      memory: z.optional(z.number()),
-      reason: z.optional(z.string()),
-    }),
-  ),
-});
-
-export const RunViewSchema = z.object({
-  runId: z.string(),
-  status: RunStatusSchema,
-  taskDefinitionArn: z.string(),
-  cluster: z.string(),
-  trigger: z.optional(RunTriggerSchema),
-  createdAt: isoTime,
-  startedAt: z.optional(isoTime),
-  stoppedAt: z.optional(isoTime),
-  attempts: z.array(AttemptSchema),
-  capacity: z.optional(CapacitySchema),
-  error: z.optional(z.object({ code: z.string(), message: z.string() })),
-});
+// The run view and the list item are derived from the run record's schema (lib/runs/record.ts), declared once.
+export { RunSummarySchema, RunViewSchema };
 
 /** GET /runs/{runId}/logs: one page of a run's container output. */
 export const RunLogPageSchema = z.object({

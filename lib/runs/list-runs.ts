@@ -1,110 +1,63 @@
 /**
- * GET /runs?status=&limit=&nextToken=: runs, newest first, one page at a time.
+ * GET /runs?status=|family=|trigger=&createdAfter=&createdBefore=&limit=&nextToken=: runs, newest first, one
+ * Query per page on the index the filter names (deploy/runs-table.js), no Step Functions call.
  */
-import {
-  type ExecutionListItem,
-  type ExecutionStatus,
-  ListExecutionsCommand,
-  type SFNClient,
-} from '@aws-sdk/client-sfn';
-import { mapLimited } from '../concurrency';
-import { NotFoundError, ValidationError } from '../errors';
-import type { RunsConfig } from './config';
-import { errorName } from './execution';
-import { getRun } from './get-run';
-import { encodePageToken, type PageToken } from './page-token';
+import { ValidationError } from '../errors';
+import { encodePageToken, type ListFilter, listFilterKey, type PageToken } from './page-token';
+import { type RunRecord, runSummary, TRIGGER_TYPES } from './record';
+import { type IndexQuery, queryIndex, type RunStore } from './run-store';
 import type { RunStatus, RunSummary } from './types';
 
-export interface ListRunsQuery {
+export interface ListRunsQuery extends ListFilter {
   status?: RunStatus | undefined;
   limit: number;
   nextToken?: PageToken | undefined;
 }
 
-/** The execution status each run status lives under: the ListExecutions filter for it. */
-const EXECUTION_STATUS_OF: Readonly<Record<RunStatus, ExecutionStatus | undefined>> = {
-  PENDING: 'RUNNING',
-  WAITING_FOR_CAPACITY: 'RUNNING',
-  RUNNING: 'RUNNING',
-  SUCCEEDED: 'SUCCEEDED',
-  FAILED: 'FAILED',
-  CANCELLED: 'ABORTED',
-  // An attempt's timeout fails the execution; an execution-level timeout is TIMED_OUT: both qualify.
-  TIMED_OUT: undefined,
-};
-
-/** Run statuses an execution in this status can have; only these need a look at its history. */
-function possibleStatuses(status: ExecutionStatus | string | undefined): readonly RunStatus[] {
-  switch (status) {
-    case 'SUCCEEDED':
-      return ['SUCCEEDED'];
-    case 'ABORTED':
-      return ['CANCELLED'];
-    case 'TIMED_OUT':
-      return ['TIMED_OUT'];
-    case 'RUNNING':
-      return ['PENDING', 'WAITING_FOR_CAPACITY', 'RUNNING'];
-    default:
-      return ['FAILED', 'TIMED_OUT', 'CANCELLED'];
+/** The index partition a filter reads: at most one of status, family and trigger (the route refuses two). */
+export function indexFor(query: ListFilter): Pick<IndexQuery, 'index' | 'partition'> {
+  if (query.status !== undefined) return { index: 'status', partition: query.status };
+  if (query.family !== undefined) return { index: 'family', partition: query.family };
+  if (query.trigger !== undefined) {
+    const type = query.trigger.toLowerCase();
+    return (TRIGGER_TYPES as readonly string[]).includes(type)
+      ? { index: 'triggerType', partition: type }
+      : { index: 'triggerName', partition: query.trigger };
   }
+  return { index: 'all', partition: 'RUN' };
 }
 
 /**
  * Runs, newest first, one page at a time.
- * 1. The query was validated at the boundary (lib/routes/list-runs.ts); the status maps to a ListExecutions status filter where one execution
- *    status holds it (TIMED_OUT lives in two, so it lists unfiltered).
- * 2. List one page of executions. Succeeded, aborted and timed-out executions say their run status
- *    themselves; a running or failed one is looked into (history) only when the filter could match it.
- * A page can therefore hold fewer than `limit` runs and still have a nextToken: follow it until it is absent.
+ * 1. The query was validated at the boundary (lib/routes/list-runs.ts): one filter at most, a time range, a token
+ *    issued for this filter.
+ * 2. One Query on that filter's index partition, `limit` items, from the token's key: the page is full unless
+ *    the runs run out.
+ * 3. The next token carries the Query's LastEvaluatedKey and the filter; none when DynamoDB has no more.
  */
-export async function listRuns(deps: { sfn: SFNClient; config: RunsConfig }, query: ListRunsQuery) {
-  const { status: wanted, limit } = query;
-  const sfnToken = query.nextToken?.t;
-
-  const statusFilter = wanted === undefined ? undefined : EXECUTION_STATUS_OF[wanted];
-  let page: { executions?: ExecutionListItem[]; nextToken?: string };
+export async function listRuns(store: RunStore, query: ListRunsQuery) {
+  let page: Awaited<ReturnType<typeof queryIndex>>;
   try {
-    page = await deps.sfn.send(
-      new ListExecutionsCommand({
-        stateMachineArn: deps.config.stateMachineArn,
-        maxResults: limit,
-        ...(statusFilter !== undefined && { statusFilter }),
-        ...(sfnToken !== undefined && { nextToken: sfnToken }),
-      }),
-    );
+    page = await queryIndex(store, {
+      ...indexFor(query),
+      createdAfter: query.createdAfter,
+      createdBefore: query.createdBefore,
+      limit: query.limit,
+      startKey: query.nextToken?.k,
+    });
   } catch (err) {
-    if (errorName(err) === 'InvalidToken') {
+    // A key that is not this index's (a token forged or from another version): DynamoDB's ValidationException.
+    if ((err as Error).name === 'ValidationException' && query.nextToken !== undefined) {
       throw new ValidationError([
-        { path: '$.nextToken', message: 'nextToken has expired or is not valid; list again from the first page.' },
+        { path: '$.nextToken', message: 'nextToken is not valid; list again from the first page.' },
       ]);
     }
     throw err;
   }
-
-  const summaries = await mapLimited(page.executions ?? [], 4, async (execution): Promise<RunSummary | undefined> => {
-    const possible = possibleStatuses(execution.status);
-    if (wanted !== undefined && !possible.includes(wanted)) return undefined;
-    const runId = execution.name ?? '';
-    let status: RunStatus | undefined = possible.length === 1 ? possible[0] : undefined;
-    if (status === undefined) {
-      status = await getRun(deps, runId).then(
-        (view) => view.status,
-        (err) => {
-          if (err instanceof NotFoundError) return undefined; // expired between the two calls
-          throw err;
-        },
-      );
-    }
-    if (status === undefined || (wanted !== undefined && status !== wanted)) return undefined;
-    return {
-      runId,
-      status,
-      createdAt: (execution.startDate ?? new Date(0)).toISOString(),
-      ...(execution.stopDate !== undefined && { stoppedAt: execution.stopDate.toISOString() }),
-    };
-  });
+  const items: RunSummary[] = (page.Items ?? []).map((item) => runSummary(item as RunRecord));
+  const last = page.LastEvaluatedKey as Record<string, string> | undefined;
   return {
-    items: summaries.filter((s): s is RunSummary => s !== undefined),
-    ...(page.nextToken ? { nextToken: encodePageToken({ s: wanted ?? '', t: page.nextToken }) } : {}),
+    items,
+    ...(last !== undefined && items.length > 0 && { nextToken: encodePageToken({ f: listFilterKey(query), k: last }) }),
   };
 }

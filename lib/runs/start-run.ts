@@ -1,6 +1,6 @@
 /**
- * POST /runs: start a run. A run is one execution of the run-task state machine, named by the run id
- * (lib/runs/run-id.ts). Step Functions' rules that shape it
+ * POST /runs: start a run. A run is a record in the runs table (lib/runs/record.ts), written first, and one
+ * execution of the run-task state machine, named by the run id (lib/runs/run-id.ts). Step Functions' rules that shape it
  * (https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html): an execution name is
  * unique per state machine for 90 days; a StartExecution with the name of an open execution and the same input
  * returns it, any other reuse is ExecutionAlreadyExists.
@@ -13,13 +13,14 @@ import {
   type ECSClient,
   type TaskDefinition,
 } from '@aws-sdk/client-ecs';
-import { type DescribeExecutionCommandOutput, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { ConflictError, NotFoundError, PolicyError, ServiceUnavailableError, ValidationError } from '../errors';
 import { checkGuardrails } from '../guardrails';
 import type { Violation } from '../task-definition/validate';
 import { clusterName, type RunsConfig } from './config';
-import { describeExecution, errorName } from './execution';
-import { getRun } from './get-run';
+import { errorName } from './execution';
+import type { RunRecord } from './record';
+import { newRecord, runEnded } from './record-updates';
 import {
   historyBoundViolationOf,
   type RunRequest,
@@ -28,12 +29,14 @@ import {
   withStageDefaults,
 } from './request';
 import { requestHash, runIdForKey } from './run-id';
-import type { ExecutionInput, RunRef, RunTrigger } from './types';
+import { changeRecord, createRecord, getRecord, type RunStore } from './run-store';
+import type { RunRef, RunTrigger } from './types';
 
 export interface RunsDeps {
   sfn: SFNClient;
   ecs: ECSClient;
   config: RunsConfig;
+  store: RunStore;
   /** Injectable for tests. */
   now?: () => Date;
   newRunId?: () => string;
@@ -216,40 +219,58 @@ function checkStageRules(request: RunRequest, td: TaskDefinition, config: RunsCo
 }
 
 /** An earlier request with the same key: the same run if it asked for the same thing, else 409. */
-async function repeated(
-  deps: RunsDeps,
-  runId: string,
-  key: string,
-  hash: string,
-  execution: DescribeExecutionCommandOutput,
-): Promise<StartRunResult> {
-  let stored: Partial<ExecutionInput> | undefined;
-  try {
-    stored = JSON.parse(execution.input ?? '{}') as Partial<ExecutionInput>;
-  } catch {
-    stored = undefined;
-  }
-  if (stored?.idempotency?.key !== key || stored.idempotency.requestHash !== hash) {
+async function repeated(deps: RunsDeps, record: RunRecord, key: string, hash: string): Promise<StartRunResult> {
+  if (record.idempotency?.key !== key || record.idempotency.requestHash !== hash) {
     throw new ConflictError(
-      `Idempotency-Key ${JSON.stringify(key)} was already used for another request (run ${runId}); use a new key for a new run.`,
+      `Idempotency-Key ${JSON.stringify(key)} was already used for another request (run ${record.runId}); use a new key for a new run.`,
     );
   }
-  const view = await getRun(deps, runId, execution);
-  return { runId, status: view.status, created: false };
+  // The first request may have died between its write and StartExecution: this one completes the start.
+  if (record.status === 'PENDING') await startExecution(deps, record);
+  return { runId: record.runId, status: record.status, created: false };
+}
+
+/**
+ * Starts the execution of a recorded run, named by its run id, with the input the record holds. Already started
+ * (by the first request, a repeat or the reconciler) is success: the input comes from the record, so it is the
+ * same execution.
+ */
+export async function startExecution(
+  deps: { sfn: SFNClient; config: Pick<RunsConfig, 'stateMachineArn'> },
+  record: RunRecord,
+): Promise<void> {
+  try {
+    await deps.sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: deps.config.stateMachineArn,
+        name: record.runId,
+        input: JSON.stringify(record.executionInput),
+      }),
+    );
+  } catch (err) {
+    if (errorName(err) === 'ExecutionAlreadyExists') return;
+    if (errorName(err) === 'ExecutionLimitExceeded') {
+      throw new ServiceUnavailableError('Too many runs are in progress on this stage; retry once some have finished.');
+    }
+    throw err;
+  }
 }
 
 /**
  * Starts a run (the body and the Idempotency-Key were validated at the boundary: lib/routes/start-run.ts).
  * 1. Apply the stage's defaults (capacity); refuse a run whose worst case would outgrow its execution history.
- * 2. With a key, the run id is derived from it: if that execution exists, answer it (same request)
- *    or 409 (another request), whatever has changed since.
+ * 2. With a key, the run id is derived from it: if that run's record exists, answer it (same request; a record
+ *    still PENDING gets its execution started, in case the first request died before) or 409 (another request).
  * 3. The cluster must be one of the stage's runClusters (403). Resolve the task definition (404 unknown, 400
  *    INACTIVE) and the cluster (404 unknown or deleted), and check the request against them (container names,
  *    launch type, network mode, capacity providers associated with the cluster; stage defaults for cluster and
  *    awsvpc network), then the stage's runFamilies and size limits (403): a mistake is refused now, not as a
  *    failed execution later.
- * 4. Start the execution named by the run id. A key racing with itself lands on
- *    ExecutionAlreadyExists: then it is step 2 again.
+ * 4. Write the PENDING record (only if none has the id: a key racing with itself finds the winner's, step 2).
+ * 5. Start the execution named by the run id. A crash between 4 and 5 leaves a PENDING record and no execution,
+ *    never the reverse, and no 202 was sent: a repeat with the key (step 2) or the reconciler
+ *    (lib/runs/reconcile-runs.ts) completes or fails it. A StartExecution that fails here fails a run without a
+ *    key at once (nobody can complete it); with a key the record waits for the repeat.
  */
 export async function startRun(deps: RunsDeps, input: StartRunInput): Promise<StartRunResult> {
   const { config } = deps;
@@ -257,12 +278,13 @@ export async function startRun(deps: RunsDeps, input: StartRunInput): Promise<St
   const request = withStageDefaults(input.request, config);
   const historyBound = historyBoundViolationOf(request);
   if (historyBound !== undefined) throw new ValidationError([historyBound]);
+  const now = (deps.now ?? (() => new Date()))();
 
   const runId = key === undefined ? (deps.newRunId ?? randomUUID)() : runIdForKey(key, input.caller);
   const hash = key === undefined ? undefined : requestHash(request);
   if (key !== undefined && hash !== undefined) {
-    const existing = await describeExecution(deps, runId);
-    if (existing !== undefined) return repeated(deps, runId, key, hash, existing);
+    const existing = await getRecord(deps.store, runId);
+    if (existing !== undefined) return repeated(deps, existing, key, hash);
   }
 
   const clusterNamed = request.cluster ?? config.defaultCluster;
@@ -281,33 +303,61 @@ export async function startRun(deps: RunsDeps, input: StartRunInput): Promise<St
   if (violations.length > 0) throw new ValidationError(violations);
   checkStageRules(request, td, config);
 
+  const trigger = input.trigger ?? { type: 'api', ...(request.startedBy !== undefined && { name: request.startedBy }) };
+  const taskDefinitionArn = td.taskDefinitionArn ?? request.taskDefinition;
+  const idempotency = key !== undefined && hash !== undefined ? { key, requestHash: hash } : undefined;
   const executionInput = toExecutionInput({
     runId,
-    submittedAt: (deps.now ?? (() => new Date()))(),
+    submittedAt: now,
     request,
-    taskDefinitionArn: td.taskDefinitionArn ?? request.taskDefinition,
+    taskDefinitionArn,
     cluster: clusterNamed,
     ...(network !== undefined && { networkConfiguration: network }),
-    trigger: input.trigger ?? { type: 'api', ...(request.startedBy !== undefined && { name: request.startedBy }) },
-    ...(key !== undefined && hash !== undefined && { idempotency: { key, requestHash: hash } }),
+    trigger,
+    ...(idempotency !== undefined && { idempotency }),
   });
+  const record = newRecord({
+    runId,
+    family: td.family ?? familyOf(taskDefinitionArn),
+    taskDefinitionArn,
+    cluster: clusterNamed,
+    trigger,
+    request: request as unknown as Record<string, unknown>,
+    executionInput: executionInput as unknown as Record<string, unknown>,
+    principal: input.caller,
+    idempotency,
+    createdAt: now,
+    retentionDays: deps.store.config.retentionDays,
+  });
+  if (!(await createRecord(deps.store, record))) {
+    const winner = await getRecord(deps.store, runId);
+    if (winner !== undefined && key !== undefined && hash !== undefined) return repeated(deps, winner, key, hash);
+    throw new ConflictError(`Run ${runId} exists already.`);
+  }
   try {
-    await deps.sfn.send(
-      new StartExecutionCommand({
-        stateMachineArn: config.stateMachineArn,
-        name: runId,
-        input: JSON.stringify(executionInput),
-      }),
-    );
+    await startExecution(deps, record);
   } catch (err) {
-    if (errorName(err) === 'ExecutionAlreadyExists' && key !== undefined && hash !== undefined) {
-      const existing = await describeExecution(deps, runId);
-      if (existing !== undefined) return repeated(deps, runId, key, hash, existing);
-    }
-    if (errorName(err) === 'ExecutionLimitExceeded') {
-      throw new ServiceUnavailableError('Too many runs are in progress on this stage; retry once some have finished.');
+    if (key === undefined) {
+      await changeRecord(
+        deps.store,
+        runId,
+        runEnded({
+          status: 'FAILED',
+          stoppedAt: new Date().toISOString(),
+          error: {
+            code: 'StartExecutionFailed',
+            message: `The run's execution could not be started: ${(err as Error).message}`,
+          },
+          source: 'reconciler',
+        }),
+      ).catch(() => undefined); // The reconciler fails it later if this write fails too.
     }
     throw err;
   }
   return { runId, status: 'PENDING', created: true };
+}
+
+/** `arn:aws:ecs:...:task-definition/family:3` -> `family`. */
+function familyOf(taskDefinitionArn: string): string {
+  return /task-definition\/([^:]+)/.exec(taskDefinitionArn)?.[1] ?? taskDefinitionArn;
 }

@@ -1,15 +1,16 @@
 /**
  * Shapes shared by the /runs API (POST /runs builds an ExecutionInput, GET /runs/{runId} returns
- * a RunView) and the run-task workflow (reads the ExecutionInput; `runView` builds the RunView
- * from the execution and its history). Type-only: the request's types come from its schema
- * (lib/runs/request.ts) as types, so the Lambdas the workflow calls bundle no schema by importing them.
+ * a RunView) and the run-task workflow (reads the ExecutionInput). The run view and statuses are the
+ * run record's (lib/runs/record.ts, where they are declared once); the request's types come from its
+ * schema (lib/runs/request.ts). Imported as types, so the Lambdas the workflow calls bundle no schema.
  */
 
 // ---------------------------------------------------------------------------------------------
 // POST /runs body: its types come from its schema (lib/runs/request.ts), declared once.
 // ---------------------------------------------------------------------------------------------
 
-import type { EvaluateOnExitRule, LaunchType, PropagateTags, RetryAction } from './request';
+import type { RunStatus, RunTrigger } from './record';
+import type { EvaluateOnExitRule, LaunchType, PropagateTags } from './request';
 
 export type {
   EvaluateOnExitRule,
@@ -32,13 +33,7 @@ export interface RunCapacity {
 // name is the run id.
 // ---------------------------------------------------------------------------------------------
 
-export type TriggerType = 'api' | 'schedule' | 'event';
-
-export interface RunTrigger {
-  type: TriggerType;
-  name?: string;
-  eventId?: string;
-}
+export type TriggerType = RunTrigger['type'];
 
 /** The RunTask Parameters of the `ecs:runTask.sync` state, PascalCase exactly as Step Functions takes them. */
 export interface RunTaskParameters {
@@ -104,74 +99,21 @@ export interface ExecutionInput {
 // GET /runs/{runId}
 // ---------------------------------------------------------------------------------------------
 
-export const RUN_STATUSES = [
-  'PENDING',
-  'WAITING_FOR_CAPACITY',
-  'RUNNING',
-  'SUCCEEDED',
-  'FAILED',
-  'CANCELLED',
-  'TIMED_OUT',
-] as const;
-export type RunStatus = (typeof RUN_STATUSES)[number];
+export type {
+  AttemptOutcome,
+  AttemptView,
+  CapacityView,
+  ContainerView,
+  RunStatus,
+  RunSummary,
+  RunTrigger,
+  RunView,
+} from './record';
+// Declared once with the run record (lib/runs/record.ts), which the views derive from.
+export { RUN_STATUSES } from './record';
 
 /** POST /runs answers this. */
 export interface RunRef {
   runId: string;
   status: RunStatus;
-}
-
-/** One item of a GET /runs page. */
-export interface RunSummary {
-  runId: string;
-  status: RunStatus;
-  /** ISO-8601. */
-  createdAt: string;
-  stoppedAt?: string;
-}
-
-export type AttemptOutcome = 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'CANCELLED' | 'RUNNING';
-
-export interface ContainerView {
-  name: string;
-  exitCode?: number;
-  reason?: string;
-}
-
-export interface AttemptView {
-  /** 1-based. */
-  attempt: number;
-  taskArns: string[];
-  /** ISO-8601. */
-  startedAt?: string;
-  stoppedAt?: string;
-  stopCode?: string;
-  stoppedReason?: string;
-  containers: ContainerView[];
-  outcome: AttemptOutcome;
-  retry?: { decision: RetryAction; why: string };
-}
-
-export interface CapacityView {
-  /** ISO-8601. */
-  checkedAt: string;
-  fits: boolean;
-  placeableCount: number;
-  instanceCount: number;
-  shortfall?: { tasks: number; cpu?: number; memory?: number; reason?: string };
-}
-
-export interface RunView {
-  runId: string;
-  status: RunStatus;
-  taskDefinitionArn: string;
-  cluster: string;
-  trigger?: RunTrigger;
-  /** ISO-8601 timestamps. */
-  createdAt: string;
-  startedAt?: string;
-  stoppedAt?: string;
-  attempts: AttemptView[];
-  capacity?: CapacityView;
-  error?: { code: string; message: string };
 }

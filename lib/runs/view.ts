@@ -27,7 +27,7 @@ function stateOf(raw: string | undefined): Partial<WorkflowState> | undefined {
 }
 
 /** An error's cause as a person reads it: a Lambda error's message rather than its JSON envelope. */
-function readableCause(cause: string | undefined, fallback: string): string {
+export function readableCause(cause: string | undefined, fallback: string): string {
   if (cause === undefined || cause === '') return fallback;
   const parsed = parseJson(cause);
   if (isObject(parsed) && typeof parsed.errorMessage === 'string') return parsed.errorMessage;

@@ -184,7 +184,7 @@ describe('runs to their end', () => {
       }),
     ]);
     const [task] = await describeTasks(view.attempts[0].taskArns);
-    expect(task).toMatchObject({ lastStatus: 'STOPPED', startedBy: runId, group: runId });
+    expect(task).toMatchObject({ lastStatus: 'STOPPED', startedBy: runId, group: `berth:${runId}:1` });
   });
 
   it('retries exit code 3 as the RETRY rule says until 3 attempts are used, then fails', async () => {

@@ -4,10 +4,15 @@
  * cluster, Step Functions' Lambda tasks calling the real handlers of functions/ in process (the
  * handlers reach ECS through AWS_ENDPOINT_URL, as under npm start), and time scaled down so
  * waits and retry intervals do not really sleep.
+ *
+ * The runs table is on the endpoint's DynamoDB, created from deploy/runs-table.js as `npm start` creates it.
+ * `start` writes the run's PENDING record as POST /runs does; `settle` delivers the execution's end to
+ * functions/record-run-event.ts as the EventBridge rule does (this endpoint has no rules to deliver it).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient, RegisterTaskDefinitionCommand, type RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
 import {
   CreateStateMachineCommand,
@@ -18,8 +23,15 @@ import {
   SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { runsTable } from '../../deploy/runs-table';
+import type { RunRecord } from '../../lib/runs/record';
+import { newRecord } from '../../lib/runs/record-updates';
+import { createRecord, getRecord, type RunStore } from '../../lib/runs/run-store';
 import type { ExecutionInput } from '../../lib/runs/types';
 import { runView } from '../../lib/runs/view';
+import { dynamodbService } from '../../local/dynamodb/service';
+import { ensureLocalTables } from '../../local/dynamodb/tables';
 import { parseClusterConfig } from '../../local/ecs/cluster-config';
 import { localEcsServices } from '../../local/ecs/service';
 import { startAwsEndpoint } from '../../local/endpoint/server';
@@ -71,8 +83,15 @@ export interface Stack {
    * given; replaces what was pending (`[]` clears it).
    */
   failInvokes(functionKey: string, failures: InvokeFailure[]): void;
+  /** The run's record as it stands. */
+  record(runId: string): Promise<RunRecord | undefined>;
+  /** Delivers the execution's Execution Status Change to the record writer (once it has ended), then reads the record. */
+  settle(executionArn: string): Promise<RunRecord | undefined>;
   close(): Promise<void>;
 }
+
+/** deploy/runs-table.js runsTableName for this stage. */
+const RUNS_TABLE = 'berth-test-runs';
 
 export async function startStack(instances: InstanceShape[], timeScale = 0.001): Promise<Stack> {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'berth-workflows-'));
@@ -121,13 +140,32 @@ export async function startStack(instances: InstanceShape[], timeScale = 0.001):
       ecsService,
       adminService,
       sfnService({ invokeLambda: invoke, timeScale, ecsPollIntervalMs: 5, stopGraceMs: 2000 }),
+      dynamodbService,
     ],
   });
+  await ensureLocalTables(
+    { endpointUrl: endpoint.url, region: REGION },
+    { RunsTable: runsTable({ service: 'berth', stage: STAGE }) },
+  );
   process.env.AWS_ENDPOINT_URL = endpoint.url;
+  process.env.BERTH_RUNS_TABLE = RUNS_TABLE;
+  process.env.BERTH_RUN_STATE_MACHINE_ARN ??= `arn:aws:states:${REGION}:${ACCOUNT_ID}:stateMachine:${runTaskStateMachineName(STAGE)}`;
   for (const [, fn] of Object.entries(RUN_TASK_FUNCTIONS)) {
     const file = fn.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
     handlers[`berth-${STAGE}-${fn}`] = require(`../../functions/${file}`).handler;
   }
+  const recordRunEvent = require('../../functions/record-run-event').handler;
+  const store: RunStore = {
+    ddb: DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        endpoint: endpoint.url,
+        region: REGION,
+        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      }),
+      { marshallOptions: { removeUndefinedValues: true } },
+    ),
+    config: { tableName: RUNS_TABLE, retentionDays: 400 },
+  };
 
   const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
   const ecs = new ECSClient({ endpoint: endpoint.url, region: REGION, credentials });
@@ -160,6 +198,21 @@ export async function startStack(instances: InstanceShape[], timeScale = 0.001):
       return out.taskDefinition!.taskDefinitionArn!;
     },
     async start(input) {
+      // As POST /runs: the PENDING record first, then the execution.
+      await createRecord(
+        store,
+        newRecord({
+          runId: input.runId,
+          family: /task-definition\/([^:]+)/.exec(input.taskDefinitionArn)?.[1] ?? input.taskDefinitionArn,
+          taskDefinitionArn: input.taskDefinitionArn,
+          cluster: input.runTask.Cluster,
+          trigger: input.trigger ?? { type: 'api' },
+          request: {},
+          executionInput: input as unknown as Record<string, unknown>,
+          createdAt: new Date(input.submittedAt),
+          retentionDays: 400,
+        }),
+      );
       const out = await sfn.send(
         new StartExecutionCommand({ stateMachineArn, name: input.runId, input: JSON.stringify(input) }),
       );
@@ -182,6 +235,30 @@ export async function startStack(instances: InstanceShape[], timeScale = 0.001):
       } while (nextToken);
       return events;
     },
+    record: (runId) => getRecord(store, runId),
+    async settle(executionArn) {
+      const execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+      if (execution.status !== 'RUNNING') {
+        await recordRunEvent(
+          {
+            version: '0',
+            id: `settle-${execution.name}`,
+            'detail-type': 'Step Functions Execution Status Change',
+            source: 'aws.states',
+            time: (execution.stopDate ?? new Date()).toISOString(),
+            detail: {
+              executionArn,
+              stateMachineArn,
+              name: execution.name,
+              status: execution.status,
+              stopDate: execution.stopDate?.getTime(),
+            },
+          },
+          { awsRequestId: 'settle', functionName: 'recordRunEvent' },
+        );
+      }
+      return getRecord(store, execution.name!);
+    },
     failInvokes(functionKey, failures) {
       const name = `berth-${STAGE}-${functionKey}`;
       pendingFailures.set(name, [...failures]);
@@ -190,6 +267,7 @@ export async function startStack(instances: InstanceShape[], timeScale = 0.001):
       ecs.destroy();
       sfn.destroy();
       await endpoint.close();
+      store.ddb.destroy();
       delete process.env.AWS_ENDPOINT_URL;
       rmSync(stateDir, { recursive: true, force: true });
     },

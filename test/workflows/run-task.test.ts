@@ -8,6 +8,7 @@ import path from 'node:path';
 import { DescribeTasksCommand } from '@aws-sdk/client-ecs';
 import { type HistoryEvent, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { AWS_MAX_ATTEMPTS } from '../../lib/clients/config';
+import { runView } from '../../lib/runs/record';
 import type { RunStatus } from '../../lib/runs/types';
 import { TRANSIENT_AWS_ERROR } from '../../lib/workflow-step';
 import { executionInput, path_, type Stack, startStack, viewOf } from './harness';
@@ -51,7 +52,9 @@ async function runToEnd(input: ReturnType<typeof executionInput>, status: 'SUCCE
   const events = await stack.history(arn);
   if (execution.status !== status)
     throw new Error(`expected ${status}, got ${execution.status}:\n${describeHistory(events)}`);
-  return { arn, execution, events, view: await viewOf(stack, arn) };
+  const settled = await stack.settle(arn);
+  if (settled === undefined) throw new Error(`run ${input.runId} has no record`);
+  return { arn, execution, events, view: await viewOf(stack, arn), record: runView(settled) };
 }
 
 async function until(what: string, check: () => Promise<boolean>) {
@@ -72,11 +75,25 @@ const failed = (events: HistoryEvent[]) =>
 
 describe('run-task workflow', () => {
   it('happy path: check, run, every container exits 0 (3 state transitions)', async () => {
-    const { events, view } = await runToEnd(executionInput(job), 'SUCCEEDED');
+    const { events, view, record } = await runToEnd(executionInput(job), 'SUCCEEDED');
     expect(path_(events)).toEqual(['Check Capacity', 'Is There Room', 'Run Task']);
     const scheduled = events.find((e) => e.taskScheduledEventDetails?.resource === 'runTask.sync');
     const parameters = JSON.parse(scheduled?.taskScheduledEventDetails?.parameters ?? '{}');
-    expect(parameters).toMatchObject({ StartedBy: view.runId, Group: view.runId, ClientToken: `${view.runId}-1-1` });
+    // The group names the run and the attempt: the record rule matches it, the record writer files the task by it.
+    expect(parameters).toMatchObject({
+      StartedBy: view.runId,
+      Group: `berth:${view.runId}:1`,
+      ClientToken: `${view.runId}-1-1`,
+    });
+    // The record: the check Check Capacity recorded, and the end the execution's status change delivered.
+    expect(record).toMatchObject({
+      runId: view.runId,
+      status: 'SUCCEEDED',
+      family: 'job',
+      capacity: { fits: true, placeableCount: 1 },
+      stoppedAt: expect.any(String),
+    });
+    expect(record.error).toBeUndefined();
     expect(view).toMatchObject({
       status: 'SUCCEEDED',
       cluster: 'default',
@@ -108,6 +125,12 @@ describe('run-task workflow', () => {
       placeableCount: 0,
       shortfall: { tasks: 1, cpu: 2048, reason: 'RESOURCE:CPU' },
     });
+    // Check Capacity recorded the wait in the run's record, with the shortfall.
+    expect(await stack.record(input.runId)).toMatchObject({
+      status: 'WAITING_FOR_CAPACITY',
+      attempt: 1,
+      capacity: { fits: false, shortfall: { tasks: 1, cpu: 2048, reason: 'RESOURCE:CPU' } },
+    });
     await stack.admin('AddContainerInstance', { cpu: 2048, memory: 2048 });
     const execution = await stack.finished(arn);
     const events = await stack.history(arn);
@@ -118,16 +141,23 @@ describe('run-task workflow', () => {
     const view = await viewOf(stack, arn);
     expect(view).toMatchObject({ status: 'SUCCEEDED', capacity: { fits: true } });
     expect(view.attempts.map((a) => a.outcome)).toEqual(['SUCCEEDED']);
+    expect(await stack.settle(arn)).toMatchObject({ status: 'SUCCEEDED', capacity: { fits: true } });
   });
 
   it('fails with InsufficientCapacity and the shortfall when room never comes', async () => {
-    const { events, view, execution } = await runToEnd(
+    const { events, view, execution, record } = await runToEnd(
       executionInput(job, {
         runTask: { Overrides: { ContainerOverrides: [{ Name: 'main', Cpu: 4096 }] } },
         capacity: { waitSeconds: 3, checkIntervalSeconds: 1 },
       }),
       'FAILED',
     );
+    expect(record).toMatchObject({
+      status: 'FAILED',
+      attempts: [],
+      error: { code: 'InsufficientCapacity', message: execution.cause },
+      capacity: { fits: false, shortfall: { tasks: 1, cpu: 4096, memory: 256, reason: 'RESOURCE:CPU' } },
+    });
     expect(path_(events)).toEqual([
       ...['Check Capacity', 'Is There Room', 'Wait For Capacity'],
       ...['Check Capacity', 'Is There Room', 'Wait For Capacity'],
@@ -283,7 +313,7 @@ describe('run-task workflow', () => {
 
   it('retries exit code 3 as the RETRY rule says, then succeeds', async () => {
     const marker = path.join(mkdtempSync(path.join(os.tmpdir(), 'berth-retry-')), 'tried');
-    const { events, view } = await runToEnd(
+    const { events, view, record } = await runToEnd(
       executionInput(shell, {
         runTask: { Overrides: sh(`if [ -e ${marker} ]; then exit 0; fi; touch ${marker}; exit 3`) },
         retry: {
@@ -321,6 +351,9 @@ describe('run-task workflow', () => {
       }),
     ]);
     expect(view.attempts[0]?.taskArns[0]).not.toBe(view.attempts[1]?.taskArns[0]);
+    // Decide Retry recorded attempt 1's verdict; attempt 2's task is the ECS events' to record (integration tests).
+    expect(record).toMatchObject({ status: 'SUCCEEDED' });
+    expect(record.attempts[0]).toEqual({ ...view.attempts[0], outcome: 'FAILED' });
   });
 
   it('retries exit code 3 until the attempts are used, then fails', async () => {
@@ -410,7 +443,7 @@ describe('run-task workflow', () => {
   });
 
   it('stops a timed-out attempt and ends TIMED_OUT without retrying', async () => {
-    const { events, view, execution } = await runToEnd(
+    const { events, view, execution, record } = await runToEnd(
       executionInput(job, {
         runTask: {
           Overrides: {
@@ -422,6 +455,12 @@ describe('run-task workflow', () => {
       }),
       'FAILED',
     );
+    expect(record).toMatchObject({
+      status: 'TIMED_OUT',
+      error: { code: 'TaskTimedOut' },
+      // Its task is the ECS events' to record (integration tests): Decide Retry found it already stopping.
+      attempts: [{ attempt: 1, outcome: 'TIMED_OUT', retry: { decision: 'EXIT' } }],
+    });
     expect(path_(events)).toEqual([
       'Check Capacity',
       'Is There Room',
@@ -472,6 +511,11 @@ describe('run-task workflow', () => {
       error: { code: 'Cancelled', message: 'Cancelled by the test.' },
     });
     expect(view.attempts.map((a) => a.outcome)).toEqual(['CANCELLED']);
+    expect(await stack.settle(arn)).toMatchObject({
+      status: 'CANCELLED',
+      terminalSource: 'execution',
+      error: { code: 'Cancelled', message: 'Cancelled by the test.' },
+    });
     await until('the cancelled task to stop', async () => {
       const out = await stack.ecs.send(new DescribeTasksCommand({ cluster: 'default', tasks: [taskArn!] }));
       return out.tasks?.[0]?.lastStatus === 'STOPPED';

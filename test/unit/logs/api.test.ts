@@ -1,17 +1,17 @@
-/** GET /runs/{runId}/logs through the middy stack, with Step Functions, ECS and CloudWatch Logs mocked. */
+/**
+ * GET /runs/{runId}/logs through the middy stack, with the runs table (memory-table.ts), ECS and CloudWatch Logs
+ * mocked: the run's attempts come from its record, never from Step Functions.
+ */
 import '../runs/env';
 import { CloudWatchLogsClient, GetLogEventsCommand, ResourceNotFoundException } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
-import {
-  DescribeExecutionCommand,
-  GetExecutionHistoryCommand,
-  type HistoryEvent,
-  SFNClient,
-} from '@aws-sdk/client-sfn';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../functions/get-run-logs';
+import type { RunRecord } from '../../../lib/runs/record';
 import { apiEvent, context } from '../api/event';
-import { STATE_MACHINE_ARN } from '../runs/env';
+import { ddb, resetTable, table } from '../runs/memory-table';
 
 const ecs = mockClient(ECSClient);
 const sfn = mockClient(SFNClient);
@@ -20,36 +20,33 @@ const logs = mockClient(CloudWatchLogsClient);
 const runId = '4b0c7a53-4d6e-4b9a-9d1e-0f7f3c1f2a10';
 const TD_ARN = 'arn:aws:ecs:us-east-1:123456789012:task-definition/nightly:1';
 const TASK = 'arn:aws:ecs:us-east-1:123456789012:task/default/0123456789abcdef0123456789abcdef';
-const input = {
+/** A run in its first attempt, its task RUNNING, as the ECS event writer records it. */
+const record: RunRecord = {
   runId,
-  submittedAt: '2025-01-01T00:00:00.000Z',
+  status: 'RUNNING',
+  attempt: 1,
+  family: 'nightly',
   taskDefinitionArn: TD_ARN,
-  runTask: { Cluster: 'default', TaskDefinition: TD_ARN, Count: 1 },
-};
-const history: HistoryEvent[] = [
-  {
-    id: 1,
-    type: 'ExecutionStarted',
-    timestamp: new Date('2025-01-01T00:00:00Z'),
-    executionStartedEventDetails: { input: JSON.stringify(input) },
-  },
-  {
-    id: 2,
-    type: 'TaskStateEntered',
-    timestamp: new Date('2025-01-01T00:00:01Z'),
-    stateEnteredEventDetails: { name: 'Run Task', input: JSON.stringify({ ...input, check: { attempt: 1 } }) },
-  },
-  {
-    id: 3,
-    type: 'TaskSubmitted',
-    timestamp: new Date('2025-01-01T00:00:02Z'),
-    taskSubmittedEventDetails: {
-      resourceType: 'ecs',
-      resource: 'runTask.sync',
-      output: JSON.stringify({ Tasks: [{ TaskArn: TASK }] }),
+  cluster: 'default',
+  trigger: { type: 'api' },
+  request: { taskDefinition: 'nightly:1' },
+  executionInput: {},
+  createdAt: '2025-01-01T00:00:00.000Z',
+  startedAt: '2025-01-01T00:00:02.000Z',
+  updatedAt: '2025-01-01T00:00:02.000Z',
+  attempts: [
+    {
+      attempt: 1,
+      tasks: [
+        { taskArn: TASK, lastStatus: 'RUNNING', version: 3, startedAt: '2025-01-01T00:00:02.000Z', containers: [] },
+      ],
     },
-  },
-];
+  ],
+  version: 4,
+  expiresAt: 1_800_000_000,
+  listKey: 'RUN',
+  triggerType: 'api',
+};
 const awslogs = (prefix?: string) => ({
   logDriver: 'awslogs' as const,
   options: {
@@ -65,15 +62,8 @@ beforeEach(() => {
   ecs.reset();
   sfn.reset();
   logs.reset();
-  sfn.on(DescribeExecutionCommand).resolves({
-    executionArn: `arn:aws:states:us-east-1:123456789012:execution:berth-test-run-task:${runId}`,
-    stateMachineArn: STATE_MACHINE_ARN,
-    name: runId,
-    status: 'RUNNING',
-    startDate: new Date('2025-01-01T00:00:00Z'),
-    input: JSON.stringify(input),
-  });
-  sfn.on(GetExecutionHistoryCommand).resolves({ events: history });
+  resetTable();
+  table.set(runId, structuredClone(record));
   ecs.on(DescribeTaskDefinitionCommand).resolves({
     taskDefinition: {
       taskDefinitionArn: TD_ARN,
@@ -130,6 +120,9 @@ it('reads each essential container’s stream once, merged by time, and says whi
   ]);
   const calls = logs.commandCalls(GetLogEventsCommand).map((c) => c.args[0].input);
   expect(calls).toHaveLength(2);
+  // The run is read from its record: one GetItem, no Step Functions call.
+  expect(ddb.commandCalls(GetCommand)).toHaveLength(1);
+  expect(sfn.calls()).toHaveLength(0);
   expect(calls[0]).toMatchObject({ logGroupName: '/berth/test/runs', startFromHead: true, limit: 1000 });
 
   // The next page reads on from each stream's forward token.

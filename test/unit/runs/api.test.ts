@@ -1,37 +1,37 @@
-/** The /runs handlers end to end through the middy stack, with ECS and Step Functions mocked. */
+/** The /runs handlers end to end through the middy stack, with ECS, Step Functions and the runs table mocked. */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import './env';
 import {
   ClientException,
   DescribeClustersCommand,
   DescribeTaskDefinitionCommand,
-  DescribeTasksCommand,
   ECSClient,
   type TaskDefinition,
 } from '@aws-sdk/client-ecs';
 import {
   DescribeExecutionCommand,
-  type DescribeExecutionCommandOutput,
   ExecutionAlreadyExists,
   ExecutionDoesNotExist,
   ExecutionLimitExceeded,
-  GetExecutionHistoryCommand,
-  type HistoryEvent,
-  InvalidToken,
-  ListExecutionsCommand,
   SFNClient,
   StartExecutionCommand,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler as cancel } from '../../../functions/cancel-run';
 import { handler as get } from '../../../functions/get-run';
 import { handler as list } from '../../../functions/list-runs';
 import { handler as start } from '../../../functions/start-run';
+import { loadRunsConfig } from '../../../lib/runs/config';
+import { reconcileRuns } from '../../../lib/runs/reconcile-runs';
+import type { RunRecord } from '../../../lib/runs/record';
 import { idempotencyScope, requestHash, runIdForKey } from '../../../lib/runs/run-id';
+import { loadRunStoreConfig } from '../../../lib/runs/run-store';
 import type { ExecutionInput } from '../../../lib/runs/types';
 import { apiEvent, context, postJson } from '../api/event';
 import { STATE_MACHINE_ARN } from './env';
+import { ddb, resetTable, table } from './memory-table';
 
 const ecs = mockClient(ECSClient);
 const sfn = mockClient(SFNClient);
@@ -68,20 +68,11 @@ const withKey = (payload: unknown, key: string, caller?: string) => {
   }
   return event;
 };
-const execution = (runId: string, fields: Partial<DescribeExecutionCommandOutput> = {}) => ({
-  executionArn: `${EXECUTION_PREFIX}${runId}`,
-  stateMachineArn: STATE_MACHINE_ARN,
-  name: runId,
-  status: 'RUNNING' as const,
-  startDate: new Date('2025-01-01T00:00:00Z'),
-  input: '{}',
-  $metadata: {},
-  ...fields,
-});
 
 beforeEach(() => {
   ecs.reset();
   sfn.reset();
+  resetTable();
   ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: example() });
   ecs.on(DescribeClustersCommand).callsFake(({ clusters }: { clusters: string[] }) => ({
     clusters: clusters.map((c) => ({
@@ -92,7 +83,6 @@ beforeEach(() => {
     failures: [],
   }));
   sfn.on(StartExecutionCommand).resolves({ executionArn: 'x', startDate: new Date() });
-  sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
 });
 
 describe('POST /runs', () => {
@@ -335,6 +325,48 @@ describe('POST /runs', () => {
   });
 });
 
+const recordOf = (runId: string) => table.get(runId) as RunRecord | undefined;
+
+describe('POST /runs writes the record first', () => {
+  it('writes the PENDING record, with the request, the input and the caller, before StartExecution', async () => {
+    let recordAtStart: RunRecord | undefined;
+    sfn.on(StartExecutionCommand).callsFake((input: { name: string }) => {
+      recordAtStart = recordOf(input.name);
+      return { executionArn: 'x', startDate: new Date() };
+    });
+    const event = postJson('/runs', { taskDefinition: 'anjana-educative:1', startedBy: 'nightly' });
+    event.requestContext = {
+      ...event.requestContext,
+      identity: { userArn: 'arn:aws:iam::123456789012:user/ci' } as APIGatewayProxyEvent['requestContext']['identity'],
+    };
+    const result = await start(event, context);
+    const { runId } = body(result);
+    expect(recordAtStart).toMatchObject({
+      runId,
+      status: 'PENDING',
+      family: 'anjana-educative',
+      taskDefinitionArn: TD_ARN,
+      cluster: 'default',
+      trigger: { type: 'api', name: 'nightly' },
+      triggerType: 'api',
+      triggerName: 'nightly',
+      principal: 'arn:aws:iam::123456789012:user/ci',
+      request: { taskDefinition: 'anjana-educative:1', startedBy: 'nightly' },
+      version: 1,
+    });
+    expect(recordAtStart?.executionInput).toEqual(startedInput());
+    expect(ddb.commandCalls(PutCommand)[0]?.args[0].input.ConditionExpression).toBe('attribute_not_exists(runId)');
+  });
+
+  it('fails the record of a run without a key whose StartExecution failed (nobody could complete it)', async () => {
+    sfn.on(StartExecutionCommand).rejects(sfnError(ExecutionLimitExceeded));
+    const result = await start(postJson('/runs', { taskDefinition: 'anjana-educative:1' }), context);
+    expect(result.statusCode).toBe(503);
+    const [record] = [...table.values()] as RunRecord[];
+    expect(record).toMatchObject({ status: 'FAILED', error: { code: 'StartExecutionFailed' } });
+  });
+});
+
 describe('POST /runs with an Idempotency-Key', () => {
   const key = 'order-42/attempt 1';
   const runId = runIdForKey(key);
@@ -346,11 +378,11 @@ describe('POST /runs with an Idempotency-Key', () => {
     expect(runIdForKey(key)).toBe(runId);
     expect(runIdForKey('order-43')).not.toBe(runId);
 
-    sfn.on(DescribeExecutionCommand).rejects(sfnError(ExecutionDoesNotExist));
     const result = await start(withKey(payload, key), context);
     expect(result.statusCode).toBe(202);
     expect(body(result)).toEqual({ runId, status: 'PENDING' });
     expect(startedInput().idempotency).toEqual({ key, requestHash: expect.any(String) });
+    expect(recordOf(runId)?.idempotency).toEqual({ key, requestHash: expect.any(String) });
     expect(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.name).toBe(runId);
   });
 
@@ -364,7 +396,6 @@ describe('POST /runs with an Idempotency-Key', () => {
     );
     expect(runIdForKey(key, orders)).not.toBe(runId);
 
-    sfn.on(DescribeExecutionCommand).rejects(sfnError(ExecutionDoesNotExist));
     const result = await start(withKey(payload, key, orders), context);
     expect(result.statusCode).toBe(202);
     expect(body(result).runId).toBe(runIdForKey(key, orders));
@@ -372,13 +403,10 @@ describe('POST /runs with an Idempotency-Key', () => {
   });
 
   it('answers the same run, starting nothing, when the same key comes with the same body', async () => {
-    sfn.on(DescribeExecutionCommand).rejects(sfnError(ExecutionDoesNotExist));
     await start(withKey(payload, key), context);
-    const stored = sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.input;
+    table.set(runId, { ...table.get(runId), status: 'SUCCEEDED' });
     sfn.reset();
     ecs.reset();
-    sfn.on(DescribeExecutionCommand).resolves(execution(runId, { input: stored, status: 'SUCCEEDED' }));
-    sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
 
     // The same request with its keys in another order and a default spelt out.
     const again = await start(
@@ -388,35 +416,58 @@ describe('POST /runs with an Idempotency-Key', () => {
     expect(again.statusCode).toBe(200);
     expect(body(again)).toEqual({ runId, status: 'SUCCEEDED' });
     expect(again.headers).toMatchObject({ Location: `/runs/${runId}` });
-    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    expect(sfn.calls()).toHaveLength(0);
     expect(ecs.calls()).toHaveLength(0);
   });
 
   it('answers 409 when the same key comes with another body', async () => {
-    const stored: Partial<ExecutionInput> = { runId, idempotency: { key, requestHash: 'another' } };
-    sfn.on(DescribeExecutionCommand).resolves(execution(runId, { input: JSON.stringify(stored) }));
-    const result = await start(withKey(payload, key), context);
+    await start(withKey(payload, key), context);
+    sfn.resetHistory();
+    const result = await start(withKey({ ...payload, count: 2 }, key), context);
     expect(result.statusCode).toBe(409);
     expect(body(result).detail).toContain(`run ${runId}`);
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 
-  it('answers 409 when the key names an execution Berth did not start with that key', async () => {
-    sfn.on(DescribeExecutionCommand).resolves(execution(runId, { input: '{"runId":"x"}' }));
-    const result = await start(withKey(payload, key), context);
-    expect(result.statusCode).toBe(409);
+  it('crash after the write, before StartExecution: the repeat with the key completes the start', async () => {
+    sfn.on(StartExecutionCommand).rejectsOnce(new Error('the function died here'));
+    const first = await start(withKey(payload, key), context);
+    expect(first.statusCode).toBe(500);
+    expect(recordOf(runId)?.status).toBe('PENDING');
+
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'x', startDate: new Date() });
+    const again = await start(withKey(payload, key), context);
+    expect(again.statusCode).toBe(200);
+    expect(body(again)).toEqual({ runId, status: 'PENDING' });
+    const starts = sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input);
+    expect(starts).toHaveLength(2);
+    expect(starts[1]).toEqual(starts[0]);
+    expect(ecs.commandCalls(DescribeTaskDefinitionCommand)).toHaveLength(1);
   });
 
-  it('answers the same run when two requests with the key race (ExecutionAlreadyExists)', async () => {
-    let stored: string | undefined;
-    sfn
-      .on(DescribeExecutionCommand)
-      .rejectsOnce(sfnError(ExecutionDoesNotExist))
-      .callsFake(() => execution(runId, { input: stored }));
-    sfn.on(StartExecutionCommand).callsFake((input: { input: string }) => {
-      // The other request won: it stored the same request under this name a moment earlier.
-      stored = JSON.stringify({ ...JSON.parse(input.input), submittedAt: '2025-01-01T00:00:00.000Z' });
-      throw sfnError(ExecutionAlreadyExists);
+  it('crash after StartExecution, before the 202: the repeat finds the started run (ExecutionAlreadyExists)', async () => {
+    await start(withKey(payload, key), context);
+    sfn.on(StartExecutionCommand).rejects(sfnError(ExecutionAlreadyExists));
+    const again = await start(withKey(payload, key), context);
+    expect(again.statusCode).toBe(200);
+    expect(body(again)).toEqual({ runId, status: 'PENDING' });
+  });
+
+  it('answers the same run when two requests with the key race for the write', async () => {
+    const winner = structuredClone(
+      await (async () => {
+        await start(withKey(payload, key), context);
+        return recordOf(runId)!;
+      })(),
+    );
+    table.clear();
+    // The other request writes its record between this one's read and its write.
+    ddb
+      .on(GetCommand)
+      .callsFakeOnce(() => ({ Item: undefined }))
+      .callsFake(() => ({ Item: winner }));
+    ddb.on(PutCommand).callsFake(() => {
+      throw Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException' });
     });
     const result = await start(withKey(payload, key), context);
     expect(result.statusCode).toBe(200);
@@ -455,271 +506,235 @@ describe('POST /runs with an Idempotency-Key', () => {
   });
 });
 
-describe('GET /runs/{runId}', () => {
-  const runId = '4b0c7a53-4d6e-4b9a-9d1e-0f7f3c1f2a10';
-  const input: Partial<ExecutionInput> = {
-    runId,
-    submittedAt: '2025-01-01T00:00:00.000Z',
-    taskDefinitionArn: TD_ARN,
-    runTask: { Cluster: 'default', TaskDefinition: TD_ARN, Count: 1 },
-  };
-  const started: HistoryEvent = {
-    id: 1,
-    type: 'ExecutionStarted',
-    timestamp: new Date('2025-01-01T00:00:00Z'),
-    executionStartedEventDetails: { input: JSON.stringify(input) },
-  };
-  const entered = (id: number, name: string): HistoryEvent => ({
-    id,
-    type: 'TaskStateEntered',
-    timestamp: new Date('2025-01-01T00:00:01Z'),
-    stateEnteredEventDetails: { name, input: JSON.stringify(input) },
+describe('the reconciler and records left PENDING', () => {
+  const deps = () => ({
+    store: { ddb: ddb as never, config: loadRunStoreConfig() },
+    sfn: new SFNClient({ region: 'us-east-1' }),
+    config: loadRunsConfig(),
+  });
+  /** A request that died between its write and StartExecution, `ago` seconds ago. */
+  async function crashedRun(ago: number, key?: string) {
+    sfn.on(StartExecutionCommand).rejectsOnce(new Error('the function died here'));
+    const event =
+      key === undefined
+        ? postJson('/runs', { taskDefinition: 'anjana-educative:1' })
+        : withKey({ taskDefinition: 'anjana-educative:1' }, key);
+    await start(event, context);
+    const [record] = [...table.values()];
+    if (record === undefined) throw new Error('no record was written');
+    const createdAt = new Date(Date.now() - ago * 1000).toISOString();
+    // A crash (not a refusal) leaves the record PENDING whether or not it had a key.
+    table.set(record.runId as string, {
+      ...record,
+      status: 'PENDING',
+      createdAt,
+      error: undefined,
+      stoppedAt: undefined,
+      terminalSource: undefined,
+    });
+    sfn.reset();
+    return record.runId as string;
+  }
+
+  it('starts a keyed record with no execution past the bound, with the input the record holds', async () => {
+    const runId = await crashedRun(120, 'order-7');
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'x', startDate: new Date() });
+    sfn.on(DescribeExecutionCommand).rejects(sfnError(ExecutionDoesNotExist));
+    expect(await reconcileRuns({ ...deps() })).toMatchObject({ started: 1, failed: 0 });
+    expect(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input).toEqual({
+      stateMachineArn: STATE_MACHINE_ARN,
+      name: runId,
+      input: JSON.stringify(recordOf(runId)?.executionInput),
+    });
   });
 
-  it('builds the view from the execution and every page of its history', async () => {
-    sfn.on(DescribeExecutionCommand).resolves(execution(runId, { input: JSON.stringify(input) }));
-    sfn
-      .on(GetExecutionHistoryCommand)
-      .resolvesOnce({ events: [started], nextToken: 'page-2' })
-      .resolvesOnce({ events: [entered(2, 'Wait For Capacity')] });
-    const result = await get(apiEvent({ pathParameters: { runId } }), context);
+  it('fails a record without a key past the bound: its caller never got a 202, so nothing may run', async () => {
+    const runId = await crashedRun(120);
+    sfn.on(DescribeExecutionCommand).rejects(sfnError(ExecutionDoesNotExist));
+    expect(await reconcileRuns(deps())).toMatchObject({ started: 0, failed: 1 });
+    expect(recordOf(runId)).toMatchObject({
+      status: 'FAILED',
+      error: { code: 'StartNotConfirmed' },
+      terminalSource: 'reconciler',
+    });
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  it('leaves a record younger than the bound alone (its request may still be starting it)', async () => {
+    await crashedRun(10, 'order-8');
+    expect(await reconcileRuns(deps())).toEqual({ started: 0, failed: 0, ended: 0, running: 0, moved: 0 });
+    expect(sfn.calls()).toHaveLength(0);
+  });
+
+  it("gives a PENDING record whose execution ended (its events were lost) the execution's end", async () => {
+    const runId = await crashedRun(120, 'order-9');
+    sfn.on(DescribeExecutionCommand).resolves({
+      executionArn: `${EXECUTION_PREFIX}${runId}`,
+      stateMachineArn: STATE_MACHINE_ARN,
+      status: 'FAILED',
+      error: 'InsufficientCapacity',
+      cause: '1 of 1 task does not fit',
+      startDate: new Date(),
+      stopDate: new Date('2026-12-07T15:00:00Z'),
+    });
+    expect(await reconcileRuns(deps())).toMatchObject({ ended: 1 });
+    expect(recordOf(runId)).toMatchObject({
+      status: 'FAILED',
+      stoppedAt: '2026-12-07T15:00:00.000Z',
+      error: { code: 'InsufficientCapacity', message: '1 of 1 task does not fit' },
+      terminalSource: 'execution',
+    });
+  });
+});
+
+describe('GET /runs/{runId}', () => {
+  it('is one consistent GetItem and no Step Functions or ECS call', async () => {
+    const created = body(await start(postJson('/runs', { taskDefinition: 'anjana-educative:1' }), context));
+    ddb.resetHistory();
+    sfn.resetHistory();
+    ecs.resetHistory();
+    const result = await get(apiEvent({ pathParameters: { runId: created.runId } }), context);
     expect(result.statusCode).toBe(200);
     expect(body(result)).toMatchObject({
-      runId,
-      status: 'WAITING_FOR_CAPACITY',
+      runId: created.runId,
+      status: 'PENDING',
       taskDefinitionArn: TD_ARN,
       cluster: 'default',
-      createdAt: '2025-01-01T00:00:00.000Z',
+      family: 'anjana-educative',
+      trigger: { type: 'api' },
       attempts: [],
     });
-    const pages = sfn.commandCalls(GetExecutionHistoryCommand).map((c) => c.args[0].input);
-    expect(pages).toEqual([
-      { executionArn: `${EXECUTION_PREFIX}${runId}`, maxResults: 1000, includeExecutionData: true },
-      {
-        executionArn: `${EXECUTION_PREFIX}${runId}`,
-        maxResults: 1000,
-        includeExecutionData: true,
-        nextToken: 'page-2',
-      },
+    expect(body(result)).not.toHaveProperty('executionInput');
+    expect(ddb.commandCalls(GetCommand).map((c) => c.args[0].input)).toEqual([
+      { TableName: 'berth-test-runs', Key: { runId: created.runId }, ConsistentRead: true },
     ]);
-  });
-
-  describe('a cancelled run', () => {
-    const taskArn = 'arn:aws:ecs:us-east-1:123456789012:task/default/0123456789abcdef0123456789abcdef';
-    const reason = 'Step Functions execution was stopped (StopExecution): Berth.Cancelled';
-    const aborted: HistoryEvent[] = [
-      started,
-      {
-        ...entered(2, 'Run Task'),
-        stateEnteredEventDetails: { name: 'Run Task', input: JSON.stringify({ ...input, check: { attempt: 1 } }) },
-      },
-      {
-        id: 3,
-        type: 'TaskSubmitted',
-        timestamp: new Date('2025-01-01T00:00:02Z'),
-        taskSubmittedEventDetails: {
-          resourceType: 'ecs',
-          resource: 'runTask.sync',
-          output: JSON.stringify({ Tasks: [{ TaskArn: taskArn }] }),
-        },
-      },
-      {
-        id: 4,
-        type: 'ExecutionAborted',
-        timestamp: new Date('2025-01-01T00:00:05Z'),
-        executionAbortedEventDetails: { error: 'Berth.Cancelled', cause: 'Run was cancelled.' },
-      },
-    ];
-    beforeEach(() => {
-      sfn.on(DescribeExecutionCommand).resolves(
-        execution(runId, {
-          status: 'ABORTED',
-          input: JSON.stringify(input),
-          stopDate: new Date('2025-01-01T00:00:05Z'),
-        }),
-      );
-      sfn.on(GetExecutionHistoryCommand).resolves({ events: aborted });
-    });
-
-    it('reads the stop code, reason and exit codes of the task the cancel stopped from ECS (the history has none)', async () => {
-      ecs.on(DescribeTasksCommand).resolves({
-        tasks: [
-          {
-            taskArn,
-            lastStatus: 'STOPPED',
-            stopCode: 'UserInitiated',
-            stoppedReason: reason,
-            stoppedAt: new Date('2025-01-01T00:00:06Z'),
-            containers: [{ name: 'anjana', exitCode: 143 }],
-          },
-        ],
-      });
-      const result = await get(apiEvent({ pathParameters: { runId } }), context);
-      expect(result.statusCode).toBe(200);
-      expect(body(result)).toMatchObject({
-        status: 'CANCELLED',
-        attempts: [
-          {
-            attempt: 1,
-            outcome: 'CANCELLED',
-            taskArns: [taskArn],
-            stopCode: 'UserInitiated',
-            stoppedReason: reason,
-            stoppedAt: '2025-01-01T00:00:06.000Z',
-            containers: [{ name: 'anjana', exitCode: 143 }],
-          },
-        ],
-        error: { code: 'Berth.Cancelled' },
-      });
-      expect(ecs.commandCalls(DescribeTasksCommand).map((c) => c.args[0].input)).toEqual([
-        { cluster: 'default', tasks: [taskArn] },
-      ]);
-    });
-
-    it('answers the run as the history has it when ECS cannot describe the task', async () => {
-      ecs.on(DescribeTasksCommand).rejects(new Error('Rate exceeded'));
-      const result = await get(apiEvent({ pathParameters: { runId } }), context);
-      expect(result.statusCode).toBe(200);
-      const attempt = body(result).attempts[0];
-      expect(attempt).toMatchObject({ outcome: 'CANCELLED', taskArns: [taskArn], containers: [] });
-      expect(attempt.stopCode).toBeUndefined();
-    });
+    expect(ddb.calls()).toHaveLength(1);
+    expect(sfn.calls()).toHaveLength(0);
+    expect(ecs.calls()).toHaveLength(0);
   });
 
   it('answers 404 for an unknown run', async () => {
-    sfn.on(DescribeExecutionCommand).rejects(sfnError(ExecutionDoesNotExist));
-    const result = await get(apiEvent({ pathParameters: { runId } }), context);
+    const result = await get(apiEvent({ pathParameters: { runId: 'nope' } }), context);
     expect(result.statusCode).toBe(404);
-    expect(body(result)).toMatchObject({ detail: `Run ${runId} does not exist.` });
+    expect(body(result)).toMatchObject({ detail: 'Run nope does not exist.' });
   });
 
   it.each(['a:b', 'x'.repeat(81), 'a b', 'a*'])('answers 400 for the run id %j, calling nothing', async (bad) => {
     const result = await get(apiEvent({ pathParameters: { runId: bad } }), context);
     expect(result.statusCode).toBe(400);
     expect(body(result).errors[0].path).toBe('$.runId');
-    expect(sfn.calls()).toHaveLength(0);
+    expect(ddb.calls()).toHaveLength(0);
   });
 });
 
 describe('GET /runs', () => {
-  const item = (name: string, status: string, stopDate?: Date) => ({
-    executionArn: `${EXECUTION_PREFIX}${name}`,
-    stateMachineArn: STATE_MACHINE_ARN,
-    name,
-    status: status as 'RUNNING',
-    startDate: new Date('2025-01-01T00:00:00Z'),
-    ...(stopDate && { stopDate }),
-  });
   const query = (q: Record<string, string>) => apiEvent({ queryStringParameters: q });
+  /** Runs created a second apart, newest last: 3 of family a (api), 2 of family b (schedule nightly). */
+  async function seed() {
+    let n = 0;
+    const at = () => new Date(Date.parse('2026-12-07T15:00:00Z') + 1000 * n++);
+    for (const [family, trigger, status] of [
+      ['a', { type: 'api' }, 'SUCCEEDED'],
+      ['b', { type: 'schedule', name: 'nightly' }, 'RUNNING'],
+      ['a', { type: 'api' }, 'RUNNING'],
+      ['b', { type: 'schedule', name: 'nightly' }, 'FAILED'],
+      ['a', { type: 'api', name: 'ci' }, 'RUNNING'],
+    ] as const) {
+      const createdAt = at().toISOString();
+      const runId = `run-${n}`;
+      table.set(runId, {
+        runId,
+        status,
+        family,
+        trigger,
+        createdAt,
+        listKey: 'RUN',
+        triggerType: trigger.type,
+        ...('name' in trigger && { triggerName: trigger.name }),
+      });
+    }
+  }
+  const ids = (result: { body: string }) => body(result).items.map((i: { runId: string }) => i.runId);
 
-  it('lists runs, taking finished statuses from the execution and looking into running ones', async () => {
-    sfn.on(ListExecutionsCommand).resolves({
-      executions: [
-        item('a', 'SUCCEEDED', new Date('2025-01-01T00:01:00Z')),
-        item('b', 'ABORTED', new Date('2025-01-01T00:02:00Z')),
-        item('c', 'RUNNING'),
-      ],
-      nextToken: 'sfn-token',
-    });
-    sfn.on(DescribeExecutionCommand).resolves(execution('c'));
-    const result = await list(query({ limit: '3' }), context);
-    expect(result.statusCode).toBe(200);
-    const page = body(result);
-    expect(page.items).toEqual([
-      { runId: 'a', status: 'SUCCEEDED', createdAt: '2025-01-01T00:00:00.000Z', stoppedAt: '2025-01-01T00:01:00.000Z' },
-      { runId: 'b', status: 'CANCELLED', createdAt: '2025-01-01T00:00:00.000Z', stoppedAt: '2025-01-01T00:02:00.000Z' },
-      { runId: 'c', status: 'PENDING', createdAt: '2025-01-01T00:00:00.000Z' },
-    ]);
-    expect(sfn.commandCalls(DescribeExecutionCommand)).toHaveLength(1);
-    expect(sfn.commandCalls(ListExecutionsCommand)[0]?.args[0].input).toEqual({
-      stateMachineArn: STATE_MACHINE_ARN,
-      maxResults: 3,
-    });
-
-    // The token is Berth's own: it carries Step Functions' token and the filter it was issued for.
-    sfn.reset();
-    sfn.on(ListExecutionsCommand).resolves({ executions: [] });
-    const next = await list(query({ limit: '3', nextToken: page.nextToken }), context);
-    expect(body(next)).toEqual({ items: [] });
-    expect(sfn.commandCalls(ListExecutionsCommand)[0]?.args[0].input).toMatchObject({ nextToken: 'sfn-token' });
-  });
-
-  it.each([
-    ['SUCCEEDED', 'SUCCEEDED'],
-    ['cancelled', 'ABORTED'],
-    ['FAILED', 'FAILED'],
-    ['PENDING', 'RUNNING'],
-    ['WAITING_FOR_CAPACITY', 'RUNNING'],
-    ['RUNNING', 'RUNNING'],
-  ])('filters status=%s with the execution status %s', async (status, statusFilter) => {
-    sfn.on(ListExecutionsCommand).resolves({ executions: [] });
-    await list(query({ status }), context);
-    expect(sfn.commandCalls(ListExecutionsCommand)[0]?.args[0].input).toMatchObject({ statusFilter });
-  });
-
-  it('filters TIMED_OUT over every execution: an attempt timeout fails the execution, a run timeout times it out', async () => {
-    sfn.on(ListExecutionsCommand).resolves({
-      executions: [item('a', 'SUCCEEDED'), item('b', 'TIMED_OUT'), item('c', 'RUNNING'), item('d', 'FAILED')],
-    });
-    sfn.on(DescribeExecutionCommand).resolves(execution('d', { status: 'FAILED', error: 'TaskTimedOut' }));
-    const result = await list(query({ status: 'TIMED_OUT' }), context);
-    expect(sfn.commandCalls(ListExecutionsCommand)[0]?.args[0].input).not.toHaveProperty('statusFilter');
-    expect(body(result).items.map((i: { runId: string }) => i.runId)).toEqual(['b', 'd']);
-    // Only the failed execution needed a look inside; the running one cannot have timed out.
-    expect(sfn.commandCalls(DescribeExecutionCommand)).toHaveLength(1);
-  });
-
-  it('keeps only the running executions whose run has the status asked for', async () => {
-    sfn.on(ListExecutionsCommand).resolves({ executions: [item('a', 'RUNNING'), item('b', 'RUNNING')] });
-    sfn.on(DescribeExecutionCommand, { executionArn: `${EXECUTION_PREFIX}a` }).resolves(execution('a'));
-    sfn.on(DescribeExecutionCommand, { executionArn: `${EXECUTION_PREFIX}b` }).resolves(execution('b'));
-    sfn.on(GetExecutionHistoryCommand, { executionArn: `${EXECUTION_PREFIX}b` }).resolves({
-      events: [
-        {
-          id: 1,
-          type: 'WaitStateEntered',
-          timestamp: new Date(),
-          stateEnteredEventDetails: { name: 'Wait For Capacity' },
-        },
-      ],
-    });
-    const result = await list(query({ status: 'WAITING_FOR_CAPACITY' }), context);
-    expect(body(result).items.map((i: { runId: string }) => i.runId)).toEqual(['b']);
-  });
-
-  it.each<[string, Record<string, string>, string]>([
-    ['an unknown status', { status: 'DONE' }, '$.status'],
-    ['limit 0', { limit: '0' }, '$.limit'],
-    ['limit 101', { limit: '101' }, '$.limit'],
-    ['a fractional limit', { limit: '1.5' }, '$.limit'],
-    ['a token that is not ours', { nextToken: 'AAAA' }, '$.nextToken'],
-    ['a token with characters outside base64url', { nextToken: 'a+b/c=' }, '$.nextToken'],
+  it.each<[string, Record<string, string>, string[], string, string]>([
+    ['all runs', {}, ['run-5', 'run-4', 'run-3', 'run-2', 'run-1'], 'byCreated', 'RUN'],
+    ['a status', { status: 'running' }, ['run-5', 'run-3', 'run-2'], 'byStatus', 'RUNNING'],
+    ['a family', { family: 'b' }, ['run-4', 'run-2'], 'byFamily', 'b'],
+    ['a trigger type', { trigger: 'API' }, ['run-5', 'run-3', 'run-1'], 'byTriggerType', 'api'],
+    ['a trigger name', { trigger: 'nightly' }, ['run-4', 'run-2'], 'byTriggerName', 'nightly'],
     [
-      'a token issued for another status',
-      { status: 'FAILED', nextToken: Buffer.from(JSON.stringify({ s: 'SUCCEEDED', t: 'x' })).toString('base64url') },
-      '$.nextToken',
+      'a creation range',
+      { createdAfter: '2026-12-07T15:00:01Z', createdBefore: '2026-12-07T16:00:03+01:00' },
+      ['run-4', 'run-3', 'run-2'],
+      'byCreated',
+      'RUN',
     ],
-  ])('answers 400 for %s, calling nothing', async (_name, q, path) => {
+  ])('filters by %s with one Query on its index, newest first', async (_name, q, expected, index, partition) => {
+    await seed();
     const result = await list(query(q), context);
-    expect(result.statusCode).toBe(400);
-    expect(body(result).errors.map((e: { path: string }) => e.path)).toEqual([path]);
+    expect(result.statusCode).toBe(200);
+    expect(ids(result)).toEqual(expected);
+    const calls = ddb.commandCalls(QueryCommand).map((c) => c.args[0].input);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toMatchObject({
+      IndexName: index,
+      ScanIndexForward: false,
+      ExpressionAttributeValues: { ':p': partition },
+    });
     expect(sfn.calls()).toHaveLength(0);
   });
 
-  it('answers 400 when Step Functions refuses an expired token', async () => {
-    sfn.on(ListExecutionsCommand).rejects(sfnError(InvalidToken));
-    const token = Buffer.from(JSON.stringify({ s: '', t: 'old' })).toString('base64url');
-    const result = await list(query({ nextToken: token }), context);
+  it('answers full pages and a token that yields the rest, for the same filter only', async () => {
+    await seed();
+    const first = await list(query({ family: 'a', limit: '2' }), context);
+    expect(ids(first)).toEqual(['run-5', 'run-3']);
+    expect(body(first).items[0]).toEqual({
+      runId: 'run-5',
+      status: 'RUNNING',
+      createdAt: '2026-12-07T15:00:04.000Z',
+      family: 'a',
+      trigger: { type: 'api', name: 'ci' },
+    });
+    const { nextToken } = body(first);
+    const second = await list(query({ family: 'a', limit: '2', nextToken }), context);
+    expect(ids(second)).toEqual(['run-1']);
+    expect(body(second).nextToken).toBeUndefined();
+
+    const other = await list(query({ family: 'b', nextToken }), context);
+    expect(other.statusCode).toBe(400);
+    expect(body(other).errors).toEqual([
+      { path: '$.nextToken', message: 'nextToken must be the token a previous page with the same filters returned.' },
+    ]);
+  });
+
+  it.each<[string, Record<string, string>, string]>([
+    ['two filters', { status: 'RUNNING', family: 'a' }, '$.family'],
+    ['an unknown status', { status: 'DONE' }, '$.status'],
+    ['a time that is not ISO-8601', { createdAfter: 'yesterday' }, '$.createdAfter'],
+    [
+      'a range that ends before it starts',
+      { createdAfter: '2026-12-07T15:00:00Z', createdBefore: '2026-12-06T00:00:00Z' },
+      '$.createdBefore',
+    ],
+    ['a token that is not one', { nextToken: 'bm9wZQ' }, '$.nextToken'],
+    ['a bad trigger', { trigger: 'a b' }, '$.trigger'],
+  ])('answers 400 naming the field for %s, querying nothing', async (_name, q, path) => {
+    const result = await list(query(q), context);
     expect(result.statusCode).toBe(400);
-    expect(body(result).errors[0].path).toBe('$.nextToken');
+    expect(body(result).errors.map((e: { path: string }) => e.path)).toContain(path);
+    expect(ddb.calls()).toHaveLength(0);
   });
 });
 
 describe('POST /runs/{runId}/cancel', () => {
-  const runId = 'run-1';
+  async function running() {
+    const { runId } = body(await start(postJson('/runs', { taskDefinition: 'anjana-educative:1' }), context));
+    table.set(runId, { ...table.get(runId), status: 'RUNNING' });
+    return runId as string;
+  }
 
-  it('stops the execution with a cause naming the cancel and answers 202', async () => {
-    sfn.on(DescribeExecutionCommand).resolves(execution(runId));
+  it('stops the execution with a cause naming the cancel, records CANCELLED and answers 202', async () => {
+    const runId = await running();
     sfn.on(StopExecutionCommand).resolves({ stopDate: new Date('2025-01-01T00:05:00Z') });
     const result = await cancel(apiEvent({ httpMethod: 'POST', pathParameters: { runId } }), context);
     expect(result.statusCode).toBe(202);
@@ -730,24 +745,38 @@ describe('POST /runs/{runId}/cancel', () => {
       error: 'Berth.Cancelled',
       cause: `Run ${runId} was cancelled through POST /runs/${runId}/cancel (request req-1).`,
     });
+    expect(recordOf(runId)).toMatchObject({
+      status: 'CANCELLED',
+      terminalSource: 'cancel',
+      error: { code: 'Berth.Cancelled' },
+    });
+    const view = body(await get(apiEvent({ pathParameters: { runId } }), context));
+    expect(view.status).toBe('CANCELLED');
   });
 
-  it.each(['SUCCEEDED', 'FAILED', 'ABORTED', 'TIMED_OUT'] as const)(
-    'answers 409 for a run whose execution is %s',
+  it('records CANCELLED for a PENDING run whose execution never started', async () => {
+    const runId = await running();
+    table.set(runId, { ...table.get(runId), status: 'PENDING' });
+    sfn.on(StopExecutionCommand).rejects(sfnError(ExecutionDoesNotExist));
+    const result = await cancel(apiEvent({ httpMethod: 'POST', pathParameters: { runId } }), context);
+    expect(result.statusCode).toBe(202);
+    expect(recordOf(runId)?.status).toBe('CANCELLED');
+  });
+
+  it.each(['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT'] as const)(
+    'answers 409 for a run that is %s',
     async (status) => {
-      sfn.on(DescribeExecutionCommand).resolves(execution(runId, { status }));
+      const runId = await running();
+      table.set(runId, { ...table.get(runId), status });
       const result = await cancel(apiEvent({ httpMethod: 'POST', pathParameters: { runId } }), context);
       expect(result.statusCode).toBe(409);
-      expect(body(result).detail).toBe(
-        `Run ${runId} has already finished (execution ${status}); there is nothing to cancel.`,
-      );
+      expect(body(result).detail).toBe(`Run ${runId} has already finished (${status}); there is nothing to cancel.`);
       expect(sfn.commandCalls(StopExecutionCommand)).toHaveLength(0);
     },
   );
 
   it('answers 404 for an unknown run', async () => {
-    sfn.on(DescribeExecutionCommand).rejects(sfnError(ExecutionDoesNotExist));
-    const result = await cancel(apiEvent({ httpMethod: 'POST', pathParameters: { runId } }), context);
+    const result = await cancel(apiEvent({ httpMethod: 'POST', pathParameters: { runId: 'run-1' } }), context);
     expect(result.statusCode).toBe(404);
   });
 });

@@ -9,7 +9,7 @@ import {
   ECSClient,
   type TaskDefinition,
 } from '@aws-sdk/client-ecs';
-import { DescribeExecutionCommand, ExecutionDoesNotExist, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../functions/start-triggered-run';
 import type { ExecutionInput } from '../../../lib/runs/types';
@@ -17,6 +17,7 @@ import type { EventTrigger, ScheduleTrigger } from '../../../lib/triggers/config
 import { firingKey, TriggerInvocationSchema } from '../../../lib/triggers/start-triggered-run';
 import { eventInvocation, scheduleInvocation, targetInput, targetInputProblem } from '../../../lib/triggers/targets';
 import { context } from '../api/event';
+import { resetTable, table } from '../runs/memory-table';
 
 const ecs = mockClient(ECSClient);
 const sfn = mockClient(SFNClient);
@@ -71,7 +72,7 @@ beforeEach(() => {
   sfn.reset();
   ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition });
   ecs.on(DescribeClustersCommand).resolves({ clusters: [{ clusterName: 'default', status: 'ACTIVE' }] });
-  sfn.on(DescribeExecutionCommand).rejects(new ExecutionDoesNotExist({ message: 'no', $metadata: {} }));
+  resetTable();
   sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn', startDate: new Date() });
 });
 
@@ -179,8 +180,21 @@ describe('startTriggeredRun', () => {
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 
-  it('throws what may succeed on a retry', async () => {
-    sfn.on(StartExecutionCommand).rejects(new Error('socket hang up'));
-    await expect(invoke(scheduleInvocation(nightly, 'x', '2024-05-01T02:00:00Z'))).rejects.toThrow('socket hang up');
+  it('throws what may succeed on a retry, and the retry completes the start', async () => {
+    sfn.on(StartExecutionCommand).rejectsOnce(new Error('socket hang up'));
+    const firing = scheduleInvocation(nightly, 'x', '2024-05-01T02:00:00Z');
+    await expect(invoke(firing)).rejects.toThrow('socket hang up');
+    const [record] = [...table.values()];
+    expect(record).toMatchObject({ status: 'PENDING', trigger: { type: 'schedule', name: 'nightly' } });
+
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn', startDate: new Date() });
+    expect(await invoke(scheduleInvocation(nightly, 'x2', '2024-05-01T02:00:00Z'))).toMatchObject({
+      runId: record?.runId,
+      created: false,
+    });
+    expect(sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.name)).toEqual([
+      record?.runId,
+      record?.runId,
+    ]);
   });
 });
