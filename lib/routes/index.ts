@@ -5,11 +5,13 @@
  */
 import { cancelRunRoute } from './cancel-run';
 import { deregisterTaskDefinitionRoute } from './deregister-task-definition';
+import { getClusterCapacityRoute } from './get-cluster-capacity';
 import { getOpenApiRoute } from './get-openapi';
 import { getRunRoute } from './get-run';
 import { getLatestTaskDefinitionRoute, getTaskDefinitionRoute } from './get-task-definition';
 import { listRunsRoute } from './list-runs';
 import { listTaskDefinitionsRoute } from './list-task-definitions';
+import { planRunRoute } from './plan-run';
 import { registerTaskDefinitionRoute } from './register-task-definition';
 import type { Route } from './route';
 import { startRunRoute } from './start-run';
@@ -24,5 +26,7 @@ export const API_ROUTES: readonly Route[] = [
   listRunsRoute,
   getRunRoute,
   cancelRunRoute,
+  planRunRoute,
+  getClusterCapacityRoute,
   getOpenApiRoute,
 ];
