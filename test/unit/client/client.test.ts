@@ -203,6 +203,8 @@ describe('routes', () => {
     getRun: [(c) => c.getRun('run 1/x'), 'GET', '/runs/run%201%2Fx'],
     cancelRun: [(c) => c.cancelRun('r1'), 'POST', '/runs/r1/cancel'],
     getOpenApiDocument: [(c) => c.getOpenApiDocument(), 'GET', '/openapi.json'],
+    planRun: [(c) => c.planRun({ taskDefinition: 'anjana-educative:1', count: 4 }), 'POST', '/runs/plan'],
+    getClusterCapacity: [(c) => c.getClusterCapacity('default'), 'GET', '/clusters/default/capacity'],
   };
 
   it('has a method for every route of the OpenAPI document, named by its operationId', () => {
