@@ -121,6 +121,8 @@ async function main() {
   const exitWithLauncher = path.join(__dirname, 'offline-fix', 'exit-with-launcher.mjs');
   // No web page may drive its API or Lambda port: Host and Origin checks (local/endpoint/browser-guard.ts).
   const browserGuard = path.join(__dirname, 'offline-fix', 'browser-guard.mjs');
+  // The console page at /console on the API's own origin (see the module).
+  const consolePage = path.join(__dirname, 'offline-fix', 'console.mjs');
   // At most BERTH_LAMBDA_WORKERS workers per function, so a burst queues instead of timing out (see the module).
   const lambdaPool = path.join(__dirname, 'offline-fix', 'lambda-pool.mjs');
   const args = [
@@ -130,6 +132,8 @@ async function main() {
     pathToFileURL(exitWithLauncher).href,
     '--import',
     pathToFileURL(browserGuard).href,
+    '--import',
+    pathToFileURL(consolePage).href,
     '--import',
     pathToFileURL(lambdaPool).href,
     serverless,
