@@ -36,6 +36,7 @@ import {
   upperCased,
   usageOf,
 } from './command-table';
+import { startConsoleServer } from './console-server';
 import { BerthApiError, BerthConnectionError, BerthError, PolicyError, WaitTimeoutError } from './errors';
 import { outcomeLine, progressLines } from './progress';
 
@@ -53,7 +54,15 @@ export interface CliIo {
   now?: () => Date;
   /** For tests: waitForRun's polling delays. */
   pollDelays?: { minDelay: number; maxDelay: number };
+  /** For tests: resolves when `berth console` should stop (default: SIGINT or SIGTERM). */
+  untilStopped?: () => Promise<void>;
 }
+
+const untilSignal = () =>
+  new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
 
 /** What every action gets. */
 interface Context {
@@ -282,6 +291,19 @@ const COMMANDS = [
     action: async ({ cluster }, { client, print }) => {
       const view = await client.getClusterCapacity(cluster ?? 'default');
       print(view, () => capacityText(view));
+      return EXIT.OK;
+    },
+  }),
+  command({
+    words: 'console',
+    summary: 'serve the console on 127.0.0.1, signing its API calls (Ctrl-C stops)',
+    options: { port: integer('port', '<n>', 'the local port (default: a free one)') },
+    action: async ({ port }, { client, io }) => {
+      if (port !== undefined && (port < 0 || port > 65_535)) throw new UsageError('--port must be from 0 to 65535.');
+      const server = await startConsoleServer(client, port ?? 0);
+      io.stdout(`Berth console for ${client.baseUrl.href} on ${server.url}\n`);
+      await (io.untilStopped ?? untilSignal)();
+      await server.close();
       return EXIT.OK;
     },
   }),

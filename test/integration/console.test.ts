@@ -5,7 +5,9 @@
  * Screenshots of each page go to test-output/console/ (git-ignored). Without /usr/bin/chromium the suite is skipped
  * with a message, except in CI (CI=true), where that is a failure.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -44,12 +46,16 @@ let stack: Stack;
 let berth: BerthClient;
 let browser: BrowserContext;
 let page: Page;
+const foreignRequests: string[] = [];
+/** The origins the page is opened from: the stack's, and `berth console`'s. */
+const pageOrigins: string[] = [];
 
 describeWithBrowser('the console in Chromium', () => {
   beforeAll(async () => {
     mkdirSync(shots, { recursive: true });
     stack = await startStack();
     berth = new BerthClient({ baseUrl: stack.api, maxAttempts: 1 });
+    pageOrigins.push(new URL(stack.api).origin);
     await berth.registerTaskDefinition(example);
     await berth.registerTaskDefinition(ec2Example);
     // A fresh profile each run (playwright passes it as --user-data-dir).
@@ -69,10 +75,14 @@ describeWithBrowser('the console in Chromium', () => {
     });
     page = browser.pages()[0] ?? (await browser.newPage());
     page.setDefaultTimeout(60_000);
-    // Nothing may come from another host: every request the page makes stays on the stack's origin.
+    // Nothing may come from another host: every request the page makes stays on the origin that served it.
     page.on('request', (request) => {
-      if (!request.url().startsWith(stack.api)) throw new Error(`the page asked another host: ${request.url()}`);
+      if (!pageOrigins.includes(new URL(request.url()).origin)) foreignRequests.push(request.url());
     });
+  });
+
+  afterEach(() => {
+    expect(foreignRequests).toEqual([]);
   });
 
   afterAll(async () => {
@@ -171,6 +181,52 @@ describeWithBrowser('the console in Chromium', () => {
     expect(await page.evaluate('document.activeElement?.textContent')).toBe('Start a run');
     await page.keyboard.press('Enter');
     await page.waitForURL(/#\/start$/);
+  });
+
+  it('berth console serves the same page and forwards its calls to the API, signed; other origins are refused', async () => {
+    const child = spawn(process.execPath, [path.join(root, 'bin', 'berth.js'), 'console', '--api', stack.api], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (b: Buffer) => {
+          out += b.toString();
+          const found = / on (http:\/\/127\.0\.0\.1:\d+\/console)/.exec(out)?.[1];
+          if (found) resolve(found);
+        });
+        child.once('exit', (code) => reject(new Error(`berth console exited (${code}): ${out}`)));
+      });
+      const origin = new URL(url).origin;
+      pageOrigins.push(origin);
+      await page.goto(`${url}#/task-definitions`);
+      await page.getByRole('link', { name: 'anjana-ec2' }).waitFor();
+      await page.goto(`${url}#/cluster`);
+      await page.locator('.instance').first().waitFor();
+      await shot('berth-console-cluster');
+      const refused = await fetch(`${origin}/runs`, { headers: { origin: 'http://evil.example' } });
+      expect(refused.status).toBe(403);
+      // A DNS-rebinding page reaches 127.0.0.1 under its own name (fetch cannot set Host: a raw request does).
+      const rebound = await new Promise<number | undefined>((resolve, reject) => {
+        http
+          .get(`${origin}/runs`, { headers: { host: 'evil.example' } }, (res) => {
+            res.resume();
+            resolve(res.statusCode);
+          })
+          .once('error', reject);
+      });
+      expect(rebound).toBe(403);
+      const plan = await fetch(`${origin}/runs/plan`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin },
+        body: JSON.stringify({ taskDefinition: 'anjana-ec2', count: 0 }),
+      });
+      expect(plan.status).toBe(400);
+      expect(((await plan.json()) as { errors: Array<{ path: string }> }).errors[0]?.path).toBe('$.count');
+    } finally {
+      child.kill('SIGINT');
+    }
   });
 });
 
