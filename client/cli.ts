@@ -161,8 +161,11 @@ export function planText(plan: PlacementPlan): string {
   ];
   for (const task of plan.tasks) {
     const at = task.containerInstanceArn;
-    lines.push(`task ${task.copy + 1}: ${at === undefined ? 'no instance has room' : `-> ${shortArn(at)}`}`);
-    for (const r of task.refusals) lines.push(`  ${shortArn(r.containerInstanceArn)}: ${r.message} (${r.reason})`);
+    const name = task.ec2InstanceId ?? (at === undefined ? undefined : shortArn(at));
+    lines.push(`task ${task.copy + 1}: ${name === undefined ? 'no instance has room' : `-> ${name}`}`);
+    for (const r of task.refusals) {
+      lines.push(`  ${r.ec2InstanceId ?? shortArn(r.containerInstanceArn)}: ${r.message} (${r.reason})`);
+    }
   }
   if (plan.shortfall !== undefined && plan.shortfall.tasks > 0) {
     const s = plan.shortfall;

@@ -421,13 +421,20 @@ function planView(plan: PlacementPlan): HTMLElement {
           h(
             'li',
             { class: task.containerInstanceArn ? '' : 'failed' },
-            task.containerInstanceArn ? `→ ${shortArn(task.containerInstanceArn)}` : 'no instance has room',
+            task.containerInstanceArn
+              ? `→ ${task.ec2InstanceId ?? shortArn(task.containerInstanceArn)}`
+              : 'no instance has room',
             task.refusals.length > 0 &&
               h(
                 'ul',
                 {},
                 ...task.refusals.map((r) =>
-                  h('li', {}, `${shortArn(r.containerInstanceArn)}: ${r.message} `, h('code', {}, r.reason)),
+                  h(
+                    'li',
+                    {},
+                    `${r.ec2InstanceId ?? shortArn(r.containerInstanceArn)}: ${r.message} `,
+                    h('code', {}, r.reason),
+                  ),
                 ),
               ),
           ),

@@ -56,6 +56,7 @@ export const ClusterCapacitySchema = z.object({
 
 const RefusalSchema = z.object({
   containerInstanceArn: z.string(),
+  ec2InstanceId: z.optional(z.string()),
   /** ECS's failure reason: RESOURCE:CPU, RESOURCE:MEMORY, RESOURCE:PORTS, AGENT, ATTRIBUTE, or a constraint's. */
   reason: z.string(),
   /** The same in words, with the amounts. */
@@ -67,6 +68,7 @@ export const PlanTaskSchema = z.object({
   copy: z.int(),
   /** Where the copy would land; absent when no instance can take it. */
   containerInstanceArn: z.optional(z.string()),
+  ec2InstanceId: z.optional(z.string()),
   eligibleCount: z.int(),
   refusals: z.array(RefusalSchema),
 });

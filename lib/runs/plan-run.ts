@@ -120,12 +120,19 @@ function needsView(needs: TaskNeeds) {
 }
 
 function planTask(step: PlacementStep, instances: readonly ContainerInstance[], needs: TaskNeeds): PlanTask {
+  // The EC2 instance id, as people and the capacity view name instances.
+  const ec2 = (index: number | undefined) => {
+    const id = index === undefined ? undefined : instances[index]?.ec2InstanceId;
+    return id === undefined ? {} : { ec2InstanceId: id };
+  };
   return {
     copy: step.copy,
     ...(step.instanceArn !== undefined && { containerInstanceArn: step.instanceArn }),
+    ...ec2(step.instanceIndex),
     eligibleCount: step.eligibleCount,
     refusals: step.refusals.map((r) => ({
       containerInstanceArn: r.arn,
+      ...ec2(r.instanceIndex),
       reason: r.reason,
       message: refusalMessage(r, needs, instances[r.instanceIndex]),
       remaining: r.remaining,
