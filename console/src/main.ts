@@ -634,7 +634,9 @@ function startPage(params: URLSearchParams): void {
             const first = err.violations
               .map((v) => /^\$\.(?:retry\.)?([A-Za-z]+)/.exec(v.path)?.[1])
               .find((n) => n && errors[n]);
-            mount(general, problemBox(new ApiProblem(err.status, err.title, err.detail, rest)));
+            // The fields say what is wrong with them; the box above says what no field shows.
+            const detail = rest.length > 0 || first === undefined ? err.detail : 'Correct the fields marked below.';
+            mount(general, problemBox(new ApiProblem(err.status, err.title, detail, rest)));
             if (first) (document.getElementById(first) as HTMLElement | null)?.focus();
           } else mount(general, problemBox(err));
         } finally {

@@ -164,6 +164,7 @@ describeWithBrowser('the console in Chromium', () => {
     await page.getByRole('link', { name: 'anjana-educative' }).click();
     await expectText('h1', 'anjana-educative:1');
     await shot('task-definition');
+    await berth.startRun({ taskDefinition: 'anjana-educative:1' }); // a row to lay out, whatever ran before
     await page.setViewportSize({ width: 380, height: 800 });
     await page.goto(`${stack.api}/console#/runs`);
     await page.locator('table.runs tbody a').first().waitFor();
