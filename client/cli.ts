@@ -14,8 +14,10 @@ import { readFile } from 'node:fs/promises';
 import {
   BerthClient,
   type BerthClientOptions,
+  type ClusterCapacity,
   type Credentials,
   isFinished,
+  type PlacementPlan,
   type RunLogEvent,
   type RunRequestInput,
   type RunStatus,
@@ -35,6 +37,7 @@ import {
   upperCased,
   usageOf,
 } from './command-table';
+import { startConsoleServer } from './console-server';
 import { BerthApiError, BerthConnectionError, BerthError, PolicyError, WaitTimeoutError } from './errors';
 import { outcomeLine, progressLines } from './progress';
 
@@ -52,7 +55,15 @@ export interface CliIo {
   now?: () => Date;
   /** For tests: waitForRun's polling delays. */
   pollDelays?: { minDelay: number; maxDelay: number };
+  /** For tests: resolves when `berth console` should stop (default: SIGINT or SIGTERM). */
+  untilStopped?: () => Promise<void>;
 }
+
+const untilSignal = () =>
+  new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
 
 /** What every action gets. */
 interface Context {
@@ -185,6 +196,63 @@ function familyRevision(value: string, needRevision: boolean, command: string) {
   return { family: m[1] as string, ...(m[2] !== undefined && { revision: m[2] }) };
 }
 
+const shortArn = (arn: string) => arn.slice(arn.lastIndexOf('/') + 1);
+
+/** A plan as `berth plan` prints it: the verdict, then each task's instance or each instance's refusal. */
+export function planText(plan: PlacementPlan): string {
+  const lines = [
+    `${shortArn(plan.taskDefinitionArn)} x${plan.count} on ${plan.cluster} (${plan.launch}): ${plan.message}`,
+    `each task reserves ${plan.needs.cpu} CPU units, ${plan.needs.memory} MiB${plan.needs.ports.length > 0 ? `, host ports ${plan.needs.ports.join(', ')}` : ''}`,
+  ];
+  for (const task of plan.tasks) {
+    const at = task.containerInstanceArn;
+    const name = task.ec2InstanceId ?? (at === undefined ? undefined : shortArn(at));
+    lines.push(`task ${task.copy + 1}: ${name === undefined ? 'no instance has room' : `-> ${name}`}`);
+    for (const r of task.refusals) {
+      lines.push(`  ${r.ec2InstanceId ?? shortArn(r.containerInstanceArn)}: ${r.message} (${r.reason})`);
+    }
+  }
+  if (plan.shortfall !== undefined && plan.shortfall.tasks > 0) {
+    const s = plan.shortfall;
+    lines.push(
+      `short: ${s.tasks} task${s.tasks === 1 ? '' : 's'} (${s.cpu ?? 0} CPU units, ${s.memory ?? 0} MiB)${s.reason ? `, ${s.reason}` : ''}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** A cluster's capacity as `berth capacity` prints it: one row per instance, then the totals. */
+export function capacityText(view: ClusterCapacity): string {
+  const t = view.totals;
+  const rows = view.instances.map((i) => [
+    shortArn(i.containerInstanceArn),
+    i.ec2InstanceId ?? '-',
+    i.agentConnected ? 'connected' : 'DISCONNECTED',
+    `${i.remaining.cpu}/${i.registered.cpu}`,
+    `${i.remaining.memory}/${i.registered.memory}`,
+    `${i.usedByRuns.cpu}/${i.usedByRuns.memory}`,
+    `${i.usedByOthers.cpu}/${i.usedByOthers.memory}`,
+    String(i.tasks.length),
+  ]);
+  return [
+    `cluster ${view.cluster} at ${view.observedAt}: ${t.instances} ACTIVE instance${t.instances === 1 ? '' : 's'} (${t.connected} connected), ${t.runs} run${t.runs === 1 ? '' : 's'}, ${t.tasks} task${t.tasks === 1 ? '' : 's'}`,
+    pad([
+      ['INSTANCE', 'EC2', 'AGENT', 'CPU FREE/ALL', 'MIB FREE/ALL', 'RUNS CPU/MIB', 'OTHERS CPU/MIB', 'TASKS'],
+      ...rows,
+      [
+        'total',
+        '',
+        '',
+        `${t.remaining.cpu}/${t.registered.cpu}`,
+        `${t.remaining.memory}/${t.registered.memory}`,
+        `${t.usedByRuns.cpu}/${t.usedByRuns.memory}`,
+        `${t.usedByOthers.cpu}/${t.usedByOthers.memory}`,
+        String(t.tasks),
+      ],
+    ]),
+  ].join('\n');
+}
+
 const command = commandsFor<Context>();
 
 const limit = integer('limit', '<n>', 'at most this many');
@@ -239,6 +307,53 @@ const COMMANDS = [
           `run ${started.runId} ${started.created ? 'started' : 'already started with this idempotency key'}\n`,
         );
       return follow(context, started.runId, command.timeoutSeconds, command.logs);
+    },
+  }),
+  command({
+    words: 'plan',
+    summary: "where a run's tasks would land now, or why not (starts nothing)",
+    arg: { name: 'taskDefinition', value: '<taskDefinition>', what: 'a task definition' },
+    options: {
+      count: integer('count', '<n>', 'tasks to place'),
+      cluster: text('cluster', '<name>', 'the ECS cluster'),
+      launchType: upperCased<NonNullable<RunRequestInput['launchType']>>('launch-type', 'EC2|FARGATE|EXTERNAL'),
+      requestFile: text('request', '<file.json>', 'more of the POST /runs body (taskDefinition and flags win)'),
+    },
+    parse: ({ taskDefinition, count, cluster, launchType, requestFile }) => {
+      const request: RunRequestInput = { taskDefinition };
+      if (count !== undefined) request.count = count;
+      if (cluster !== undefined) request.cluster = cluster;
+      if (launchType !== undefined) request.launchType = launchType;
+      return { request, requestFile };
+    },
+    action: async (command, { client, io, print }) => {
+      const extra = command.requestFile === undefined ? {} : await readJson(io, command.requestFile, 'run request');
+      const plan = await client.planRun({ ...extra, ...command.request } as RunRequestInput);
+      print(plan, () => planText(plan));
+      return EXIT.OK;
+    },
+  }),
+  command({
+    words: 'capacity',
+    summary: "each container instance's room and the runs on it (default: default)",
+    arg: { name: 'cluster', value: '<cluster>', what: 'a cluster', optional: true },
+    action: async ({ cluster }, { client, print }) => {
+      const view = await client.getClusterCapacity(cluster ?? 'default');
+      print(view, () => capacityText(view));
+      return EXIT.OK;
+    },
+  }),
+  command({
+    words: 'console',
+    summary: 'serve the console on 127.0.0.1, signing its API calls (Ctrl-C stops)',
+    options: { port: integer('port', '<n>', 'the local port (default: a free one)') },
+    action: async ({ port }, { client, io }) => {
+      if (port !== undefined && (port < 0 || port > 65_535)) throw new UsageError('--port must be from 0 to 65535.');
+      const server = await startConsoleServer(client, port ?? 0);
+      io.stdout(`Berth console for ${client.baseUrl.href} on ${server.url}\n`);
+      await (io.untilStopped ?? untilSignal)();
+      await server.close();
+      return EXIT.OK;
     },
   }),
   command({

@@ -17,6 +17,7 @@ import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type * as z from 'zod/mini';
+import type { ClusterCapacity, PlacementPlan } from '../lib/capacity/views';
 import type { RunLogEvent, RunLogPage } from '../lib/logs/get-run-logs';
 import type { RunRequestSchema } from '../lib/runs/request';
 import type { RunRef, RunStatus, RunSummary, RunView } from '../lib/runs/types';
@@ -31,7 +32,16 @@ import {
 } from './errors';
 
 export type { AttemptView, CapacityView, ContainerView, RunStatus, RunTrigger, RunView } from '../lib/runs/types';
-export type { FamilySummary, RunLogEvent, RunLogPage, RunRef, RunSummary, TaskDefinitionView };
+export type {
+  ClusterCapacity,
+  FamilySummary,
+  PlacementPlan,
+  RunLogEvent,
+  RunLogPage,
+  RunRef,
+  RunSummary,
+  TaskDefinitionView,
+};
 
 /** Credentials, or a function that resolves them (as the AWS SDK takes them). */
 export type Credentials = ConstructorParameters<typeof SignatureV4>[0]['credentials'];
@@ -284,6 +294,23 @@ export class BerthClient {
       created: answer.status === 202,
       location: answer.headers.get('location') ?? `/runs/${segment(answer.body.runId)}`,
     };
+  }
+
+  /** POST /runs/plan: where the run's tasks would land now, or why not; starts nothing (so it is retried like a read). */
+  async planRun(request: RunRequestInput): Promise<PlacementPlan> {
+    return (await this.call<PlacementPlan>({ method: 'POST', path: '/runs/plan', body: request, retryable: true }))
+      .body;
+  }
+
+  /** GET /clusters/{cluster}/capacity: each ACTIVE container instance's room and the runs on it. */
+  async getClusterCapacity(cluster: string): Promise<ClusterCapacity> {
+    return (
+      await this.call<ClusterCapacity>({
+        method: 'GET',
+        path: `/clusters/${segment(cluster)}/capacity`,
+        retryable: true,
+      })
+    ).body;
   }
 
   /** GET /runs: one page, newest first; follow nextToken until it is absent. */

@@ -97,6 +97,8 @@ export interface Arg<N extends string> {
   value: string;
   /** What it is, in messages: "berth runs get needs a run id." */
   what: string;
+  /** May be left out (the parameter is then absent). */
+  optional?: boolean;
 }
 
 export type Input<O extends Options, N extends string> = Values<O> & { [K in N]: string };
@@ -191,6 +193,7 @@ function argOf(program: string, command: Command<unknown>, args: string[]): Reco
     return {};
   }
   const { what } = command.arg;
+  if (args.length === 0 && command.arg.optional) return {};
   if (args.length === 0) throw new UsageError(`${name} needs ${what}.`);
   if (args.length > 1) throw new UsageError(`${name} takes one argument (${what}), got: ${args.join(' ')}.`);
   return { [command.arg.name]: args[0] as string };
@@ -260,7 +263,9 @@ export function usageOf<C, G extends Options>(cli: Cli<C, G>): string {
   for (const command of cli.commands) {
     const [group, ...sub] = command.words.split(' ');
     const words = command.isDefault ? `${group} [${sub.join(' ')}]` : command.words;
-    lines.push(row(`  ${words}${command.arg !== undefined ? ` ${command.arg.value}` : ''}`, command.summary));
+    const arg =
+      command.arg === undefined ? '' : command.arg.optional ? ` [${command.arg.value}]` : ` ${command.arg.value}`;
+    lines.push(row(`  ${words}${arg}`, command.summary));
     for (const option of Object.values(command.options)) lines.push(optionRow('      ', option));
   }
   lines.push('', 'Options for every command:');

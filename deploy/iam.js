@@ -120,8 +120,41 @@ module.exports.apiRoles = async ({ resolveVariable }) => {
     ]),
     CancelRunRole: apiRole('cancelRun', [onExecutions('StopExecution'), readWriteRecords()]),
     GetOpenApiRole: apiRole('getOpenApi', []),
+    ...(await capacityRoles(apiRole, resolveVariable, ecsTaskDefinitions)),
   };
 };
+
+/**
+ * POST /runs/plan reads what the capacity check reads (the cluster, its container instances, the task definition);
+ * GET /clusters/{cluster}/capacity also lists and describes the cluster's tasks. Only on the stage's runClusters.
+ */
+async function capacityRoles(apiRole, resolveVariable, ecsTaskDefinitions) {
+  const clusters = await runClusters(resolveVariable);
+  const inClusters = { StringEquals: { 'ecs:cluster': clusters } };
+  const instances = [
+    { Effect: 'Allow', Action: 'ecs:ListContainerInstances', Resource: clusters },
+    {
+      Effect: 'Allow',
+      Action: 'ecs:DescribeContainerInstances',
+      Resource: sub('ecs', 'container-instance/*'),
+      Condition: inClusters,
+    },
+  ];
+  return {
+    PlanRunRole: apiRole('planRun', [
+      ecsTaskDefinitions('DescribeTaskDefinition'),
+      { Effect: 'Allow', Action: 'ecs:DescribeClusters', Resource: clusters },
+      ...instances,
+    ]),
+    GetClusterCapacityRole: apiRole('getClusterCapacity', [
+      ecsTaskDefinitions('DescribeTaskDefinition'),
+      ...instances,
+      // ListTasks is authorised on container instances, DescribeTasks on tasks, both by cluster.
+      { Effect: 'Allow', Action: 'ecs:ListTasks', Resource: sub('ecs', 'container-instance/*'), Condition: inClusters },
+      { Effect: 'Allow', Action: 'ecs:DescribeTasks', Resource: sub('ecs', 'task/*'), Condition: inClusters },
+    ]),
+  };
+}
 
 // Each API function's `role` (serverless.yml): an ARN through Fn::Sub, not the logical name, which would
 // add a DependsOn the GetAtt already implies (cfn-lint W3005).
@@ -136,6 +169,8 @@ for (const key of [
   'getRunLogs',
   'cancelRun',
   'getOpenApi',
+  'planRun',
+  'getClusterCapacity',
 ]) {
   const logicalId = `${key[0].toUpperCase()}${key.slice(1)}Role`;
   module.exports[`${key}RoleArn`] = () => ({ 'Fn::Sub': `\${${logicalId}.Arn}` });

@@ -11,8 +11,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { runsTable } from '../deploy/runs-table';
 import { commaList } from '../lib/env';
-import { probeDocker } from './ecs/runtime/runtime';
 import { ensureLocalTables } from './dynamodb/tables';
+import { probeDocker } from './ecs/runtime/runtime';
 import { startAwsEndpoint } from './endpoint/server';
 import { DEFAULT_SERVICES } from './endpoint/services';
 import { type LocalFunctionRules, readFunctionEventsReport, startFunctionRules } from './events/function-rules';
@@ -157,6 +157,8 @@ async function main() {
   const exitWithLauncher = path.join(__dirname, 'offline-fix', 'exit-with-launcher.mjs');
   // No web page may drive its API or Lambda port: Host and Origin checks (local/endpoint/browser-guard.ts).
   const browserGuard = path.join(__dirname, 'offline-fix', 'browser-guard.mjs');
+  // The console page at /console on the API's own origin (see the module).
+  const consolePage = path.join(__dirname, 'offline-fix', 'console.mjs');
   // At most BERTH_LAMBDA_WORKERS workers per function, so a burst queues instead of timing out (see the module).
   const lambdaPool = path.join(__dirname, 'offline-fix', 'lambda-pool.mjs');
   // The functions' eventBridge and schedule events, as the Framework resolved them, for local rules (see the module).
@@ -168,6 +170,8 @@ async function main() {
     pathToFileURL(exitWithLauncher).href,
     '--import',
     pathToFileURL(browserGuard).href,
+    '--import',
+    pathToFileURL(consolePage).href,
     '--import',
     pathToFileURL(lambdaPool).href,
     '--import',

@@ -18,10 +18,12 @@ import {
   type PlacementConstraintInput,
   type PlacementInstance,
   type PlacementOverrides,
+  type PlacementStep,
   type PlacementStrategyInput,
   type PlacementTaskDefinition,
   placeTasks,
   type Shortfall,
+  type TaskNeeds,
   taskNeeds,
 } from '../placement/placement';
 
@@ -39,6 +41,8 @@ export interface CapacityRequest {
   /** The RunTask `group` (the run id). */
   group?: string;
   random?: () => number;
+  /** Also explain each copy (a plan: lib/runs/plan-run.ts). */
+  explain?: boolean;
 }
 
 export interface CapacityResult {
@@ -49,6 +53,10 @@ export interface CapacityResult {
   instanceCount: number;
   /** What is missing; absent when the run fits. */
   shortfall?: Shortfall;
+  /** With `explain`: copy by copy, where it goes or why each instance refuses it (`instanceIndex` into `instances`). */
+  steps?: PlacementStep[];
+  /** With `explain`: what one copy reserves. */
+  needs?: TaskNeeds;
 }
 
 export function checkCapacity(request: CapacityRequest): CapacityResult {
@@ -65,12 +73,14 @@ export function checkCapacity(request: CapacityRequest): CapacityResult {
     ],
     placementStrategy: request.placementStrategy ?? [],
     ...(request.random ? { random: request.random } : {}),
+    ...(request.explain && { explain: true }),
   });
   return {
     fits: result.fits,
     placeableCount: result.placedCount,
     instanceCount: result.candidateCount,
     ...(result.fits ? {} : { shortfall: result.shortfall }),
+    ...(result.steps !== undefined && { steps: result.steps, needs }),
   };
 }
 

@@ -11,6 +11,7 @@
  * 4. Decide RUN, WAIT or GIVE_UP and mint the next RunTask's ClientToken (lib/runs/workflow.ts).
  */
 import {
+  type Cluster,
   type ContainerInstance,
   DescribeClustersCommand,
   DescribeContainerInstancesCommand,
@@ -72,6 +73,12 @@ async function resolveLaunchTarget(ecs: ECSClient, runTask: RunTaskParameters): 
       `Cluster ${runTask.Cluster} was not found (${out.failures?.[0]?.reason ?? 'MISSING'}).`,
     );
   }
+  return launchTargetOn(runTask, cluster);
+}
+
+/** Where RunTask sends a task with no launchType and no capacityProviderStrategy: the cluster's default strategy, else EC2. */
+export function launchTargetOn(runTask: RunTaskParameters, cluster: Cluster): RunTaskParameters {
+  if (runTask.LaunchType !== undefined || (runTask.CapacityProviderStrategy?.length ?? 0) > 0) return runTask;
   const strategy = cluster.defaultCapacityProviderStrategy ?? [];
   if (strategy.length === 0) return { ...runTask, LaunchType: 'EC2' };
   return {
@@ -129,6 +136,15 @@ async function describeTaskDefinition(deps: CheckCapacityDeps, arn: string): Pro
 
 /** ACTIVE, agent-connected container instances of the cluster, 100 per List/Describe pair. */
 export async function listConnectedInstances(ecs: ECSClient, cluster: string): Promise<ContainerInstance[]> {
+  return listActiveInstances(ecs, cluster, (instance) => instance.agentConnected === true);
+}
+
+/** ACTIVE container instances of the cluster (those `keep` accepts), 100 per List/Describe pair. */
+export async function listActiveInstances(
+  ecs: ECSClient,
+  cluster: string,
+  keep: (instance: ContainerInstance) => boolean = () => true,
+): Promise<ContainerInstance[]> {
   const connected: ContainerInstance[] = [];
   let nextToken: string | undefined;
   do {
@@ -140,7 +156,7 @@ export async function listConnectedInstances(ecs: ECSClient, cluster: string): P
       const described = await ecs.send(new DescribeContainerInstancesCommand({ cluster, containerInstances: arns }));
       for (const instance of described.containerInstances ?? []) {
         // An instance can change state between the two calls: keep only what is still usable.
-        if (instance.agentConnected === true && instance.status === 'ACTIVE') connected.push(instance);
+        if (instance.status === 'ACTIVE' && keep(instance)) connected.push(instance);
       }
     }
     nextToken = page.nextToken;

@@ -14,6 +14,7 @@
  */
 import * as z from 'zod/mini';
 import packageJson from '../../package.json';
+import { ClusterCapacitySchema, PlacementPlanSchema } from '../capacity/views';
 import { API_ROUTES } from '../routes';
 import { TaskDefinitionBodySchema } from '../routes/register-task-definition';
 import type { Route } from '../routes/route';
@@ -45,6 +46,8 @@ export const COMPONENT_SCHEMAS = {
   RunPage: RunPageSchema,
   RunLogPage: RunLogPageSchema,
   CancelledRun: CancelledRunSchema,
+  PlacementPlan: PlacementPlanSchema,
+  ClusterCapacity: ClusterCapacitySchema,
   Problem: ProblemSchema,
   OpenApiDocument: OpenApiDocumentSchema,
 } as const satisfies Record<string, Schema>;
@@ -151,7 +154,7 @@ export function buildOpenApiDocument(routes: readonly Route[] = API_ROUTES): Ope
         'Runs containerised jobs on Amazon ECS to completion. Errors are RFC 9457 application/problem+json. ' +
         'Every route uses AWS_IAM authorization: sign requests with SigV4 for the execute-api service.',
     },
-    tags: [{ name: 'Task definitions' }, { name: 'Runs' }, { name: 'API' }],
+    tags: [{ name: 'Task definitions' }, { name: 'Runs' }, { name: 'Clusters' }, { name: 'API' }],
     security: [{ sigv4: [] }],
     paths,
     components: {

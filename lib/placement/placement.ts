@@ -56,8 +56,10 @@ import {
   type PlacementConstraintInput,
   type PlacementFailure,
   type PlacementInstance,
+  type PlacementRefusal,
   type PlacementRequest,
   type PlacementResult,
+  type PlacementStep,
   type PlacementStrategyInput,
   type RequiredAttribute,
   type Shortfall,
@@ -78,8 +80,10 @@ export type {
   PlacementConstraintInput,
   PlacementFailure,
   PlacementInstance,
+  PlacementRefusal,
   PlacementRequest,
   PlacementResult,
+  PlacementStep,
   PlacementStrategyInput,
   RequiredAttribute,
   Shortfall,
@@ -236,13 +240,28 @@ export function placeTasks(request: PlacementRequest): PlacementResult {
     return bucket === undefined ? groupTasks[i]! : bucket.tasks[bucket.of[i]!]!;
   };
 
+  const steps: PlacementStep[] | undefined = request.explain ? [] : undefined;
+  const refusal = (i: number, failed: number): PlacementRefusal => ({
+    arn: instances[i]!.arn,
+    instanceIndex: i,
+    reason: reasonOf(failed, constraints),
+    remaining: { cpu: cpu[i]!, memory: memory[i]! },
+  });
+
   const placements: Placement[] = [];
   const tied = new Int32Array(n);
   const best = new Float64Array(ranked.length);
   while (placements.length < count) {
     let ties = 0;
+    let eligibleCount = 0;
+    const refusals: PlacementRefusal[] | undefined = steps && [];
     for (let i = 0; i < n; i++) {
-      if (check(i) !== ELIGIBLE) continue;
+      const failed = check(i);
+      if (failed !== ELIGIBLE) {
+        if (refusals !== undefined && failed !== INACTIVE) refusals.push(refusal(i, failed));
+        continue;
+      }
+      eligibleCount++;
       if (ties > 0) {
         let order = 0;
         for (let r = 0; r < ranked.length && order === 0; r++) {
@@ -259,9 +278,24 @@ export function placeTasks(request: PlacementRequest): PlacementResult {
       tied[0] = i;
       ties = 1;
     }
-    if (ties === 0) break;
+    if (ties === 0) {
+      // Copies are identical and nothing changes any more: every copy left is refused the same way.
+      if (steps !== undefined && refusals !== undefined) {
+        for (let copy = placements.length; copy < count; copy++) steps.push({ copy, eligibleCount: 0, refusals });
+      }
+      break;
+    }
 
     const c = tied[ties === 1 ? 0 : Math.min(ties - 1, Math.floor(random() * ties))]!;
+    if (steps !== undefined && refusals !== undefined) {
+      steps.push({
+        copy: placements.length,
+        instanceArn: instances[c]!.arn,
+        instanceIndex: c,
+        eligibleCount,
+        refusals,
+      });
+    }
     cpu[c]! -= needs.cpu;
     memory[c]! -= needs.memory;
     if (needs.tcpPorts.length > 0) tcp[c] = [...tcp[c]!, ...needs.tcpPorts];
@@ -302,6 +336,7 @@ export function placeTasks(request: PlacementRequest): PlacementResult {
     instanceCount: n,
     activeCount,
     candidateCount,
+    ...(steps !== undefined && { steps }),
   };
 }
 

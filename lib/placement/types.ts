@@ -116,6 +116,11 @@ export interface PlacementRequest {
   placementStrategy?: readonly PlacementStrategyInput[];
   /** Uniform in [0, 1); defaults to Math.random. Inject one for deterministic tests. */
   random?: () => number;
+  /**
+   * Also say, copy by copy, why each instance that did not take it refused it (a plan, as Nomad's `job plan`
+   * explains its placements). The decisions are the same with or without it.
+   */
+  explain?: boolean;
 }
 
 /** The `failures[].reason` values ECS uses for EC2 placement. */
@@ -161,6 +166,27 @@ export interface Shortfall {
   reason?: FailureReason;
 }
 
+/** Why one instance refused one copy, and what it had left when it did. */
+export interface PlacementRefusal {
+  arn: string;
+  instanceIndex: number;
+  reason: FailureReason;
+  /** The instance's remaining CPU units and MiB at that moment (this call's earlier copies deducted). */
+  remaining: { cpu: number; memory: number };
+}
+
+/** One copy of the task, in placement order: where it went, or (no `instanceArn`) that it found no room. */
+export interface PlacementStep {
+  /** 0-based copy number. */
+  copy: number;
+  instanceArn?: string;
+  instanceIndex?: number;
+  /** Instances that could have taken the copy (the chosen one among them); the strategies picked between them. */
+  eligibleCount: number;
+  /** Every ACTIVE instance that could not take the copy, in input order, with the first check it failed. */
+  refusals: PlacementRefusal[];
+}
+
 export interface PlacementResult {
   /** One per placed copy, in placement order. */
   placements: Placement[];
@@ -179,4 +205,6 @@ export interface PlacementResult {
   activeCount: number;
   /** ACTIVE instances with a connected agent: the ones that can take a task at all. */
   candidateCount: number;
+  /** With `explain`: one step per copy asked for, the unplaced ones last. */
+  steps?: PlacementStep[];
 }

@@ -5,12 +5,14 @@
  */
 import { cancelRunRoute } from './cancel-run';
 import { deregisterTaskDefinitionRoute } from './deregister-task-definition';
+import { getClusterCapacityRoute } from './get-cluster-capacity';
 import { getOpenApiRoute } from './get-openapi';
 import { getRunRoute } from './get-run';
 import { getRunLogsRoute } from './get-run-logs';
 import { getLatestTaskDefinitionRoute, getTaskDefinitionRoute } from './get-task-definition';
 import { listRunsRoute } from './list-runs';
 import { listTaskDefinitionsRoute } from './list-task-definitions';
+import { planRunRoute } from './plan-run';
 import { registerTaskDefinitionRoute } from './register-task-definition';
 import type { Route } from './route';
 import { startRunRoute } from './start-run';
@@ -26,5 +28,7 @@ export const API_ROUTES: readonly Route[] = [
   getRunRoute,
   getRunLogsRoute,
   cancelRunRoute,
+  planRunRoute,
+  getClusterCapacityRoute,
   getOpenApiRoute,
 ];

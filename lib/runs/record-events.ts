@@ -20,12 +20,13 @@ import type { TaskRecord } from './record';
 import { type RecordChange, type RunEnd, runEnded, taskChanged } from './record-updates';
 import { changeRecord, type RunStore } from './run-store';
 import { isoTime, parseJson, readSyncTask } from './sync-task';
+import { parseTaskGroup, TASK_GROUP_PREFIX } from './task-group';
 import { readableCause } from './view';
+
+export { parseTaskGroup, TASK_GROUP_PREFIX };
 
 export const ECS_TASK_STATE_CHANGE = 'ECS Task State Change';
 export const EXECUTION_STATUS_CHANGE = 'Step Functions Execution Status Change';
-/** The prefix of the RunTask `group` of Berth's tasks. */
-export const TASK_GROUP_PREFIX = 'berth:';
 const TERMINAL = ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] as const;
 
 /** The rule patterns, for serverless.yml (whose copy a unit test compares with these) and the tests. */
@@ -99,15 +100,6 @@ export interface RecordEventsDeps {
 export type RecordEventResult =
   | { recorded: true; runId: string; changed: boolean; status: string }
   | { recorded: false; runId?: string; reason: string };
-
-/** `berth:<run id>:<attempt>` -> the run id and attempt; anything else is not a task of Berth's. */
-export function parseTaskGroup(group: string | undefined): { runId: string; attempt?: number } | undefined {
-  if (group === undefined || !group.startsWith(TASK_GROUP_PREFIX)) return undefined;
-  const rest = group.slice(TASK_GROUP_PREFIX.length);
-  const match = /^(.+):([1-9][0-9]*)$/.exec(rest);
-  if (match === null) return rest === '' ? undefined : { runId: rest };
-  return { runId: match[1]!, attempt: Number(match[2]) };
-}
 
 /** The task as the record keeps it, from an ECS Task State Change's detail. */
 function taskOf(detail: z.output<typeof TaskStateChangeSchema>['detail']): TaskRecord {

@@ -80,7 +80,7 @@ async function resolveTaskDefinition(ecs: ECSClient, taskDefinition: string): Pr
 }
 
 /** The stage's runClusters (403): checked before any ECS call, since the stage's roles reach no other cluster. */
-function checkRunCluster(cluster: string, config: RunsConfig): void {
+export function checkRunCluster(cluster: string, config: RunsConfig): void {
   if (config.runClusters.includes(clusterName(cluster))) return;
   throw new PolicyError([
     {
@@ -256,6 +256,41 @@ export async function startExecution(
   }
 }
 
+/** A run request checked against the stage, its task definition and its cluster: what a run would start with. */
+export interface CheckedRunRequest {
+  td: TaskDefinition;
+  cluster: Cluster;
+  clusterNamed: string;
+  network?: RunRequest['networkConfiguration'];
+}
+
+/**
+ * Step 3 of startRun, shared with the placement plan (lib/runs/plan-run.ts) so that a plan is refused exactly
+ * when the run would be: runClusters (403), the task definition and cluster (404, 400), the stage's rules (403).
+ */
+export async function checkRunRequest(
+  deps: Pick<RunsDeps, 'ecs' | 'config'>,
+  request: RunRequest,
+): Promise<CheckedRunRequest> {
+  const { config } = deps;
+  const clusterNamed = request.cluster ?? config.defaultCluster;
+  checkRunCluster(clusterNamed, config);
+  // Both looked up at once; an unknown task definition is reported before an unknown cluster.
+  const [tdLookup, clusterLookup] = await Promise.allSettled([
+    resolveTaskDefinition(deps.ecs, request.taskDefinition),
+    resolveCluster(deps.ecs, clusterNamed, request.cluster !== undefined),
+  ]);
+  if (tdLookup.status === 'rejected') throw tdLookup.reason;
+  if (clusterLookup.status === 'rejected') throw clusterLookup.reason;
+  const td = tdLookup.value;
+  const cluster = clusterLookup.value;
+  const { violations, network } = checkAgainstTaskDefinition(request, td, config);
+  violations.push(...checkAgainstCluster(request, cluster));
+  if (violations.length > 0) throw new ValidationError(violations);
+  checkStageRules(request, td, config);
+  return { td, cluster, clusterNamed, ...(network !== undefined && { network }) };
+}
+
 /**
  * Starts a run (the body and the Idempotency-Key were validated at the boundary: lib/routes/start-run.ts).
  * 1. Apply the stage's defaults (capacity); refuse a run whose worst case would outgrow its execution history.
@@ -287,21 +322,7 @@ export async function startRun(deps: RunsDeps, input: StartRunInput): Promise<St
     if (existing !== undefined) return repeated(deps, existing, key, hash);
   }
 
-  const clusterNamed = request.cluster ?? config.defaultCluster;
-  checkRunCluster(clusterNamed, config);
-  // Both looked up at once; an unknown task definition is reported before an unknown cluster.
-  const [tdLookup, clusterLookup] = await Promise.allSettled([
-    resolveTaskDefinition(deps.ecs, request.taskDefinition),
-    resolveCluster(deps.ecs, clusterNamed, request.cluster !== undefined),
-  ]);
-  if (tdLookup.status === 'rejected') throw tdLookup.reason;
-  if (clusterLookup.status === 'rejected') throw clusterLookup.reason;
-  const td = tdLookup.value;
-  const cluster = clusterLookup.value;
-  const { violations, network } = checkAgainstTaskDefinition(request, td, config);
-  violations.push(...checkAgainstCluster(request, cluster));
-  if (violations.length > 0) throw new ValidationError(violations);
-  checkStageRules(request, td, config);
+  const { td, clusterNamed, network } = await checkRunRequest(deps, request);
 
   const trigger = input.trigger ?? { type: 'api', ...(request.startedBy !== undefined && { name: request.startedBy }) };
   const taskDefinitionArn = td.taskDefinitionArn ?? request.taskDefinition;

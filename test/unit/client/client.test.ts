@@ -25,6 +25,7 @@ import {
   ValidationError,
   WaitTimeoutError,
 } from '../../../client';
+import { startConsoleServer } from '../../../client/console-server';
 import { API_ROUTES } from '../../../lib/openapi/document';
 
 const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
@@ -209,6 +210,8 @@ describe('routes', () => {
     ],
     cancelRun: [(c) => c.cancelRun('r1'), 'POST', '/runs/r1/cancel'],
     getOpenApiDocument: [(c) => c.getOpenApiDocument(), 'GET', '/openapi.json'],
+    planRun: [(c) => c.planRun({ taskDefinition: 'anjana-educative:1', count: 4 }), 'POST', '/runs/plan'],
+    getClusterCapacity: [(c) => c.getClusterCapacity('default'), 'GET', '/clusters/default/capacity'],
   };
 
   it('has a method for every route of the OpenAPI document, named by its operationId', () => {
@@ -508,5 +511,62 @@ describe('followLogs', () => {
       't2',
       't3',
     ]);
+  });
+});
+
+describe('berth console: the page and a signing forwarder on 127.0.0.1', () => {
+  it('forwards the page’s calls to the API signed, with their answers, and serves the page itself', async () => {
+    const served = await startConsoleServer(client());
+    try {
+      const origin = new URL(served.url).origin;
+      answer = () => ({
+        status: 400,
+        body: { type: 'urn:berth:problem:validation-failed', title: 'Invalid', status: 400, detail: 'no' },
+        headers: { 'retry-after': '3' },
+      });
+      const res = await fetch(`${origin}/runs/plan?limit=5`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin, cookie: 'a=b' },
+        body: '{"taskDefinition":"a"}',
+      });
+      expect([res.status, res.headers.get('content-type'), res.headers.get('retry-after')]).toEqual([
+        400,
+        'application/problem+json',
+        '3',
+      ]);
+      expect((await res.json()) as unknown).toMatchObject({ detail: 'no' });
+      const forwarded = seen[0] as Seen;
+      expect([forwarded.method, forwarded.path, forwarded.query, forwarded.body]).toEqual([
+        'POST',
+        '/runs/plan',
+        '?limit=5',
+        '{"taskDefinition":"a"}',
+      ]);
+      expect(forwarded.signatureProblems).toEqual([]);
+      // What the browser sent about itself stays on this machine.
+      expect([forwarded.headers.origin, forwarded.headers.cookie]).toEqual([undefined, undefined]);
+
+      const page = await fetch(served.url);
+      expect([page.status, page.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+      expect(await page.text()).toContain('<script type="module" src="/console/app.js">');
+      expect((await fetch(`${origin}/console/app.js`)).status).toBe(200);
+      expect(seen).toHaveLength(1);
+    } finally {
+      await served.close();
+    }
+  });
+
+  it('signs nothing for another web origin, a foreign Host or a method the API does not have', async () => {
+    const served = await startConsoleServer(client());
+    try {
+      const origin = new URL(served.url).origin;
+      expect((await fetch(`${origin}/runs`, { headers: { origin: 'http://evil.example' } })).status).toBe(403);
+      expect((await fetch(`${origin}/runs`, { method: 'PUT' })).status).toBe(405);
+      const big = await fetch(`${origin}/runs`, { method: 'POST', body: 'x'.repeat(70 * 1024) });
+      expect(big.status).toBe(413);
+      expect(seen).toHaveLength(0);
+    } finally {
+      await served.close();
+    }
   });
 });

@@ -1,0 +1,240 @@
+/**
+ * The console in a real browser (Debian's Chromium through playwright-core) against the real local stack
+ * (`npm start`): start a run from the form and watch it succeed, a failing run's exit code, an instance's bar when a
+ * task starts, the placement plan, the task definitions, and the API's validation errors next to the fields.
+ * Screenshots of each page go to test-output/console/ (git-ignored). Without /usr/bin/chromium the suite is skipped
+ * with a message, except in CI (CI=true), where that is a failure.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { BerthClient } from '../../client';
+import { type Stack, startStack } from './stack';
+
+jest.setTimeout(300_000);
+
+const CHROMIUM = process.env.BERTH_CHROMIUM ?? '/usr/bin/chromium';
+const root = path.join(__dirname, '..', '..');
+const shots = path.join(root, 'test-output', 'console');
+const haveBrowser = existsSync(CHROMIUM);
+
+if (!haveBrowser && process.env.CI === 'true') {
+  throw new Error(`CI needs Chromium at ${CHROMIUM} for the console's browser tests (apt-get install -y chromium).`);
+}
+if (!haveBrowser) {
+  console.warn(`Skipping the console's browser tests: no Chromium at ${CHROMIUM} (apt-get install -y chromium).`);
+}
+const describeWithBrowser = haveBrowser ? describe : describe.skip;
+
+const example = JSON.parse(readFileSync(path.join(root, 'examples', 'anjana-educative.json'), 'utf8'));
+const ec2Example = {
+  family: 'anjana-ec2',
+  requiresCompatibilities: ['EC2' as const],
+  networkMode: 'bridge' as const,
+  cpu: '1024',
+  memory: '1536',
+  containerDefinitions: [{ name: 'anjana', image: 'someimage', memory: 100, cpu: 99 }],
+};
+const withEnv = (name: string, value: string) => ({
+  containerOverrides: [{ name: 'anjana', environment: [{ name, value }] }],
+});
+
+let stack: Stack;
+let berth: BerthClient;
+let browser: BrowserContext;
+let page: Page;
+const foreignRequests: string[] = [];
+/** The origins the page is opened from: the stack's, and `berth console`'s. */
+const pageOrigins: string[] = [];
+
+describeWithBrowser('the console in Chromium', () => {
+  beforeAll(async () => {
+    mkdirSync(shots, { recursive: true });
+    stack = await startStack();
+    berth = new BerthClient({ baseUrl: stack.api, maxAttempts: 1 });
+    pageOrigins.push(new URL(stack.api).origin);
+    await berth.registerTaskDefinition(example);
+    await berth.registerTaskDefinition(ec2Example);
+    // A fresh profile each run (playwright passes it as --user-data-dir).
+    browser = await chromium.launchPersistentContext(mkdtempSync(path.join(os.tmpdir(), 'berth-chromium-')), {
+      executablePath: CHROMIUM,
+      viewport: { width: 1100, height: 900 },
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+        '--disable-sync',
+        '--disable-quic',
+      ],
+    });
+    page = browser.pages()[0] ?? (await browser.newPage());
+    page.setDefaultTimeout(60_000);
+    // Nothing may come from another host: every request the page makes stays on the origin that served it.
+    page.on('request', (request) => {
+      if (!pageOrigins.includes(new URL(request.url()).origin)) foreignRequests.push(request.url());
+    });
+  });
+
+  afterEach(() => {
+    expect(foreignRequests).toEqual([]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.kill();
+  });
+
+  const shot = (name: string) => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+
+  it('starts a run from the form and shows it going to SUCCEEDED with exit code 0', async () => {
+    await page.goto(`${stack.api}/console#/start`);
+    await page.getByLabel('Task definition').fill('anjana-educative:1');
+    await shot('start-form');
+    await page.getByRole('button', { name: 'Start run' }).click();
+    await page.waitForURL(/#\/runs\/[^/]+$/);
+    await expectText('#run-status', 'SUCCEEDED');
+    await expectText('td.exit-code', '0');
+    await shot('run-succeeded');
+    await page.goto(`${stack.api}/console#/runs`);
+    await page.locator('table.runs tbody a').first().waitFor();
+    await shot('runs');
+  });
+
+  it('shows the API’s validation errors next to the fields, in words', async () => {
+    await page.goto(`${stack.api}/console#/start`);
+    await page.getByLabel('Task definition').fill('anjana-educative:1');
+    await page.getByLabel('Count').fill('11');
+    await page.getByLabel('Timeout per attempt (seconds)').fill('0');
+    await page.getByRole('button', { name: 'Start run' }).click();
+    await expectText('#count-error', "'count' must be an integer from 1 to 10.");
+    await expectText('#timeoutSeconds-error', "'timeoutSeconds' must be an integer from 1");
+    expect(await page.evaluate('document.activeElement?.id')).toBe('count');
+    await shot('start-form-errors');
+  });
+
+  it('opens a failing run and shows its exit code, the failure standing out in the list', async () => {
+    const { runId } = await berth.startRun({
+      taskDefinition: 'anjana-educative:1',
+      overrides: withEnv('BERTH_SIMULATE_EXIT_CODE', '3'),
+    });
+    await page.goto(`${stack.api}/console#/runs/${runId}`);
+    await expectText('#run-status', 'FAILED');
+    await expectText('tr.failed td.exit-code', '3');
+    await shot('run-failed');
+    await page.goto(`${stack.api}/console#/runs`);
+    await page.locator(`tr.failed a:text-is("${runId}")`).waitFor();
+  });
+
+  it("shows an instance's bar grow when a run's task starts on it", async () => {
+    await page.goto(`${stack.api}/console#/cluster`);
+    const runsBar = page.locator('.totals .bar-row').first().locator('.seg.runs');
+    await runsBar.waitFor({ state: 'attached' });
+    expect(await widthOf(runsBar)).toBe(0);
+    await shot('cluster-idle');
+    const { runId } = await berth.startRun({
+      taskDefinition: 'anjana-ec2',
+      overrides: withEnv('BERTH_SIMULATE_SECONDS', '30'),
+    });
+    // The task holds 1024 of the instance's 2048 CPU units: half the bar.
+    await page.locator('.instance .bar-row .seg.runs[style*="width: 50"]').first().waitFor();
+    await page.locator(`.instance a:text-is("run ${runId}")`).waitFor();
+    await shot('cluster-busy');
+    await berth.cancelRun(runId);
+  });
+
+  it('plans a task definition and count on the cluster page', async () => {
+    await page.goto(`${stack.api}/console#/cluster`);
+    await page.locator('#plan-td').fill('anjana-ec2:1');
+    await page.locator('#plan-count').fill('7');
+    await page.keyboard.press('Enter');
+    await expectText('#plan-result', '6 of 7 tasks fit now');
+    await expectText('#plan-result', 'no instance has room');
+    await expectText('#plan-result', 'needs 1024 CPU units, 0 left');
+    await shot('cluster-plan');
+  });
+
+  it('lists task definitions and their revisions, readable in a narrow window', async () => {
+    await page.goto(`${stack.api}/console#/task-definitions`);
+    await page.getByRole('link', { name: 'anjana-educative' }).click();
+    await expectText('h1', 'anjana-educative:1');
+    await shot('task-definition');
+    await berth.startRun({ taskDefinition: 'anjana-educative:1' }); // a row to lay out, whatever ran before
+    await page.setViewportSize({ width: 380, height: 800 });
+    await page.goto(`${stack.api}/console#/runs`);
+    await page.locator('table.runs tbody a').first().waitFor();
+    const overflow = await page.evaluate('document.documentElement.scrollWidth - window.innerWidth');
+    expect(overflow).toBeLessThanOrEqual(0);
+    await shot('runs-narrow');
+    await page.setViewportSize({ width: 1100, height: 900 });
+  });
+
+  it('can be driven with the keyboard: the navigation follows the skip link in the Tab order and opens pages', async () => {
+    await page.goto(`${stack.api}/console#/runs`);
+    await page.locator('.skip').focus(); // the first stop of the page's tab order
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement?.textContent')).toBe('Start a run');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/#\/start$/);
+  });
+
+  it('berth console serves the same page and forwards its calls to the API, signed; other origins are refused', async () => {
+    const child = spawn(process.execPath, [path.join(root, 'bin', 'berth.js'), 'console', '--api', stack.api], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (b: Buffer) => {
+          out += b.toString();
+          const found = / on (http:\/\/127\.0\.0\.1:\d+\/console)/.exec(out)?.[1];
+          if (found) resolve(found);
+        });
+        child.once('exit', (code) => reject(new Error(`berth console exited (${code}): ${out}`)));
+      });
+      const origin = new URL(url).origin;
+      pageOrigins.push(origin);
+      await page.goto(`${url}#/task-definitions`);
+      await page.getByRole('link', { name: 'anjana-ec2' }).waitFor();
+      await page.goto(`${url}#/cluster`);
+      await page.locator('.instance').first().waitFor();
+      await shot('berth-console-cluster');
+      const refused = await fetch(`${origin}/runs`, { headers: { origin: 'http://evil.example' } });
+      expect(refused.status).toBe(403);
+      // A DNS-rebinding page reaches 127.0.0.1 under its own name (fetch cannot set Host: a raw request does).
+      const rebound = await new Promise<number | undefined>((resolve, reject) => {
+        http
+          .get(`${origin}/runs`, { headers: { host: 'evil.example' } }, (res) => {
+            res.resume();
+            resolve(res.statusCode);
+          })
+          .once('error', reject);
+      });
+      expect(rebound).toBe(403);
+      const plan = await fetch(`${origin}/runs/plan`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin },
+        body: JSON.stringify({ taskDefinition: 'anjana-ec2', count: 0 }),
+      });
+      expect(plan.status).toBe(400);
+      expect(((await plan.json()) as { errors: Array<{ path: string }> }).errors[0]?.path).toBe('$.count');
+    } finally {
+      child.kill('SIGINT');
+    }
+  });
+});
+
+async function expectText(selector: string, text: string): Promise<void> {
+  await page.locator(selector, { hasText: text }).first().waitFor();
+}
+
+async function widthOf(locator: ReturnType<Page['locator']>): Promise<number> {
+  return locator.evaluate((el: { getBoundingClientRect(): { width: number } }) => el.getBoundingClientRect().width);
+}
