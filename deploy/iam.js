@@ -105,10 +105,8 @@ module.exports.apiRoles = async ({ resolveVariable }) => {
     GetRunRole: apiRole('getRun', [onRunsTable('GetItem')]),
     ListRunsRole: apiRole('listRuns', [queryRunsIndexes]),
     GetRunLogsRole: apiRole('getRunLogs', [
-      // The run's attempts, from its record as GET /runs/{id} reads it.
+      // The run's attempts and where each container logs, from its record as GET /runs/{id} reads it.
       onRunsTable('GetItem'),
-      // Where each container logs. DescribeTaskDefinition does not support resource-level permissions.
-      ecsTaskDefinitions('DescribeTaskDefinition'),
       {
         // The streams of the stage's run log group and of the groups the stage allows, nothing else.
         Effect: 'Allow',

@@ -1,6 +1,5 @@
 /** GET /runs/{runId}/logs: the run's container output from CloudWatch Logs, one page at a time. */
 import { dynamoClient } from '../lib/clients/dynamodb';
-import { ecsClient } from '../lib/clients/ecs';
 import { logsClient } from '../lib/clients/logs';
 import { httpApi, ok } from '../lib/http';
 import { loadRunLogsReadConfig } from '../lib/logs/config';
@@ -10,7 +9,6 @@ import { loadRunStoreConfig } from '../lib/runs/run-store';
 
 const deps = {
   runs: { ddb: dynamoClient(), config: loadRunStoreConfig() },
-  ecs: ecsClient(),
   logs: logsClient,
   ...loadRunLogsReadConfig(),
 };

@@ -1,16 +1,13 @@
 /**
  * Which streams hold a run's logs: for one attempt, each of its tasks' chosen containers and where that
- * container logs (lib/logs/location.ts), or why it cannot be read.
- *
- * The attempts and their task ARNs come from the run's record (lib/runs/get-run.ts: one GetItem, no Step Functions
- * call), and the locations are computed from the task definition (one DescribeTaskDefinition per distinct ARN,
- * cached for the life of the function, since a registered revision never changes).
+ * container logs (lib/logs/location.ts), or why it cannot be read. All from the run's record (one GetItem): its
+ * attempts' task ARNs, and each container's log configuration, kept from the task definition when the run was
+ * created. No Step Functions or ECS call.
  */
-import { type ContainerDefinition, DescribeTaskDefinitionCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import { NotFoundError, ValidationError } from '../errors';
 import { matchesAny } from '../glob';
-import { getRun } from '../runs/get-run';
-import type { RunStore } from '../runs/run-store';
+import { runView } from '../runs/record';
+import { getRecord, type RunStore } from '../runs/run-store';
 import type { RunStatus } from '../runs/types';
 import type { RunLogsReadConfig } from './config';
 import { type LogLocation, logLocation } from './location';
@@ -22,9 +19,7 @@ import { type LogLocation, logLocation } from './location';
 export interface RunLogSourceDeps extends RunLogsReadConfig {
   /** The runs table. */
   runs: RunStore;
-  ecs: ECSClient;
 }
-
 export interface RunLogSource {
   attempt: number;
   taskArn: string;
@@ -47,26 +42,12 @@ function readable(location: LogLocation, groups: readonly string[]): LogLocation
   return { reason: `This stage may not read log group ${location.logGroup} (stage param readableLogGroups).` };
 }
 
-const definitions = new Map<string, Promise<ContainerDefinition[]>>();
-
-function containerDefinitions(ecs: ECSClient, taskDefinitionArn: string): Promise<ContainerDefinition[]> {
-  let found = definitions.get(taskDefinitionArn);
-  if (found === undefined) {
-    found = ecs
-      .send(new DescribeTaskDefinitionCommand({ taskDefinition: taskDefinitionArn }))
-      .then((out) => out.taskDefinition?.containerDefinitions ?? []);
-    found.catch(() => definitions.delete(taskDefinitionArn));
-    definitions.set(taskDefinitionArn, found);
-  }
-  return found;
-}
-
 /**
  * The streams of one attempt of a run (see the module comment).
  * 1. Read the run (404 when there is none) and pick the attempt: the one asked for (404 when the run has no such
  *    attempt), else the last.
- * 2. Read the task definition's containers: the one asked for (400 when the definition has no such container),
- *    else every essential one.
+ * 2. The containers the record keeps: the one asked for (400 when the definition has no such container), else
+ *    every essential one.
  * 3. Name each task's container's stream.
  */
 export async function runLogSources(
@@ -74,7 +55,9 @@ export async function runLogSources(
   runId: string,
   wanted: { attempt?: number | undefined; container?: string | undefined },
 ): Promise<RunLogSources> {
-  const run = await getRun(deps.runs, runId);
+  const record = await getRecord(deps.runs, runId);
+  if (record === undefined) throw new NotFoundError(`Run ${runId} does not exist.`);
+  const run = runView(record);
   const attemptNumber = wanted.attempt ?? (run.attempts.length > 0 ? run.attempts.length : undefined);
   const attempt = run.attempts.find((a) => a.attempt === attemptNumber);
   if (wanted.attempt !== undefined && attempt === undefined) {
@@ -82,11 +65,9 @@ export async function runLogSources(
   }
   const base = { runId, status: run.status, attempt: attemptNumber, attempts: run.attempts.length };
   if (attempt === undefined || attempt.taskArns.length === 0) return { ...base, sources: [] };
-  const all = await containerDefinitions(deps.ecs, run.taskDefinitionArn);
+  const all = record.logging ?? [];
   const containers =
-    wanted.container === undefined
-      ? all.filter((c) => c.essential !== false)
-      : all.filter((c) => c.name === wanted.container);
+    wanted.container === undefined ? all.filter((c) => c.essential) : all.filter((c) => c.name === wanted.container);
   if (wanted.container !== undefined && containers.length === 0) {
     throw new ValidationError([
       {
@@ -99,18 +80,8 @@ export async function runLogSources(
     containers.map((container) => ({
       attempt: attempt.attempt,
       taskArn,
-      container: container.name ?? '',
-      location: readable(
-        logLocation(
-          {
-            name: container.name ?? '',
-            ...(container.logConfiguration ? { logConfiguration: container.logConfiguration } : {}),
-          },
-          taskArn,
-          deps.region,
-        ),
-        deps.readableGroups,
-      ),
+      container: container.name,
+      location: readable(logLocation(container, taskArn, deps.region), deps.readableGroups),
     })),
   );
   return { ...base, sources };

@@ -16,6 +16,7 @@
 import {
   type AttemptRecord,
   type CapacityView,
+  type ContainerLogging,
   isTerminal,
   type RunRecord,
   type RunStatus,
@@ -58,6 +59,8 @@ export interface NewRun {
   idempotency?: { key: string; requestHash: string } | undefined;
   createdAt: Date;
   retentionDays: number;
+  /** The task definition's containers, as the record keeps their logging (ContainerLogging). */
+  logging?: ContainerLogging[] | undefined;
 }
 
 /** The PENDING record POST /runs writes before it starts the execution. */
@@ -84,6 +87,7 @@ export function newRecord(run: NewRun): RunRecord {
   if (run.principal !== undefined) record.principal = run.principal;
   if (run.idempotency !== undefined) record.idempotency = run.idempotency;
   if (run.trigger.name !== undefined) record.triggerName = run.trigger.name;
+  if (run.logging !== undefined) record.logging = run.logging;
   return record;
 }
 

@@ -8,6 +8,7 @@
  * record converges whatever order the writers run in.
  */
 import * as z from 'zod/mini';
+import { logLocation } from '../logs/location';
 
 const isoTime = z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}T/, 'an ISO-8601 timestamp'));
 
@@ -91,6 +92,18 @@ export const CapacitySchema = z.object({
   ),
 });
 
+/**
+ * How a container of the run's task definition logs, kept from when the run was created (a registered revision never
+ * changes): with a task's ARN it names the container's CloudWatch Logs stream (lib/logs/location.ts).
+ */
+export const ContainerLoggingSchema = z.object({
+  name: z.string(),
+  essential: z.boolean(),
+  logConfiguration: z.optional(
+    z.object({ logDriver: z.string(), options: z.optional(z.record(z.string(), z.string())) }),
+  ),
+});
+
 /** Who wrote a terminal status: the execution's own end is the truth and replaces one a cancel or repair wrote. */
 export const TERMINAL_SOURCES = ['execution', 'cancel', 'reconciler'] as const;
 export type TerminalSource = (typeof TERMINAL_SOURCES)[number];
@@ -116,6 +129,8 @@ export const RunRecordSchema = z.object({
   stoppedAt: z.optional(isoTime),
   updatedAt: isoTime,
   attempts: z.array(AttemptRecordSchema),
+  /** Each container's log configuration, from the task definition (absent on records older than this field). */
+  logging: z.optional(z.array(ContainerLoggingSchema)),
   capacity: z.optional(CapacitySchema),
   error: z.optional(RunErrorSchema),
   terminalSource: z.optional(z.enum(TERMINAL_SOURCES)),
@@ -136,6 +151,7 @@ export type AttemptRecord = z.output<typeof AttemptRecordSchema>;
 export type RunTrigger = z.output<typeof RunTriggerSchema>;
 export type ContainerView = z.output<typeof ContainerSchema>;
 export type CapacityView = z.output<typeof CapacitySchema>;
+export type ContainerLogging = z.output<typeof ContainerLoggingSchema>;
 export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
 
 // ---------------------------------------------------------------------------------------------
@@ -156,6 +172,18 @@ export const AttemptViewSchema = z.object({
   retry: z.optional(RetryDecisionSchema),
   /** Each task of the attempt (an attempt with `count` > 1 has several). */
   tasks: z.optional(z.array(TaskViewSchema)),
+  /** Where each task's containers log (GET /runs/{runId}/logs reads them), or why a container's output cannot be read. */
+  logs: z.optional(
+    z.array(
+      z.object({
+        taskArn: z.string(),
+        container: z.string(),
+        logGroup: z.optional(z.string()),
+        logStream: z.optional(z.string()),
+        reason: z.optional(z.string()),
+      }),
+    ),
+  ),
 });
 
 export const RunViewSchema = z.object({
@@ -227,8 +255,27 @@ export function attemptView(record: RunRecord, attempt: AttemptRecord): AttemptV
     outcome: outcomeOf(record, attempt),
     retry: attempt.retry,
     tasks: tasks.length > 1 ? tasks.map(({ version: _v, ...task }) => task) : undefined,
+    logs:
+      record.logging === undefined || tasks.length === 0
+        ? undefined
+        : tasks.flatMap((task) =>
+            (record.logging ?? []).map((container) => {
+              const location = logLocation(container, task.taskArn, regionOf(task.taskArn));
+              return 'reason' in location
+                ? { taskArn: task.taskArn, container: container.name, reason: location.reason }
+                : {
+                    taskArn: task.taskArn,
+                    container: container.name,
+                    logGroup: location.logGroup,
+                    logStream: location.logStream,
+                  };
+            }),
+          ),
   });
 }
+
+/** The region of an ARN (`arn:partition:service:region:...`). */
+const regionOf = (arn: string) => arn.split(':')[3] ?? '';
 
 /** GET /runs/{runId}: the record without what only writers read (the request, the input, keys, versions). */
 export function runView(record: RunRecord): RunView {

@@ -349,6 +349,17 @@ export async function startRun(deps: RunsDeps, input: StartRunInput): Promise<St
     idempotency,
     createdAt: now,
     retentionDays: deps.store.config.retentionDays,
+    // Where each container logs, so GET /runs/{id} and its logs name the streams without reading ECS.
+    logging: (td.containerDefinitions ?? []).map((c) => ({
+      name: c.name ?? '',
+      essential: c.essential !== false,
+      ...(c.logConfiguration?.logDriver !== undefined && {
+        logConfiguration: {
+          logDriver: c.logConfiguration.logDriver,
+          ...(c.logConfiguration.options !== undefined && { options: c.logConfiguration.options }),
+        },
+      }),
+    })),
   });
   if (!(await createRecord(deps.store, record))) {
     const winner = await getRecord(deps.store, runId);

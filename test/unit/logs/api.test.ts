@@ -1,10 +1,11 @@
 /**
  * GET /runs/{runId}/logs through the middy stack, with the runs table (memory-table.ts), ECS and CloudWatch Logs
- * mocked: the run's attempts come from its record, never from Step Functions.
+ * mocked: the run's attempts and its containers' log configurations come from its record, never from Step Functions
+ * or ECS.
  */
 import '../runs/env';
 import { CloudWatchLogsClient, GetLogEventsCommand, ResourceNotFoundException } from '@aws-sdk/client-cloudwatch-logs';
-import { DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
+import { ECSClient } from '@aws-sdk/client-ecs';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -20,7 +21,13 @@ const logs = mockClient(CloudWatchLogsClient);
 const runId = '4b0c7a53-4d6e-4b9a-9d1e-0f7f3c1f2a10';
 const TD_ARN = 'arn:aws:ecs:us-east-1:123456789012:task-definition/nightly:1';
 const TASK = 'arn:aws:ecs:us-east-1:123456789012:task/default/0123456789abcdef0123456789abcdef';
-/** A run in its first attempt, its task RUNNING, as the ECS event writer records it. */
+const awslogs = (prefix?: string) => ({
+  logDriver: 'awslogs' as const,
+  options: {
+    'awslogs-group': '/berth/test/runs',
+    ...(prefix === undefined ? {} : { 'awslogs-stream-prefix': prefix }),
+  },
+}); /** A run in its first attempt, its task RUNNING, as the ECS event writer records it. */
 const record: RunRecord = {
   runId,
   status: 'RUNNING',
@@ -42,18 +49,26 @@ const record: RunRecord = {
       ],
     },
   ],
+  logging: [
+    { name: 'app', essential: true, logConfiguration: awslogs('nightly') },
+    { name: 'sidecar', essential: true, logConfiguration: awslogs('nightly') },
+    { name: 'helper', essential: false, logConfiguration: awslogs('nightly') },
+    { name: 'legacy', essential: true, logConfiguration: awslogs() },
+    {
+      name: 'elsewhere',
+      essential: true,
+      logConfiguration: {
+        logDriver: 'awslogs',
+        options: { 'awslogs-group': '/other/jobs', 'awslogs-stream-prefix': 'x' },
+      },
+    },
+  ],
   version: 4,
   expiresAt: 1_800_000_000,
   listKey: 'RUN',
   triggerType: 'api',
 };
-const awslogs = (prefix?: string) => ({
-  logDriver: 'awslogs' as const,
-  options: {
-    'awslogs-group': '/berth/test/runs',
-    ...(prefix === undefined ? {} : { 'awslogs-stream-prefix': prefix }),
-  },
-});
+
 const body = (result: { body: string }) => JSON.parse(result.body);
 const request = (query: Record<string, string> = {}) =>
   handler(apiEvent({ pathParameters: { runId }, queryStringParameters: query }), context);
@@ -64,24 +79,6 @@ beforeEach(() => {
   logs.reset();
   resetTable();
   table.set(runId, structuredClone(record));
-  ecs.on(DescribeTaskDefinitionCommand).resolves({
-    taskDefinition: {
-      taskDefinitionArn: TD_ARN,
-      containerDefinitions: [
-        { name: 'app', logConfiguration: awslogs('nightly') },
-        { name: 'sidecar', logConfiguration: awslogs('nightly') },
-        { name: 'helper', essential: false, logConfiguration: awslogs('nightly') },
-        { name: 'legacy', logConfiguration: awslogs() },
-        {
-          name: 'elsewhere',
-          logConfiguration: {
-            logDriver: 'awslogs',
-            options: { 'awslogs-group': '/other/jobs', 'awslogs-stream-prefix': 'x' },
-          },
-        },
-      ],
-    },
-  });
 });
 
 it('reads each essential container’s stream once, merged by time, and says which cannot be read', async () => {
@@ -120,9 +117,10 @@ it('reads each essential container’s stream once, merged by time, and says whi
   ]);
   const calls = logs.commandCalls(GetLogEventsCommand).map((c) => c.args[0].input);
   expect(calls).toHaveLength(2);
-  // The run is read from its record: one GetItem, no Step Functions call.
+  // The run and where its containers log are read from its record: one GetItem, no Step Functions or ECS call.
   expect(ddb.commandCalls(GetCommand)).toHaveLength(1);
   expect(sfn.calls()).toHaveLength(0);
+  expect(ecs.calls()).toHaveLength(0);
   expect(calls[0]).toMatchObject({ logGroupName: '/berth/test/runs', startFromHead: true, limit: 1000 });
 
   // The next page reads on from each stream's forward token.

@@ -352,6 +352,8 @@ describe('POST /runs writes the record first', () => {
       triggerName: 'nightly',
       principal: 'arn:aws:iam::123456789012:user/ci',
       request: { taskDefinition: 'anjana-educative:1', startedBy: 'nightly' },
+      // How each container logs, from the task definition: the streams are named without reading ECS again.
+      logging: [{ name: 'anjana', essential: true }],
       version: 1,
     });
     expect(recordAtStart?.executionInput).toEqual(startedInput());

@@ -122,6 +122,41 @@ describe('a new record', () => {
   });
 });
 
+describe("where an attempt's containers log", () => {
+  it("names each task's stream from the logging the record keeps, or says why there is none", () => {
+    const record = newRecord({
+      ...{ runId: 'run-1', family: 'job', cluster: 'default', trigger: { type: 'api' } as const },
+      taskDefinitionArn: 'arn:aws:ecs:us-east-1:123456789012:task-definition/job:1',
+      request: {},
+      executionInput: {},
+      createdAt: T0,
+      retentionDays: 400,
+      logging: [
+        {
+          name: 'app',
+          essential: true,
+          logConfiguration: {
+            logDriver: 'awslogs',
+            options: { 'awslogs-group': '/berth/dev/runs', 'awslogs-stream-prefix': 'job' },
+          },
+        },
+        { name: 'proxy', essential: false, logConfiguration: { logDriver: 'fluentd' } },
+      ],
+    });
+    const [attempt] = runView(play([running(2, ARN), running(2, ARN2)], record).record).attempts;
+    expect(attempt?.logs).toEqual([
+      { taskArn: ARN, container: 'app', logGroup: '/berth/dev/runs', logStream: 'job/app/aaaa' },
+      { taskArn: ARN, container: 'proxy', reason: 'The container logs with the fluentd driver, not awslogs.' },
+      { taskArn: ARN2, container: 'app', logGroup: '/berth/dev/runs', logStream: 'job/app/bbbb' },
+      { taskArn: ARN2, container: 'proxy', reason: 'The container logs with the fluentd driver, not awslogs.' },
+    ]);
+  });
+
+  it('says nothing for a record kept before its logging was', () => {
+    expect(runView(play([running()]).record).attempts[0]).not.toHaveProperty('logs');
+  });
+});
+
 describe('the run status only moves forward', () => {
   it.each<[string, RecordChange[], string, number]>([
     ['a capacity wait', [check('2026-12-07T15:00:01Z', 'WAIT')], 'WAITING_FOR_CAPACITY', 1],
