@@ -8,26 +8,11 @@ import { logger } from '../http';
 import type { CapacityView, TaskRecord } from './record';
 import { attemptDecided, capacityChecked } from './record-updates';
 import { changeRecord, type RunStore } from './run-store';
-import type { AttemptVerdict, CapacityCheck, WorkflowState } from './workflow';
+import { type AttemptVerdict, type CapacityCheck, capacityView, type WorkflowState } from './workflow';
 
+/** The check as the record keeps it; none for a check that was skipped (Fargate has no instances to look at). */
 function capacityOf(check: CapacityCheck): CapacityView | undefined {
-  if (!check.checked) return undefined;
-  const view: CapacityView = {
-    checkedAt: check.checkedAt,
-    fits: check.fits,
-    placeableCount: check.placeableCount,
-    instanceCount: check.instanceCount,
-  };
-  if (check.shortfall !== undefined) {
-    const { tasks, cpu, memory, reason } = check.shortfall;
-    view.shortfall = {
-      tasks,
-      ...(cpu !== undefined && { cpu }),
-      ...(memory !== undefined && { memory }),
-      ...(reason !== undefined && { reason }),
-    };
-  }
-  return view;
+  return check.checked ? capacityView(check) : undefined;
 }
 
 /** The tasks of a failed attempt as the workflow saw them: the failed task in full, a timed-out attempt's by ARN. */

@@ -16,8 +16,8 @@
  */
 import type { DescribeExecutionOutput, HistoryEvent } from '@aws-sdk/client-sfn';
 import { isoTime, parseJson, readRunTaskArns, readSyncTask, type TaskSummary } from './sync-task';
-import type { AttemptView, CapacityView, ExecutionInput, RunStatus, RunView } from './types';
-import { type CapacityCheck, RUN_TASK_STATES, States, type WorkflowState } from './workflow';
+import type { AttemptView, ExecutionInput, RunStatus, RunView } from './types';
+import { type CapacityCheck, capacityView, RUN_TASK_STATES, States, type WorkflowState } from './workflow';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
@@ -207,25 +207,6 @@ function fill(view: AttemptView, task: TaskSummary) {
   if (task.stoppedAt !== undefined) view.stoppedAt = task.stoppedAt;
   if (task.stopCode !== undefined) view.stopCode = task.stopCode;
   if (task.stoppedReason !== undefined) view.stoppedReason = task.stoppedReason;
-}
-
-function capacityView(check: CapacityCheck): CapacityView {
-  const view: CapacityView = {
-    checkedAt: check.checkedAt,
-    fits: check.fits,
-    placeableCount: check.placeableCount,
-    instanceCount: check.instanceCount,
-  };
-  if (check.shortfall !== undefined) {
-    const { tasks, cpu, memory, reason } = check.shortfall;
-    view.shortfall = {
-      tasks,
-      ...(cpu === undefined ? {} : { cpu }),
-      ...(memory === undefined ? {} : { memory }),
-      ...(reason === undefined ? {} : { reason }),
-    };
-  }
-  return view;
 }
 
 function dropUndefined(view: AttemptView) {

@@ -14,7 +14,14 @@
  */
 import { createHash } from 'node:crypto';
 import type { Shortfall } from '../placement/types';
-import type { AttemptOutcome, ContainerView, ExecutionInput, RetryAction, RunTaskParameters } from './types';
+import type {
+  AttemptOutcome,
+  CapacityView,
+  ContainerView,
+  ExecutionInput,
+  RetryAction,
+  RunTaskParameters,
+} from './types';
 
 /** Names of the states, shared by the ASL (checked by the workflow tests) and the run view. */
 export const States = {
@@ -259,4 +266,24 @@ export function runsOnContainerInstances(runTask: RunTaskParameters): boolean {
   if (runTask.LaunchType !== undefined) return runTask.LaunchType === 'EC2';
   const providers = runTask.CapacityProviderStrategy ?? [];
   return providers.some((p) => p.CapacityProvider !== 'FARGATE' && p.CapacityProvider !== 'FARGATE_SPOT');
+}
+
+/** A capacity check as the run view shows it (`capacity`): what it found, without the workflow's bookkeeping. */
+export function capacityView(check: CapacityCheck): CapacityView {
+  const view: CapacityView = {
+    checkedAt: check.checkedAt,
+    fits: check.fits,
+    placeableCount: check.placeableCount,
+    instanceCount: check.instanceCount,
+  };
+  if (check.shortfall !== undefined) {
+    const { tasks, cpu, memory, reason } = check.shortfall;
+    view.shortfall = {
+      tasks,
+      ...(cpu === undefined ? {} : { cpu }),
+      ...(memory === undefined ? {} : { memory }),
+      ...(reason === undefined ? {} : { reason }),
+    };
+  }
+  return view;
 }

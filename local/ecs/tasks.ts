@@ -319,16 +319,7 @@ export class Tasks {
       }
     }
 
-    const td = request.taskDefinition.taskDefinition;
-    let needs: ReturnType<typeof taskNeeds>;
-    try {
-      needs = taskNeeds(td as Parameters<typeof taskNeeds>[0], request.overrides);
-    } catch (err) {
-      if (err instanceof PlacementParameterError) throw new InvalidParameterException(err.message);
-      throw err;
-    }
-    const group = request.group ?? `family:${td.family}`;
-    needs.group = group;
+    const { td, needs, group } = this.placementNeeds(request);
 
     const created: TaskEntry[] = [];
     const failures: Failure[] = [];
@@ -415,16 +406,7 @@ export class Tasks {
     request: RunRequest,
     identifiers: readonly string[],
   ): Promise<{ tasks: WireTask[]; failures: Failure[] }> {
-    const td = request.taskDefinition.taskDefinition;
-    let needs: ReturnType<typeof taskNeeds>;
-    try {
-      needs = taskNeeds(td as Parameters<typeof taskNeeds>[0], request.overrides);
-    } catch (err) {
-      if (err instanceof PlacementParameterError) throw new InvalidParameterException(err.message);
-      throw err;
-    }
-    const group = request.group ?? `family:${td.family}`;
-    needs.group = group;
+    const { needs, group } = this.placementNeeds(request);
     const created: TaskEntry[] = [];
     const failures: Failure[] = [];
     const injected = this.faults.placementFailure();
@@ -638,6 +620,21 @@ export class Tasks {
     if (entry === undefined) return undefined;
     const { task, log } = entry.stored;
     return { task, logFile: this.logFile(taskIdOf(task.taskArn)), log };
+  }
+
+  /** What a task of the request needs of an instance (lib/placement), and its group (ECS's default: the family). */
+  private placementNeeds(request: RunRequest) {
+    const td = request.taskDefinition.taskDefinition;
+    let needs: ReturnType<typeof taskNeeds>;
+    try {
+      needs = taskNeeds(td as Parameters<typeof taskNeeds>[0], request.overrides);
+    } catch (err) {
+      if (err instanceof PlacementParameterError) throw new InvalidParameterException(err.message);
+      throw err;
+    }
+    const group = request.group ?? `family:${td.family}`;
+    needs.group = group;
+    return { td, needs, group };
   }
 
   private logFile(taskId: string): string {
