@@ -1,7 +1,8 @@
 /**
  * A whole run on the docker runtime, over HTTP against the real local stack (`npm start` with
  * BERTH_ECS_RUNTIME=docker): POST /task-definitions with the imported test image, POST /runs, the workflow, the
- * local ECS running the image in Docker, and GET /runs/{id} with the exit codes Docker reported. Skipped with a
+ * local ECS running the image in Docker, GET /runs/{id} with the exit codes Docker reported, and the container's
+ * output in GET /runs/{id}/logs. Skipped with a
  * message when no Docker daemon answers (failed under CI=true), as the conformance suite is.
  */
 import { describeWithDocker, ensureTestImage, TEST_IMAGE } from '../conformance/docker-image';
@@ -66,15 +67,27 @@ describeWithDocker('runs on the docker runtime', () => {
     return (await json(res)).log;
   }
 
+  /** The run's log lines (GET /runs/{id}/logs), read again until `done` says they are all there (bounded). */
+  async function runLogMessages(runId: string, done: (messages: string[]) => boolean): Promise<string[]> {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const page = await json(await fetch(`${stack.api}/runs/${runId}/logs`));
+      const messages = (page.events ?? []).map((e: { message: string }) => e.message);
+      if (done(messages) || Date.now() > deadline) return messages;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
   it('runs the image to SUCCEEDED, and a non-zero exit to FAILED with the exit code Docker reported', async () => {
     const ok = await finished({ taskDefinition: 'docker-run' });
     expect(ok.view.status).toBe('SUCCEEDED');
     const okAttempt = ok.view.attempts.at(-1);
     expect(okAttempt).toMatchObject({ containers: [{ name: 'main', exitCode: 0 }] });
     const okTask = okAttempt.taskArns[0];
-    const log = await taskLog(okTask);
-    expect(log).toContain('[berth] container main runs in docker: BERTH_ECS_RUNTIME=docker');
-    expect(log).toContain('in-docker\n');
+    // The task's log says where the container ran; its output is in the run's logs (Berth gave the definition the
+    // stage's awslogs configuration at registration).
+    expect(await taskLog(okTask)).toContain('[berth] container main runs in docker: BERTH_ECS_RUNTIME=docker');
+    expect(await runLogMessages(ok.runId, (messages) => messages.includes('in-docker'))).toEqual(['in-docker']);
 
     const failed = await finished({
       taskDefinition: 'docker-run',
