@@ -3,14 +3,13 @@
  * definitions, typed errors, GET /openapi.json as the bundle serves it, and runs followed to their
  * outcome with `npx berth run ... --wait`.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BerthClient, NotFoundError, PolicyError, ValidationError } from '../../client';
 import { API_ROUTES, buildOpenApiDocument } from '../../lib/openapi/document';
 import { validateOpenApiDocument } from '../../lib/openapi/validate';
-import { type Stack, startStack } from './stack';
+import { berthCli, type Stack, startStack } from './stack';
 
 jest.setTimeout(240_000);
 
@@ -20,32 +19,8 @@ const example = JSON.parse(readFileSync(examplePath, 'utf8'));
 let stack: Stack;
 let berth: BerthClient;
 
-interface Exit {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** `npx berth ...` as a user types it, in this repository. */
-function cli(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Exit> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('npx', ['--offline', 'berth', ...args, '--api', stack.api], {
-      cwd: root,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => {
-      stdout += b.toString();
-    });
-    child.stderr.on('data', (b: Buffer) => {
-      stderr += b.toString();
-    });
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** `npx berth ...` against this stack. */
+const cli = (args: string[], env: NodeJS.ProcessEnv = process.env) => berthCli(stack.api, args, env);
 
 beforeAll(async () => {
   stack = await startStack();

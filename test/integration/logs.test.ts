@@ -4,14 +4,11 @@
  * reads it while the run goes on (following the nextToken, none lost or repeated), two containers interleaved by
  * time; `berth logs --follow` exits with the run's outcome. Tests poll with a deadline, never a fixed sleep.
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { awsCliJson } from '../conformance/aws-cli';
-import { type Stack, startStack } from './stack';
+import { berthCli, type Stack, startStack } from './stack';
 
 jest.setTimeout(180_000);
 
-const root = path.resolve(__dirname, '..', '..');
 let stack: Stack;
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted on, not typed.
@@ -88,25 +85,8 @@ async function followToEnd(runId: string, token: string): Promise<LogEvent[]> {
   return events;
 }
 
-/** `npx berth ...` as a user types it, in this repository. */
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('npx', ['--offline', 'berth', ...args, '--api', stack.api], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => {
-      stdout += b.toString();
-    });
-    child.stderr.on('data', (b: Buffer) => {
-      stderr += b.toString();
-    });
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** `npx berth ...` against this stack. */
+const cli = (args: string[]) => berthCli(stack.api, args);
 
 beforeAll(async () => {
   stack = await startStack({ env: { BERTH_SFN_TIME_SCALE: '0.05', BERTH_SFN_ECS_POLL_MS: '50' } });

@@ -3,11 +3,10 @@
  * `berth` CLI and the typed client: the plan agrees with what RunTask then does, and the capacity view sees it.
  * The local cluster (local/cluster.json) is three m5.large instances of 2048 CPU units and 3840 MiB.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { BerthClient, type ClusterCapacity, PolicyError, ValidationError } from '../../client';
-import { type Stack, startStack } from './stack';
+import { berthCli, type Stack, startStack } from './stack';
 
 jest.setTimeout(240_000);
 
@@ -30,24 +29,8 @@ const longRunning = (name: string, seconds: number) => ({
 let stack: Stack;
 let berth: BerthClient;
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('npx', ['--offline', 'berth', ...args, '--api', stack.api], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => {
-      stdout += b.toString();
-    });
-    child.stderr.on('data', (b: Buffer) => {
-      stderr += b.toString();
-    });
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** `npx berth ...` against this stack. */
+const cli = (args: string[]) => berthCli(stack.api, args);
 
 /** Polls the capacity view until `done` holds, for at most `ms`. */
 async function capacityUntil(done: (view: ClusterCapacity) => boolean, ms = 60_000): Promise<ClusterCapacity> {

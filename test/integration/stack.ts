@@ -115,3 +115,30 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
   };
 }
+
+export interface CliExit {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `npx berth ...` against the stack's API, as a user types it in this repository. */
+export function berthCli(api: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<CliExit> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('npx', ['--offline', 'berth', ...args, '--api', api], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (b: Buffer) => {
+      stdout += b.toString();
+    });
+    child.stderr?.on('data', (b: Buffer) => {
+      stderr += b.toString();
+    });
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
