@@ -18,6 +18,7 @@ import {
   TableDefinitionError,
 } from '../../local/dynamodb/tables';
 import { REGION, startLocalEndpoint } from './endpoint';
+import { runsTableShape } from './runs-table-shape';
 
 jest.setTimeout(30_000);
 
@@ -25,23 +26,7 @@ const runsTable = (overrides: Record<string, unknown> = {}): CloudFormationResou
   Type: 'AWS::DynamoDB::Table',
   Properties: {
     TableName: { 'Fn::Sub': 'berth-${Stage}-runs' },
-    BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [
-      { AttributeName: 'runId', AttributeType: 'S' },
-      { AttributeName: 'status', AttributeType: 'S' },
-      { AttributeName: 'createdAt', AttributeType: 'S' },
-    ],
-    KeySchema: [{ AttributeName: 'runId', KeyType: 'HASH' }],
-    GlobalSecondaryIndexes: [
-      {
-        IndexName: 'byStatus',
-        KeySchema: [
-          { AttributeName: 'status', KeyType: 'HASH' },
-          { AttributeName: 'createdAt', KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'ALL' },
-      },
-    ],
+    ...runsTableShape(),
     TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
     PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
     DeletionProtectionEnabled: true,

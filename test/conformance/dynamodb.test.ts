@@ -37,6 +37,7 @@ import { openDynalite } from '../../local/dynamodb/dynalite';
 import { dynamoDbService } from '../../local/dynamodb/service';
 import { awsCli, awsCliJson } from './aws-cli';
 import { ACCOUNT_ID, REGION, startEndpointProcess, startLocalEndpoint, tempStateDir } from './endpoint';
+import { runsTableShape } from './runs-table-shape';
 
 jest.setTimeout(60_000);
 
@@ -52,23 +53,7 @@ function dynamoClient(url: string): DynamoDBClient {
 /** A runs table as the run store shapes it: one key, a newest-first index by status. */
 const runsTable = (TableName: string): CreateTableCommandInput => ({
   TableName,
-  BillingMode: 'PAY_PER_REQUEST',
-  AttributeDefinitions: [
-    { AttributeName: 'runId', AttributeType: 'S' },
-    { AttributeName: 'status', AttributeType: 'S' },
-    { AttributeName: 'createdAt', AttributeType: 'S' },
-  ],
-  KeySchema: [{ AttributeName: 'runId', KeyType: 'HASH' }],
-  GlobalSecondaryIndexes: [
-    {
-      IndexName: 'byStatus',
-      KeySchema: [
-        { AttributeName: 'status', KeyType: 'HASH' },
-        { AttributeName: 'createdAt', KeyType: 'RANGE' },
-      ],
-      Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['family'] },
-    },
-  ],
+  ...runsTableShape({ ProjectionType: 'INCLUDE', NonKeyAttributes: ['family'] }),
 });
 
 /** Polls `check` until it holds, at most `ms`. */

@@ -11,6 +11,7 @@ import {
   TableDefinitionError,
   tablePlan,
 } from '../../../local/dynamodb/tables';
+import { runsTableShape } from '../../conformance/runs-table-shape';
 
 const context: IntrinsicContext = {
   region: 'eu-west-1',
@@ -23,23 +24,7 @@ const context: IntrinsicContext = {
 /** A runs table as the run store defines it: PAY_PER_REQUEST, TTL, PITR, a newest-first index. */
 const runsTable = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
   TableName: 'berth-dev-runs',
-  BillingMode: 'PAY_PER_REQUEST',
-  AttributeDefinitions: [
-    { AttributeName: 'runId', AttributeType: 'S' },
-    { AttributeName: 'status', AttributeType: 'S' },
-    { AttributeName: 'createdAt', AttributeType: 'S' },
-  ],
-  KeySchema: [{ AttributeName: 'runId', KeyType: 'HASH' }],
-  GlobalSecondaryIndexes: [
-    {
-      IndexName: 'byStatus',
-      KeySchema: [
-        { AttributeName: 'status', KeyType: 'HASH' },
-        { AttributeName: 'createdAt', KeyType: 'RANGE' },
-      ],
-      Projection: { ProjectionType: 'ALL' },
-    },
-  ],
+  ...runsTableShape(),
   TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
   PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
   DeletionProtectionEnabled: false,
