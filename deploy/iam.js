@@ -212,10 +212,21 @@ async function runClusters(resolveVariable) {
   return clusters.map((c) => (c.startsWith('arn:') ? c : sub('ecs', `cluster/${c}`)));
 }
 
-const assumedBy = (service) => ({
+const assumedBy = (service, condition) => ({
   Version: '2012-10-17',
-  Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }],
+  Statement: [
+    {
+      Effect: 'Allow',
+      Principal: { Service: service },
+      Action: 'sts:AssumeRole',
+      ...(condition && { Condition: condition }),
+    },
+  ],
 });
+
+/** A service that acts for a whole account may assume the role only for this account's resources (confused deputy). */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax, not JavaScript.
+const FOR_THIS_ACCOUNT = { StringEquals: { 'aws:SourceAccount': { 'Fn::Sub': '${AWS::AccountId}' } } };
 
 /** What every function needs: its own log group, and X-Ray (provider.tracing.lambda). */
 function functionBasics(functionName) {
@@ -229,11 +240,11 @@ function functionBasics(functionName) {
   ];
 }
 
-function role(name, service, statements) {
+function role(name, service, statements, condition) {
   return {
     Type: 'AWS::IAM::Role',
     Properties: {
-      AssumeRolePolicyDocument: assumedBy(service),
+      AssumeRolePolicyDocument: assumedBy(service, condition),
       Policies: [{ PolicyName: name, PolicyDocument: { Version: '2012-10-17', Statement: statements } }],
     },
   };
@@ -254,38 +265,18 @@ module.exports.workflowResources = async ({ resolveVariable }) => {
   return {
     // The execution role a definition with no role of its own gets for its default run logs (lib/config.ts): it may
     // push to the stage's run log group only, and only ECS tasks of this account may assume it.
-    RunLogsExecutionRole: {
-      Type: 'AWS::IAM::Role',
-      Properties: {
-        AssumeRolePolicyDocument: {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Principal: { Service: 'ecs-tasks.amazonaws.com' },
-              Action: 'sts:AssumeRole',
-              // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax, not JavaScript.
-              Condition: { StringEquals: { 'aws:SourceAccount': { 'Fn::Sub': '${AWS::AccountId}' } } },
-            },
-          ],
+    RunLogsExecutionRole: role(
+      'run-logs',
+      'ecs-tasks.amazonaws.com',
+      [
+        {
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: sub('logs', `log-group:${runLogGroup}:*`),
         },
-        Policies: [
-          {
-            PolicyName: 'run-logs',
-            PolicyDocument: {
-              Version: '2012-10-17',
-              Statement: [
-                {
-                  Effect: 'Allow',
-                  Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-                  Resource: sub('logs', `log-group:${runLogGroup}:*`),
-                },
-              ],
-            },
-          },
-        ],
-      },
-    },
+      ],
+      FOR_THIS_ACCOUNT,
+    ),
     RunTaskStateMachineRole: role('run-task-state-machine', 'states.amazonaws.com', [
       {
         // Check Capacity and Decide Retry, and nothing else.
@@ -432,43 +423,23 @@ module.exports.triggerRoles = async ({ resolveVariable }) => {
   const executions = sub('states', `execution:${stateMachine}:*`);
   const startFunction = 'StartTriggeredRunLambdaFunction';
   return {
-    TriggersSchedulerRole: {
-      Type: 'AWS::IAM::Role',
-      Properties: {
-        AssumeRolePolicyDocument: {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Principal: { Service: 'scheduler.amazonaws.com' },
-              Action: 'sts:AssumeRole',
-              // Only this account's schedules may use the role (confused deputy).
-              // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax, not JavaScript.
-              Condition: { StringEquals: { 'aws:SourceAccount': { 'Fn::Sub': '${AWS::AccountId}' } } },
-            },
+    // Only this account's schedules may use the role.
+    TriggersSchedulerRole: role(
+      'trigger-schedules',
+      'scheduler.amazonaws.com',
+      [
+        {
+          Effect: 'Allow',
+          Action: 'lambda:InvokeFunction',
+          Resource: [
+            { 'Fn::GetAtt': [startFunction, 'Arn'] },
+            { 'Fn::Join': ['', [{ 'Fn::GetAtt': [startFunction, 'Arn'] }, ':*']] },
           ],
         },
-        Policies: [
-          {
-            PolicyName: 'trigger-schedules',
-            PolicyDocument: {
-              Version: '2012-10-17',
-              Statement: [
-                {
-                  Effect: 'Allow',
-                  Action: 'lambda:InvokeFunction',
-                  Resource: [
-                    { 'Fn::GetAtt': [startFunction, 'Arn'] },
-                    { 'Fn::Join': ['', [{ 'Fn::GetAtt': [startFunction, 'Arn'] }, ':*']] },
-                  ],
-                },
-                deadLetter,
-              ],
-            },
-          },
-        ],
-      },
-    },
+        deadLetter,
+      ],
+      FOR_THIS_ACCOUNT,
+    ),
     StartTriggeredRunRole: role('start-triggered-run', 'lambda.amazonaws.com', [
       ...functionBasics(fn('startTriggeredRun')),
       {
