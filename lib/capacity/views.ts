@@ -4,6 +4,7 @@
  * bundles zod for them and the two cannot drift.
  */
 import * as z from 'zod/mini';
+import { ShortfallSchema } from '../runs/record';
 
 const isoTime = z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}T/, 'an ISO-8601 timestamp'));
 const AmountSchema = z.object({ cpu: z.number(), memory: z.number() });
@@ -87,14 +88,7 @@ export const PlacementPlanSchema = z.object({
   placeableCount: z.int(),
   instanceCount: z.int(),
   tasks: z.array(PlanTaskSchema),
-  shortfall: z.optional(
-    z.object({
-      tasks: z.int(),
-      cpu: z.optional(z.number()),
-      memory: z.optional(z.number()),
-      reason: z.optional(z.string()),
-    }),
-  ),
+  shortfall: z.optional(ShortfallSchema),
   /** RUN now, WAIT for room (up to capacity.waitSeconds, checking every checkIntervalSeconds), or GIVE_UP at once. */
   decision: z.enum(['RUN', 'WAIT', 'GIVE_UP']),
   wouldWait: z.boolean(),

@@ -77,19 +77,20 @@ export const AttemptRecordSchema = z.object({
   error: z.optional(RunErrorSchema),
 });
 
+/** What a capacity check found short (lib/placement's Shortfall): the tasks that do not fit and why. */
+export const ShortfallSchema = z.object({
+  tasks: z.int(),
+  cpu: z.optional(z.number()),
+  memory: z.optional(z.number()),
+  reason: z.optional(z.string()),
+});
+
 export const CapacitySchema = z.object({
   checkedAt: isoTime,
   fits: z.boolean(),
   placeableCount: z.int(),
   instanceCount: z.int(),
-  shortfall: z.optional(
-    z.object({
-      tasks: z.int(),
-      cpu: z.optional(z.number()),
-      memory: z.optional(z.number()),
-      reason: z.optional(z.string()),
-    }),
-  ),
+  shortfall: z.optional(ShortfallSchema),
 });
 
 /**
