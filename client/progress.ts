@@ -6,6 +6,7 @@
 import type { AttemptView, RunView } from '../lib/runs/types';
 
 const shortArn = (arn: string) => arn.split('/').pop() ?? arn;
+const lowerFirst = (text: string) => text.charAt(0).toLowerCase() + text.slice(1);
 
 function exits(attempt: AttemptView): string {
   const codes = attempt.containers.map((c) => {
@@ -42,6 +43,20 @@ export function progressLines(before: RunView | undefined, now: RunView): string
     out.push(`run ${now.runId}: ${now.status} (${now.taskDefinitionArn} on ${now.cluster})`);
   } else if (before.status !== now.status) {
     out.push(`status: ${before.status} -> ${now.status}`);
+  }
+  const queue = now.queue;
+  if (
+    now.status === 'QUEUED' &&
+    queue !== undefined &&
+    (before?.status !== 'QUEUED' ||
+      before.queue?.position !== queue.position ||
+      before.queue?.waitingFor !== queue.waitingFor)
+  ) {
+    const position = queue.position === undefined ? '' : `, position ${queue.position}`;
+    out.push(`queue ${queue.name}${position}: waiting for ${lowerFirst(queue.waitingFor ?? 'a slot')}`);
+  }
+  if (queue?.admittedAt !== undefined && before?.queue?.admittedAt === undefined && before !== undefined) {
+    out.push(`queue ${queue.name}: admitted`);
   }
   const capacity = now.capacity;
   if (capacity !== undefined && capacity.checkedAt !== before?.capacity?.checkedAt && !capacity.fits) {

@@ -4,6 +4,7 @@ import { ecsClient } from '../lib/clients/ecs';
 import { sfnClient } from '../lib/clients/sfn';
 import { eventTarget } from '../lib/event-target';
 import { logger } from '../lib/http';
+import { deployedQueues } from '../lib/queues/deployed';
 import { loadRunsConfig } from '../lib/runs/config';
 import { loadRunStoreConfig } from '../lib/runs/run-store';
 import { startTriggeredRun } from '../lib/triggers/start-triggered-run';
@@ -13,6 +14,7 @@ const deps = {
   ecs: ecsClient(),
   config: loadRunsConfig(),
   store: { ddb: dynamoClient(), config: loadRunStoreConfig() },
+  queues: deployedQueues,
 };
 
 export const handler = eventTarget('Trigger', async (event) => {

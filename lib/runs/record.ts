@@ -14,6 +14,7 @@ const isoTime = z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}T/, 'an ISO-8601 tim
 
 export const RUN_STATUSES = [
   'PENDING',
+  'QUEUED',
   'WAITING_FOR_CAPACITY',
   'RUNNING',
   'SUCCEEDED',
@@ -105,6 +106,19 @@ export const ContainerLoggingSchema = z.object({
   ),
 });
 
+/**
+ * The queue a run waits in for a slot (lib/queues/): its place, kept from POST /runs, and when it was admitted.
+ * Absent on records older than queues.
+ */
+export const RunQueueSchema = z.object({
+  name: z.string(),
+  priority: z.int(),
+  shareIdentifier: z.optional(z.string()),
+  /** The run's place among runs of its priority: when it was created. */
+  enqueuedAt: isoTime,
+  admittedAt: z.optional(isoTime),
+});
+
 /** Who wrote a terminal status: the execution's own end is the truth and replaces one a cancel or repair wrote. */
 export const TERMINAL_SOURCES = ['execution', 'cancel', 'reconciler'] as const;
 export type TerminalSource = (typeof TERMINAL_SOURCES)[number];
@@ -133,6 +147,7 @@ export const RunRecordSchema = z.object({
   /** Each container's log configuration, from the task definition (absent on records older than this field). */
   logging: z.optional(z.array(ContainerLoggingSchema)),
   capacity: z.optional(CapacitySchema),
+  queue: z.optional(RunQueueSchema),
   error: z.optional(RunErrorSchema),
   terminalSource: z.optional(z.enum(TERMINAL_SOURCES)),
   /** Grows by one with every write: the condition of the next one (optimistic concurrency). */
@@ -144,12 +159,14 @@ export const RunRecordSchema = z.object({
   listKey: z.literal('RUN'),
   triggerType: z.enum(TRIGGER_TYPES),
   triggerName: z.optional(z.string()),
+  queueName: z.optional(z.string()),
 });
 
 export type RunRecord = z.output<typeof RunRecordSchema>;
 export type TaskRecord = z.output<typeof TaskRecordSchema>;
 export type AttemptRecord = z.output<typeof AttemptRecordSchema>;
 export type RunTrigger = z.output<typeof RunTriggerSchema>;
+export type RunQueue = z.output<typeof RunQueueSchema>;
 export type ContainerView = z.output<typeof ContainerSchema>;
 export type CapacityView = z.output<typeof CapacitySchema>;
 export type ContainerLogging = z.output<typeof ContainerLoggingSchema>;
@@ -201,6 +218,16 @@ export const RunViewSchema = z.object({
   }).shape,
   trigger: z.optional(RunTriggerSchema),
   attempts: z.array(AttemptViewSchema),
+  /** The run's queue; while it is QUEUED, its position (1: next) and why it waits. */
+  queue: z.optional(
+    z.object({
+      ...RunQueueSchema.shape,
+      position: z.optional(z.int()),
+      waitingFor: z.optional(z.string()),
+    }),
+  ),
+  /** What a QUEUED or WAITING_FOR_CAPACITY run waits for, in words. */
+  waitingFor: z.optional(z.string()),
   family: z.optional(z.string()),
   principal: z.optional(z.string()),
   updatedAt: z.optional(isoTime),
@@ -278,6 +305,16 @@ export function attemptView(record: RunRecord, attempt: AttemptRecord): AttemptV
 /** The region of an ARN (`arn:partition:service:region:...`). */
 const regionOf = (arn: string) => arn.split(':')[3] ?? '';
 
+/** What a run WAITING_FOR_CAPACITY waits for: room on its cluster, and what its last check found short. */
+function capacityWait(record: RunRecord): string {
+  const short = record.capacity?.shortfall;
+  const what =
+    short === undefined
+      ? ''
+      : `: ${short.tasks} task${short.tasks === 1 ? '' : 's'} did not fit${short.reason ? ` (${short.reason})` : ''}`;
+  return `Room on cluster ${record.cluster} for its tasks${what}.`;
+}
+
 /** GET /runs/{runId}: the record without what only writers read (the request, the input, keys, versions). */
 export function runView(record: RunRecord): RunView {
   return drop({
@@ -291,6 +328,8 @@ export function runView(record: RunRecord): RunView {
     stoppedAt: record.stoppedAt,
     attempts: record.attempts.map((a) => attemptView(record, a)),
     capacity: record.capacity,
+    queue: record.queue,
+    waitingFor: record.status === 'WAITING_FOR_CAPACITY' ? capacityWait(record) : undefined,
     error: record.error,
     family: record.family,
     principal: record.principal,

@@ -16,6 +16,9 @@ import {
 import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { ConflictError, NotFoundError, PolicyError, ServiceUnavailableError, ValidationError } from '../errors';
 import { checkGuardrails } from '../guardrails';
+import type { Queue } from '../queues/config';
+import { DEFAULT_QUEUE } from '../queues/names';
+import { executionQueue, resolveRunQueue, withQueueDefaults } from '../queues/run-queue';
 import type { Violation } from '../task-definition/validate';
 import { clusterName, type RunsConfig } from './config';
 import { errorName } from './execution';
@@ -37,6 +40,8 @@ export interface RunsDeps {
   ecs: ECSClient;
   config: RunsConfig;
   store: RunStore;
+  /** The stage's queues (lib/queues/deployed.ts); the `default` queue alone when absent. */
+  queues?: readonly Queue[];
   /** Injectable for tests. */
   now?: () => Date;
   newRunId?: () => string;
@@ -293,7 +298,9 @@ export async function checkRunRequest(
 
 /**
  * Starts a run (the body and the Idempotency-Key were validated at the boundary: lib/routes/start-run.ts).
- * 1. Apply the stage's defaults (capacity); refuse a run whose worst case would outgrow its execution history.
+ * 1. Resolve the run's queue (400 for an unknown queue, or a shareIdentifier the queue does not take); apply the
+ *    queue's defaults (cluster, capacity), then the stage's; refuse a run whose worst case would outgrow its
+ *    execution history.
  * 2. With a key, the run id is derived from it: if that run's record exists, answer it (same request; a record
  *    still PENDING gets its execution started, in case the first request died before) or 409 (another request).
  * 3. The cluster must be one of the stage's runClusters (403). Resolve the task definition (404 unknown, 400
@@ -310,7 +317,8 @@ export async function checkRunRequest(
 export async function startRun(deps: RunsDeps, input: StartRunInput): Promise<StartRunResult> {
   const { config } = deps;
   const key = input.idempotencyKey;
-  const request = withStageDefaults(input.request, config);
+  const queue = resolveRunQueue(input.request, deps.queues ?? [{ name: DEFAULT_QUEUE }]);
+  const request = withStageDefaults(withQueueDefaults(input.request, queue), config);
   const historyBound = historyBoundViolationOf(request);
   if (historyBound !== undefined) throw new ValidationError([historyBound]);
   const now = (deps.now ?? (() => new Date()))();
@@ -336,6 +344,7 @@ export async function startRun(deps: RunsDeps, input: StartRunInput): Promise<St
     ...(network !== undefined && { networkConfiguration: network }),
     trigger,
     ...(idempotency !== undefined && { idempotency }),
+    queue: executionQueue(queue, request, now),
   });
   const record = newRecord({
     runId,
@@ -349,6 +358,12 @@ export async function startRun(deps: RunsDeps, input: StartRunInput): Promise<St
     idempotency,
     createdAt: now,
     retentionDays: deps.store.config.retentionDays,
+    queue: {
+      name: queue.name,
+      priority: request.priority ?? 0,
+      ...(request.shareIdentifier !== undefined && { shareIdentifier: request.shareIdentifier }),
+      enqueuedAt: now.toISOString(),
+    },
     // Where each container logs, so GET /runs/{id} and its logs name the streams without reading ECS.
     logging: (td.containerDefinitions ?? []).map((c) => ({
       name: c.name ?? '',
