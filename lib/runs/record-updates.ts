@@ -19,6 +19,7 @@ import {
   type ContainerLogging,
   isTerminal,
   type RunRecord,
+  type RunSkip,
   type RunStatus,
   type RunTrigger,
   type TaskRecord,
@@ -61,6 +62,8 @@ export interface NewRun {
   retentionDays: number;
   /** The task definition's containers, as the record keeps their logging (ContainerLogging). */
   logging?: ContainerLogging[] | undefined;
+  /** The runs of its trigger it cancelled before it started (concurrencyPolicy Replace). */
+  replaced?: string[] | undefined;
 }
 
 /** The PENDING record POST /runs writes before it starts the execution. */
@@ -88,7 +91,18 @@ export function newRecord(run: NewRun): RunRecord {
   if (run.idempotency !== undefined) record.idempotency = run.idempotency;
   if (run.trigger.name !== undefined) record.triggerName = run.trigger.name;
   if (run.logging !== undefined) record.logging = run.logging;
+  if (run.replaced !== undefined && run.replaced.length > 0) record.replaced = run.replaced;
   return record;
+}
+
+/**
+ * The record of a trigger's firing that was not started (concurrencyPolicy Forbid): the record the run would have
+ * had (same id, request and idempotency, so a retried firing lands on it), ended SKIPPED at once. It has no
+ * execution, so nothing else ever writes it.
+ */
+export function skippedRecord(run: NewRun, skipped: RunSkip): RunRecord {
+  const { replaced: _, ...rest } = run;
+  return { ...newRecord(rest), status: 'SKIPPED', stoppedAt: run.createdAt.toISOString(), skipped };
 }
 
 /**
