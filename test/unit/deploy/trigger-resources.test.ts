@@ -52,3 +52,23 @@ it('deploys the policy in the schedule target Input and the rule InputTemplate, 
     name: 'hourly',
   });
 });
+
+it("grants the trigger Lambda what its policies call: the trigger's runs by index, and StopExecution for Replace", async () => {
+  const iam = require('../../../deploy/iam.js');
+  const params: Record<string, string> = {
+    'self:service': 'berth',
+    'sls:stage': 'ci',
+    'self:custom.runTaskStateMachineName': 'berth-ci-run-task',
+    'param:runClusters': '',
+    'param:cluster': 'default',
+    'param:eventBusName': 'default',
+  };
+  const roles = await iam.triggerRoles({ resolveVariable: async (name: string) => params[name] });
+  const statements: Array<{ Action: string | string[]; Resource: unknown }> =
+    roles.StartTriggeredRunRole.Properties.Policies[0].PolicyDocument.Statement;
+  const on = (action: string) => statements.find((s) => [s.Action].flat().includes(action))?.Resource;
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax, not JavaScript.
+  expect(on('dynamodb:Query')).toEqual({ 'Fn::Sub': '${RunsTable.Arn}/index/*' });
+  expect(JSON.stringify(on('states:StopExecution'))).toContain(':execution:berth-ci-run-task:*');
+  expect(JSON.stringify(on('ecs:DescribeClusters'))).toContain('cluster/default');
+});
