@@ -119,9 +119,9 @@ it('Forbid: never two live runs of the trigger at once; the firings in between a
   const all = await runsOf('forbid-sleeper');
   const skipped = all.filter((r) => r.status === 'SKIPPED');
   const startedRuns = all.filter((r) => r.status !== 'SKIPPED');
-  // 20 s of firings every second, runs of about 3 s: most firings were skipped, several runs started and ended.
-  expect(skipped.length).toBeGreaterThanOrEqual(8);
-  expect(startedRuns.filter((r) => r.status === 'SUCCEEDED').length).toBeGreaterThanOrEqual(3);
+  // 20 s of firings every second, runs of 3 s and more: most firings were skipped, several runs started and ended.
+  expect(skipped.length).toBeGreaterThanOrEqual(5);
+  expect(startedRuns.filter((r) => r.status === 'SUCCEEDED').length).toBeGreaterThanOrEqual(2);
   expect(startedRuns.filter((r) => r.status !== 'SUCCEEDED' && !live(r.status))).toEqual([]);
 
   const byId = new Map(startedRuns.map((r) => [r.runId, r]));
