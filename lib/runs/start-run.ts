@@ -350,7 +350,7 @@ export async function startRun(deps: RunsDeps, input: StartRunInput): Promise<St
     trigger,
     ...(idempotency !== undefined && { idempotency }),
   });
-  const admission = input.admit === undefined ? {} : await input.admit(runId);
+  const admission: Admission = input.admit === undefined ? {} : await input.admit(runId);
   const run = {
     runId,
     family: td.family ?? familyOf(taskDefinitionArn),

@@ -61,7 +61,7 @@ async function liveRecord(deps: Pick<RunsDeps, 'store'>, runId: string): Promise
  */
 export async function liveRunsOf(
   deps: Pick<RunsDeps, 'store'>,
-  trigger: Pick<RunTrigger, 'type' | 'name'> & { name: string },
+  trigger: { type: RunTrigger['type']; name: string },
   options: { except: string; firstOnly: boolean },
 ): Promise<RunRecord[]> {
   const live = new Map<string, RunRecord>();
