@@ -11,7 +11,7 @@ import {
   type TaskDefinition,
 } from '@aws-sdk/client-ecs';
 import { SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../functions/start-triggered-run';
 import { buildOpenApiDocument } from '../../../lib/openapi/document';
@@ -265,6 +265,22 @@ describe('Replace', () => {
     expect(record(next.runId).replaced?.sort()).toEqual([a!.runId, c!.runId].sort());
     expect(record(b!.runId).status).toBe('SUCCEEDED');
     expect(sfn.commandCalls(StopExecutionCommand)).toHaveLength(2);
+  });
+
+  it('leaves a run that ended between its read and the cancel as it ended, and starts', async () => {
+    const first = await fire(schedule('Replace'), 0);
+    let reads = 0;
+    // The first read (the live check) sees it RUNNING; by the cancel's own read it has SUCCEEDED.
+    ddb.on(GetCommand, { Key: { runId: first.runId } }).callsFake(() => {
+      reads++;
+      return { Item: { ...record(first.runId), status: reads === 1 ? 'RUNNING' : 'SUCCEEDED' } };
+    });
+    const second = await fire(schedule('Replace'), 1);
+    expect(reads).toBe(2);
+    expect(second.status).toBe('PENDING');
+    expect(record(second.runId).replaced).toBeUndefined();
+    expect(sfn.commandCalls(StopExecutionCommand)).toHaveLength(0);
+    expect(started()).toEqual([first.runId, second.runId]);
   });
 
   it('starts without replacing anything when nothing is live, and records no replaced', async () => {
