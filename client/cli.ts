@@ -6,8 +6,8 @@
  * (`runCli`), so both are tested without a terminal.
  *
  * Exit codes: 0 success (for `run --wait`, `runs wait` and `logs --follow`: the run SUCCEEDED); 1 the run ended
- * FAILED, CANCELLED or TIMED_OUT; 2 bad arguments; 3 the API refused the request or could not be
- * reached; 4 `--timeout` elapsed before the run finished.
+ * FAILED, CANCELLED, TIMED_OUT or SKIPPED (a trigger's firing its concurrencyPolicy did not start); 2 bad
+ * arguments; 3 the API refused the request or could not be reached; 4 `--timeout` elapsed before the run finished.
  */
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';

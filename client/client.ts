@@ -140,7 +140,7 @@ export interface BerthClientOptions {
   fetch?: typeof fetch;
 }
 
-export const TERMINAL_STATUSES: readonly RunStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT'];
+export const TERMINAL_STATUSES: readonly RunStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT', 'SKIPPED'];
 export const isFinished = (status: RunStatus) => TERMINAL_STATUSES.includes(status);
 
 /** GET /runs/{runId}/logs' default page size. */

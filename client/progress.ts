@@ -58,6 +58,9 @@ export function progressLines(before: RunView | undefined, now: RunView): string
   if (queue?.admittedAt !== undefined && before?.queue?.admittedAt === undefined && before !== undefined) {
     out.push(`queue ${queue.name}: admitted`);
   }
+  if (now.replaced !== undefined && before?.replaced === undefined) {
+    out.push(`replaced: ${now.replaced.join(', ')} (cancelled before this run started)`);
+  }
   const capacity = now.capacity;
   if (capacity !== undefined && capacity.checkedAt !== before?.capacity?.checkedAt && !capacity.fits) {
     const short = capacity.shortfall;
@@ -86,5 +89,6 @@ export function progressLines(before: RunView | undefined, now: RunView): string
 
 /** The last line: the outcome, and why when it is not a success. */
 export function outcomeLine(run: RunView): string {
+  if (run.skipped !== undefined) return `run ${run.runId} ${run.status}: ${run.skipped.reason}`;
   return `run ${run.runId} ${run.status}${run.error ? `: ${run.error.code}: ${run.error.message}` : ''}`;
 }

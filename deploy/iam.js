@@ -484,6 +484,12 @@ module.exports.triggerRoles = async ({ resolveVariable }) => {
         Action: 'ecs:DescribeTaskDefinition',
         Resource: '*',
       },
+      // As POST /runs, the run's cluster is resolved before anything starts.
+      { Effect: 'Allow', Action: 'ecs:DescribeClusters', Resource: await runClusters(resolveVariable) },
+      // concurrencyPolicy (lib/triggers/concurrency-policy.ts): the trigger's runs from the byTriggerName index,
+      // and under Replace the cancel of the live ones.
+      queryRunsIndexes,
+      { Effect: 'Allow', Action: 'states:StopExecution', Resource: executions },
       deadLetter,
     ]),
     PublishRunEventRole: role('publish-run-event', 'lambda.amazonaws.com', [

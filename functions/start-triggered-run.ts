@@ -19,6 +19,7 @@ const deps = {
 
 export const handler = eventTarget('Trigger', async (event) => {
   const run = await startTriggeredRun(deps, event);
-  logger.info(run.created ? 'Run started' : 'Run already started for this firing', { ...run });
+  const what = run.status === 'SKIPPED' ? 'Firing skipped (concurrencyPolicy Forbid)' : 'Run started';
+  logger.info(run.created ? what : 'Run already recorded for this firing', { ...run });
   return run;
 });

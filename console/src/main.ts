@@ -8,8 +8,18 @@ import { ApiProblem, api, enc, type Violation } from './api';
 import { h, mount, shortArn, time } from './dom';
 import type { ClusterCapacity, FamilySummary, PlacementPlan, RunSummary, RunView, TaskDefinition } from './types';
 
-const STATUSES = ['PENDING', 'WAITING_FOR_CAPACITY', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT'];
-const FINISHED = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT']);
+const STATUSES = [
+  'PENDING',
+  'QUEUED',
+  'WAITING_FOR_CAPACITY',
+  'RUNNING',
+  'SUCCEEDED',
+  'FAILED',
+  'CANCELLED',
+  'TIMED_OUT',
+  'SKIPPED', // a trigger's firing that its concurrencyPolicy (Forbid) did not start
+];
+const FINISHED = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT', 'SKIPPED']);
 const main = document.getElementById('main') as HTMLElement;
 
 /** The running page's timer and whether it is still the page shown. */
@@ -157,6 +167,14 @@ function runPage(runId: string): void {
       ),
       run.error &&
         h('div', { class: 'problem', role: 'status' }, h('strong', {}, run.error.code), h('p', {}, run.error.message)),
+      run.skipped &&
+        h(
+          'p',
+          { class: 'muted' },
+          `${run.skipped.reason} `,
+          h('a', { href: `#/runs/${enc(run.skipped.overlappedRunId)}` }, 'The run it would have overlapped'),
+        ),
+      run.replaced && h('p', { class: 'muted' }, `Replaced (cancelled before it started): ${run.replaced.join(', ')}`),
       run.capacity &&
         h(
           'section',

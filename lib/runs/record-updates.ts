@@ -22,6 +22,7 @@ import {
   isTerminal,
   type RunQueue,
   type RunRecord,
+  type RunSkip,
   type RunStatus,
   type RunTrigger,
   type TaskRecord,
@@ -66,6 +67,8 @@ export interface NewRun {
   logging?: ContainerLogging[] | undefined;
   /** The queue it waits in for a slot (absent: started without queues). */
   queue?: RunQueue | undefined;
+  /** The runs of its trigger it cancelled before it started (concurrencyPolicy Replace). */
+  replaced?: string[] | undefined;
 }
 
 /** The PENDING record POST /runs writes before it starts the execution. */
@@ -97,7 +100,18 @@ export function newRecord(run: NewRun): RunRecord {
     record.queue = run.queue;
     record.queueName = run.queue.name;
   }
+  if (run.replaced !== undefined && run.replaced.length > 0) record.replaced = run.replaced;
   return record;
+}
+
+/**
+ * The record of a trigger's firing that was not started (concurrencyPolicy Forbid): the record the run would have
+ * had (same id, request and idempotency, so a retried firing lands on it), ended SKIPPED at once. It has no
+ * execution, so nothing else ever writes it.
+ */
+export function skippedRecord(run: NewRun, skipped: RunSkip): RunRecord {
+  const { replaced: _, ...rest } = run;
+  return { ...newRecord(rest), status: 'SKIPPED', stoppedAt: run.createdAt.toISOString(), skipped };
 }
 
 /**

@@ -21,11 +21,13 @@ export const RUN_STATUSES = [
   'FAILED',
   'CANCELLED',
   'TIMED_OUT',
+  'SKIPPED',
 ] as const;
 export const RunStatusSchema = z.enum(RUN_STATUSES);
 export type RunStatus = z.output<typeof RunStatusSchema>;
 
-export const TERMINAL_STATUSES: readonly RunStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT'];
+/** SKIPPED: a trigger's firing that its concurrencyPolicy (Forbid) did not start; it never had an execution. */
+export const TERMINAL_STATUSES: readonly RunStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT', 'SKIPPED'];
 export const isTerminal = (status: RunStatus) => TERMINAL_STATUSES.includes(status);
 
 export const TRIGGER_TYPES = ['api', 'schedule', 'event'] as const;
@@ -43,6 +45,9 @@ export const ContainerSchema = z.object({
 });
 
 export const RunErrorSchema = z.object({ code: z.string(), message: z.string() });
+
+/** Why a firing was SKIPPED (lib/triggers/concurrency-policy.ts): the run of the trigger it would have overlapped. */
+export const RunSkipSchema = z.object({ reason: z.string(), overlappedRunId: z.string() });
 
 /** One ECS task of an attempt, as its last ECS Task State Change (or the `.sync` output) told it. */
 export const TaskRecordSchema = z.object({
@@ -150,6 +155,10 @@ export const RunRecordSchema = z.object({
   queue: z.optional(RunQueueSchema),
   error: z.optional(RunErrorSchema),
   terminalSource: z.optional(z.enum(TERMINAL_SOURCES)),
+  /** Set on a SKIPPED record only. */
+  skipped: z.optional(RunSkipSchema),
+  /** The runs of the same trigger this run cancelled before it started (concurrencyPolicy Replace). */
+  replaced: z.optional(z.array(z.string())),
   /** Grows by one with every write: the condition of the next one (optimistic concurrency). */
   version: z.int(),
   /** Epoch seconds: DynamoDB's TTL deletes the record after the stage's runRetentionDays. */
@@ -167,6 +176,7 @@ export type TaskRecord = z.output<typeof TaskRecordSchema>;
 export type AttemptRecord = z.output<typeof AttemptRecordSchema>;
 export type RunTrigger = z.output<typeof RunTriggerSchema>;
 export type RunQueue = z.output<typeof RunQueueSchema>;
+export type RunSkip = z.output<typeof RunSkipSchema>;
 export type ContainerView = z.output<typeof ContainerSchema>;
 export type CapacityView = z.output<typeof CapacitySchema>;
 export type ContainerLogging = z.output<typeof ContainerLoggingSchema>;
@@ -215,6 +225,8 @@ export const RunViewSchema = z.object({
     stoppedAt: true,
     capacity: true,
     error: true,
+    skipped: true,
+    replaced: true,
   }).shape,
   trigger: z.optional(RunTriggerSchema),
   attempts: z.array(AttemptViewSchema),
@@ -331,6 +343,8 @@ export function runView(record: RunRecord): RunView {
     queue: record.queue,
     waitingFor: record.status === 'WAITING_FOR_CAPACITY' ? capacityWait(record) : undefined,
     error: record.error,
+    skipped: record.skipped,
+    replaced: record.replaced,
     family: record.family,
     principal: record.principal,
     updatedAt: record.updatedAt,

@@ -22,8 +22,8 @@ import { executionQueue, resolveRunQueue, withQueueDefaults } from '../queues/ru
 import type { Violation } from '../task-definition/validate';
 import { clusterName, type RunsConfig } from './config';
 import { errorName } from './execution';
-import type { RunRecord } from './record';
-import { newRecord, runEnded } from './record-updates';
+import type { RunRecord, RunSkip } from './record';
+import { newRecord, runEnded, skippedRecord } from './record-updates';
 import {
   historyBoundViolationOf,
   type RunRequest,
@@ -58,6 +58,17 @@ export interface StartRunInput {
   caller?: string | undefined;
   /** What started the run (a schedule, an event: lib/triggers); absent for POST /runs, recorded as `api`. */
   trigger?: RunTrigger;
+  /**
+   * Decides whether the run starts, once the request has passed every check and before anything is written (a
+   * trigger's concurrencyPolicy, lib/triggers/concurrency-policy.ts): skipped, the run is recorded SKIPPED and
+   * not started; `replaced` is recorded on the run. Not called for a repeat of an earlier request's key.
+   */
+  admit?: (runId: string) => Promise<Admission>;
+}
+
+export interface Admission {
+  skipped?: RunSkip;
+  replaced?: string[];
 }
 
 export interface StartRunResult extends RunRef {
@@ -308,7 +319,9 @@ export async function checkRunRequest(
  *    launch type, network mode, capacity providers associated with the cluster; stage defaults for cluster and
  *    awsvpc network), then the stage's runFamilies and size limits (403): a mistake is refused now, not as a
  *    failed execution later.
- * 4. Write the PENDING record (only if none has the id: a key racing with itself finds the winner's, step 2).
+ * 4. Admit the run (input.admit: a trigger's concurrencyPolicy). Write the PENDING record, or the SKIPPED one
+ *    when it is not admitted, which ends there (only if none has the id: a key racing with itself finds the
+ *    winner's, step 2).
  * 5. Start the execution named by the run id. A crash between 4 and 5 leaves a PENDING record and no execution,
  *    never the reverse, and no 202 was sent: a repeat with the key (step 2) or the reconciler
  *    (lib/runs/reconcile-runs.ts) completes or fails it. A StartExecution that fails here fails a run without a
@@ -346,7 +359,8 @@ export async function startRun(deps: RunsDeps, input: StartRunInput): Promise<St
     ...(idempotency !== undefined && { idempotency }),
     queue: executionQueue(queue, request, now),
   });
-  const record = newRecord({
+  const admission: Admission = input.admit === undefined ? {} : await input.admit(runId);
+  const run = {
     runId,
     family: td.family ?? familyOf(taskDefinitionArn),
     taskDefinitionArn,
@@ -375,12 +389,15 @@ export async function startRun(deps: RunsDeps, input: StartRunInput): Promise<St
         },
       }),
     })),
-  });
+    replaced: admission.replaced,
+  };
+  const record = admission.skipped === undefined ? newRecord(run) : skippedRecord(run, admission.skipped);
   if (!(await createRecord(deps.store, record))) {
     const winner = await getRecord(deps.store, runId);
     if (winner !== undefined && key !== undefined && hash !== undefined) return repeated(deps, winner, key, hash);
     throw new ConflictError(`Run ${runId} exists already.`);
   }
+  if (record.status === 'SKIPPED') return { runId, status: record.status, created: true };
   try {
     await startExecution(deps, record);
   } catch (err) {
