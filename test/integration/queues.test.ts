@@ -4,7 +4,8 @@
  *   than 2 RUNNING, the others QUEUED with positions; all SUCCEEDED, admitted in priority then arrival order;
  * - a run of priority 10 posted after 4 queued runs of priority 0 is admitted next;
  * - a paused queue holds new runs QUEUED; resuming admits them;
- * - a run waiting past maxQueuedSeconds fails with QueueTimeLimitExceeded naming the queue.
+ * - a run waiting past maxQueuedSeconds fails with QueueTimeLimitExceeded naming the queue;
+ * - 100 POSTs at once into a queue of limit 3: sampled, never more than 3 hold slots; all succeed.
  * Containers run as host processes (BERTH_ECS_RUNTIME=process): the point is the queue, not the image.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -26,6 +27,8 @@ writeFileSync(
   impatient:
     maxConcurrentRuns: 1
     maxQueuedSeconds: 2
+  three:
+    maxConcurrentRuns: 3
 `,
 );
 
@@ -93,6 +96,12 @@ beforeAll(async () => {
     containerDefinitions: [{ name: 'main', image: 'busybox', memory: 32, command: ['sleep', '3'] }],
   });
   expect(res.status).toBe(201);
+  const quick = await call('POST', '/task-definitions', {
+    family: 'it-queue-quick',
+    requiresCompatibilities: ['EC2'],
+    containerDefinitions: [{ name: 'main', image: 'busybox', memory: 16, command: ['true'] }],
+  });
+  expect(quick.status).toBe(201);
 });
 
 afterAll(async () => {
@@ -183,4 +192,36 @@ it('refuses a queue the file does not have, naming the field', async () => {
   expect(res.status).toBe(400);
   expect(JSON.stringify(res.body)).toContain('$.queue');
   expect((await call('GET', '/queues/nope')).status).toBe(404);
+});
+
+it('100 POSTs at once into a queue of limit 3: never more than 3 hold slots, and every run succeeds', async () => {
+  const posted = await Promise.all(
+    Array.from({ length: 100 }, () => call('POST', '/runs', { taskDefinition: 'it-queue-quick', queue: 'three' })),
+  );
+  expect(posted.map((r) => r.status)).toEqual(Array(100).fill(202));
+  const ids = posted.map((r) => r.body.runId as string);
+  let samples = 0;
+  let most = 0;
+  await eventually(
+    'the 100 runs to end',
+    async () => {
+      const [queue, page] = await Promise.all([
+        call('GET', '/queues/three'),
+        call('GET', '/runs?queue=three&limit=100'),
+      ]);
+      samples++;
+      const running = page.body.items.filter((r: Json) => r.status === 'RUNNING').length;
+      most = Math.max(most, queue.body.running, running);
+      if (queue.body.running > 3 || running > 3)
+        throw new Error(`more than 3 hold slots: ${JSON.stringify(queue.body)}`);
+      const ended = page.body.items.filter((r: Json) => ids.includes(r.runId) && TERMINAL.includes(r.status));
+      return ended.length === 100 ? ended : undefined;
+    },
+    240_000,
+  );
+  const final = await views(ids);
+  expect(final.filter((r) => r.status !== 'SUCCEEDED').map((r) => [r.runId, r.status, r.error])).toEqual([]);
+  expect(samples).toBeGreaterThan(5);
+  expect(most).toBeGreaterThanOrEqual(1);
+  expect((await call('GET', '/queues/three')).body).toMatchObject({ running: 0, queued: 0 });
 });
