@@ -670,7 +670,10 @@ export class StepFunctions {
       return this.finish(arn, { status: 'TIMED_OUT' });
     }
     if (point.kind === 'succeeded') return this.finish(arn, { status: 'SUCCEEDED', output: point.output });
-    const taskToken = point.since === undefined ? undefined : this.resumedToken(arn, point.state, point.since, history);
+    const taskToken =
+      point.since === undefined || compiled.definition.States[point.state]?.Type !== 'Task'
+        ? undefined
+        : this.resumedToken(arn, point.state, point.since, history);
     const resume: Resume = {
       state: point.state,
       input: point.input,

@@ -378,6 +378,20 @@ describe('heartbeats and timeouts', () => {
     expect(await awsError(sfn.send(new SendTaskSuccessCommand({ taskToken: retried, output: '{}' })))).toEqual(CLOSED);
   });
 
+  it('reads HeartbeatSecondsPath from the state input, and fails States.Runtime when it holds no positive integer', async () => {
+    const arn = await createMachine(waitingMachine({ HeartbeatSecondsPath: '$.heartbeat' }));
+    const executionArn = await startExecution(arn, { id: 'heartbeat-path', heartbeat: 1 });
+    await tokenFor('heartbeat-path');
+    expect(await finished(executionArn)).toMatchObject({ status: 'FAILED', error: 'States.HeartbeatTimeout' });
+    const scheduled = (await history(executionArn)).find((e) => e.type === 'TaskScheduled')!;
+    expect(scheduled.taskScheduledEventDetails!.heartbeatInSeconds).toBe(1);
+    const bad = await finished(await startExecution(arn, { id: 'heartbeat-bad', heartbeat: 'soon' }));
+    expect(bad).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
+    expect(bad.cause).toBe(
+      `The HeartbeatSecondsPath parameter does not reference a positive integer: '$.heartbeat' is "soon".`,
+    );
+  });
+
   it('TimeoutSeconds ends the wait with States.Timeout and closes the token', async () => {
     const arn = await createMachine(waitingMachine({ TimeoutSeconds: 1 }));
     const executionArn = await startExecution(arn, { id: 'timeout' });
