@@ -102,6 +102,11 @@ interface Invocation {
   /** Once set, the driver's outcome is no longer this state's: nothing more is recorded for it. */
   closed: boolean;
   done?: Promise<unknown>;
+  /**
+   * Set when Berth timed the state out (timeOut): the state fails with it, whichever settles first, the timer or
+   * the driver giving up on its abort (a callback driver rejects at once, a tick before the timer's promise would).
+   */
+  timedOut?: Error;
 }
 
 /** A macrotask turn: every engine event dispatched before it has been translated by then. */
@@ -448,6 +453,7 @@ export class ExecutionRun {
       return output;
     } catch (err) {
       await tick();
+      if (invocation.timedOut !== undefined) throw invocation.timedOut;
       if (err instanceof TaskCancelledError) throw err;
       if (!(err instanceof TaskError) && (err as Error)?.name === 'States.Timeout') throw err; // timeOut's, recorded
       if (err instanceof HeartbeatTimeoutError) {
@@ -518,9 +524,10 @@ export class ExecutionRun {
       const base = { resourceType: invocation.driver.resourceType, resource: invocation.driver.resource };
       this.record({ type: 'TaskTimedOut', details: { ...base, error: 'States.Timeout' } });
     }
+    invocation.timedOut = new TimeoutError();
     invocation.controller.abort(
       `Step Functions state '${info.name}' of execution ${this.options.context.Execution.Name} timed out`,
     );
-    throw new TimeoutError();
+    throw invocation.timedOut;
   }
 }

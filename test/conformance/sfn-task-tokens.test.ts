@@ -378,6 +378,27 @@ describe('heartbeats and timeouts', () => {
     expect(await awsError(sfn.send(new SendTaskSuccessCommand({ taskToken: retried, output: '{}' })))).toEqual(CLOSED);
   });
 
+  it('TimeoutSecondsPath ends the wait with States.Timeout, which a Catch takes (a queue wait that expires)', async () => {
+    const arn = await createMachine(
+      waitingMachine(
+        {
+          TimeoutSecondsPath: '$.queue.maxQueuedSeconds',
+          End: undefined,
+          Next: 'Admitted',
+          Catch: [{ ErrorEquals: ['States.Timeout'], ResultPath: '$.failure', Next: 'Expired' }],
+        },
+        { Admitted: { Type: 'Succeed' }, Expired: { Type: 'Fail', Error: 'QueueTimeLimitExceeded' } },
+      ),
+    );
+    const executionArn = await startExecution(arn, { id: 'expired', queue: { maxQueuedSeconds: 1 } });
+    const token = await tokenFor('expired');
+    expect(await finished(executionArn)).toMatchObject({ status: 'FAILED', error: 'QueueTimeLimitExceeded' });
+    const events = await history(executionArn);
+    expect(types(events).filter((t) => t === 'TaskTimedOut')).toHaveLength(1);
+    expect(events.find((e) => e.type === 'TaskTimedOut')!.taskTimedOutEventDetails!.error).toBe('States.Timeout');
+    expect(await awsError(sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' })))).toEqual(CLOSED);
+  });
+
   it('reads HeartbeatSecondsPath from the state input, and fails States.Runtime when it holds no positive integer', async () => {
     const arn = await createMachine(waitingMachine({ HeartbeatSecondsPath: '$.heartbeat' }));
     const executionArn = await startExecution(arn, { id: 'heartbeat-path', heartbeat: 1 });
