@@ -86,7 +86,7 @@ export async function resume(
 }
 
 /** After an admission whose token was not waited on: a run that has ended gives its slot back at once. */
-async function releaseIfEnded(deps: QueueDeps, queue: string, entry: WaitingEntry): Promise<void> {
+async function releaseIfEnded(deps: QueueDeps, queue: string, entry: QueueMember): Promise<void> {
   const record = await getRecord(deps.runs, entry.runId);
   if (record === undefined || isTerminal(record.status)) {
     await releaseSlot(deps.store, queue, entry);
@@ -134,16 +134,17 @@ export const memberOf = (runId: string, q: QueuePlace): QueueMember => ({
   ...(q.shareIdentifier !== undefined && { shareIdentifier: q.shareIdentifier }),
 });
 
-export type EnterResult = 'admitted' | 'queued' | 'ended';
+export type EnterResult = 'admitted' | 'queued';
 
 /**
  * Enter Queue: the run waits for a slot on `taskToken`.
- * 1. A run that has ended (cancelled before its first state ran) does not queue.
- * 2. In a queue with no limit that is not paused, the run takes its slot at once (one transaction): no run can be
+ * A run cancelled meanwhile needs no check here: its token is no longer waited on, so whoever admits it finds that
+ * and gives the slot back (releaseIfEnded), and its execution's end takes it out of the waiting list.
+ * 1. In a queue with no limit that is not paused, the run takes its slot at once (one transaction): no run can be
  *    ahead of it.
- * 3. Else put the run in its queue, or, if it holds a slot already (its Lambda ran again), resume it at once.
- * 4. Admit from the queue: this run, if a slot is free and it is next (a queue resumed meanwhile admits it here).
- * 5. Not admitted: the record says QUEUED.
+ * 2. Else put the run in its queue, or, if it holds a slot already (its Lambda ran again), resume it at once.
+ * 3. Admit from the queue: this run, if a slot is free and it is next (a queue resumed meanwhile admits it here).
+ * 4. Not admitted: the record says QUEUED.
  */
 export async function enterQueue(
   deps: QueueDeps,
@@ -151,18 +152,17 @@ export async function enterQueue(
   queue: QueuePlace,
   taskToken: string,
 ): Promise<EnterResult> {
-  const record = await getRecord(deps.runs, runId);
-  if (record !== undefined && isTerminal(record.status)) return 'ended';
   const member = memberOf(runId, queue);
   let holdsSlot = false;
   if (queueNamed(deps, queue.name).maxConcurrentRuns === undefined) {
     const admittedAt = now(deps).toISOString();
     const taken = await takeSlotAtOnce(deps.store, member, taskToken, admittedAt);
     if (taken === 'admitted') {
-      if ((await resume(deps, queue.name, taskToken, admittedAt)) === 'failed') {
+      const resumed = await resume(deps, queue.name, taskToken, admittedAt);
+      if (resumed === 'failed')
         throw new Error(`Run ${runId} holds a slot in queue ${queue.name} but could not be resumed.`);
-      }
-      await changeRecord(deps.runs, runId, admitted(admittedAt));
+      if (resumed === 'gone') await releaseIfEnded(deps, queue.name, member);
+      else await changeRecord(deps.runs, runId, admitted(admittedAt));
       return 'admitted';
     }
     holdsSlot = taken === 'holds-slot';
