@@ -38,6 +38,8 @@ const ec2Example = {
   memory: '1536',
   containerDefinitions: [{ name: 'anjana', image: 'someimage', memory: 100, cpu: 99 }],
 };
+/** Eight lines a second apart: long enough to be seen arriving. */
+const ticks = 'for i in 1 2 3 4 5 6 7 8; do echo tick $i; sleep 1; done';
 const withEnv = (name: string, value: string) => ({
   containerOverrides: [{ name: 'anjana', environment: [{ name, value }] }],
 });
@@ -100,6 +102,9 @@ describeWithBrowser('the console in Chromium', () => {
     await page.waitForURL(/#\/runs\/[^/]+$/);
     await expectText('#run-status', 'SUCCEEDED');
     await expectText('td.exit-code', '0');
+    // The simulated container's line, read from the run's logs, and the follower stopped at their end.
+    await expectText('#run-logs .log-message', '[berth] simulated container anjana (image someimage)');
+    await page.locator('section.logs[data-state="done"]').waitFor();
     await shot('run-succeeded');
     await page.goto(`${stack.api}/console#/runs`);
     await page.locator('table.runs tbody a').first().waitFor();
@@ -118,17 +123,103 @@ describeWithBrowser('the console in Chromium', () => {
     await shot('start-form-errors');
   });
 
-  it('opens a failing run and shows its exit code, the failure standing out in the list', async () => {
+  it('opens a failing run and shows its exit code, each retry decision, its log line, the failure standing out in the list', async () => {
     const { runId } = await berth.startRun({
       taskDefinition: 'anjana-educative:1',
       overrides: withEnv('BERTH_SIMULATE_EXIT_CODE', '3'),
+      retry: { attempts: 2 },
     });
     await page.goto(`${stack.api}/console#/runs/${runId}`);
     await expectText('#run-status', 'FAILED');
-    await expectText('tr.failed td.exit-code', '3');
+    await expectText('[data-attempt="1"] .retry', 'Retried: ');
+    await expectText('[data-attempt="2"] .retry', 'Not retried: ');
+    await expectText('[data-attempt="2"] tr.failed td.exit-code', '3');
+    // The logs follow the last attempt; the first one's are a choice away.
+    await expectText('#run-logs .log-attempt', 'Attempt 2');
+    await expectText('#run-logs .log-message', 'exits with code 3');
+    await page.locator('section.logs[data-state="done"]').waitFor();
+    await page.getByLabel('Attempt', { exact: true }).selectOption('1');
+    await expectText('#run-logs .log-attempt', 'Attempt 1');
+    await page.locator('section.logs[data-state="done"]').waitFor();
+    expect(await page.locator('#run-logs .log-attempt').allTextContents()).toEqual(['Attempt 1']);
     await shot('run-failed');
     await page.goto(`${stack.api}/console#/runs`);
     await page.locator(`tr.failed a:text-is("${runId}")`).waitFor();
+  });
+
+  it("streams a run's logs while it runs, per container, and stops reading once the run has finished", async () => {
+    await berth.registerTaskDefinition({
+      family: 'console-logs',
+      containerDefinitions: [
+        { name: 'ticker', image: 'busybox', memory: 64, command: ['sh', '-c', ticks] },
+        {
+          name: 'sidecar',
+          image: 'busybox',
+          memory: 64,
+          essential: false,
+          command: ['sh', '-c', 'echo sidecar says hello'],
+        },
+      ],
+    });
+    const logRequests: Array<{ url: URL; at: number }> = [];
+    const onRequest = (request: { url(): string }) => {
+      const url = new URL(request.url());
+      if (url.pathname.endsWith('/logs')) logRequests.push({ url, at: Date.now() });
+    };
+    page.on('request', onRequest);
+    try {
+      const { runId } = await berth.startRun({ taskDefinition: 'console-logs' });
+      await page.goto(`${stack.api}/console#/runs/${runId}`);
+      // The first lines while the run still runs: more are yet to come.
+      await expectText('#run-logs .log-message', 'tick 1');
+      expect(await page.locator('#run-logs .log-message', { hasText: 'tick 8' }).count()).toBe(0);
+      await expectText('#logs-state', 'Following attempt 1 while the run is running');
+      await shot('run-logs-streaming');
+      await expectText('#run-logs .log-message', 'tick 8');
+      await page.locator('section.logs[data-state="done"]').waitFor();
+      await expectText('#run-status', 'SUCCEEDED');
+      const messages = await page.locator('#run-logs .log-message').allTextContents();
+      expect(messages).toEqual(Array.from({ length: 8 }, (_, i) => `tick ${i + 1}`));
+      expect(await page.locator('#run-logs .log-container').first().textContent()).toBe('ticker');
+      const doneAt = Date.now();
+      // The essential container by default; the sidecar on its own when chosen.
+      await page.getByLabel('Container').selectOption('sidecar');
+      await expectText('#run-logs .log-message', 'sidecar says hello');
+      await page.locator('section.logs[data-state="done"]').waitFor();
+      await shot('run-logs-sidecar');
+      // Once finished and read to the end, the default follower asked nothing more.
+      expect(logRequests.filter((r) => r.at > doneAt && !r.url.searchParams.has('container'))).toEqual([]);
+      expect(logRequests.some((r) => r.url.searchParams.get('container') === 'sidecar')).toBe(true);
+    } finally {
+      page.off('request', onRequest);
+    }
+  });
+
+  it('filters the runs by family and trigger, live, and the failures stand out', async () => {
+    await page.goto(`${stack.api}/console#/runs`);
+    await page.getByLabel('Family').fill('anjana-ec2');
+    await page.getByLabel('Family').press('Enter');
+    await page.waitForURL(/#\/runs\?family=anjana-ec2$/);
+    // A run started while the filtered list is shown appears without a reload.
+    const { runId } = await berth.startRun({
+      taskDefinition: 'anjana-ec2',
+      overrides: withEnv('BERTH_SIMULATE_EXIT_CODE', '4'),
+    });
+    await page.locator(`tr.failed a:text-is("${runId}")`).waitFor();
+    const families = await page.locator('table.runs tbody tr td:nth-child(3)').allTextContents();
+    expect(new Set(families)).toEqual(new Set(['anjana-ec2']));
+    await shot('runs-by-family');
+    await page.getByLabel('Trigger').fill('api');
+    await page.getByLabel('Trigger').press('Enter');
+    await page.waitForURL(/#\/runs\?trigger=api$/);
+    expect(await page.getByLabel('Family').inputValue()).toBe('');
+    await page.locator(`a:text-is("${runId}")`).waitFor();
+    await page.getByLabel('Status').selectOption('SUCCEEDED');
+    await page.waitForURL(/#\/runs\?status=SUCCEEDED$/);
+    await page.locator('table.runs tbody a').first().waitFor();
+    expect(await page.locator(`a:text-is("${runId}")`).count()).toBe(0);
+    const statuses = await page.locator('table.runs tbody .badge').allTextContents();
+    expect(new Set(statuses)).toEqual(new Set(['SUCCEEDED']));
   });
 
   it("shows an instance's bar grow when a run's task starts on it", async () => {
@@ -157,6 +248,18 @@ describeWithBrowser('the console in Chromium', () => {
     await expectText('#plan-result', 'no instance has room');
     await expectText('#plan-result', 'needs 1024 CPU units, 0 left');
     await shot('cluster-plan');
+  });
+
+  it('shows a run waiting for room, what is short, and cancels it from its page', async () => {
+    const { runId } = await berth.startRun({ taskDefinition: 'anjana-ec2:1', count: 7 });
+    await page.goto(`${stack.api}/console#/runs/${runId}`);
+    await expectText('#run-status', 'WAITING FOR CAPACITY');
+    await expectText('#run-capacity h2', 'Waiting for room');
+    await expectText('#run-capacity', 'Short 1 task(s)');
+    await shot('run-waiting-for-capacity');
+    await page.getByRole('button', { name: 'Cancel run' }).click();
+    await expectText('#run-status', 'CANCELLED');
+    expect(await page.getByRole('button', { name: 'Cancel run' }).count()).toBe(0);
   });
 
   it('lists task definitions and their revisions, readable in a narrow window', async () => {
