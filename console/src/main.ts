@@ -495,7 +495,7 @@ function startPage(params: URLSearchParams): void {
       ),
       field(
         'priority',
-        'Priority (higher is admitted first)',
+        'Priority (an integer)',
         h('input', { id: 'priority', name: 'priority', inputmode: 'numeric', 'aria-describedby': 'priority-error' }),
       ),
       field(

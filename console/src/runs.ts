@@ -25,6 +25,7 @@ const FAILED = new Set(['FAILED', 'TIMED_OUT']);
 const FILTERS = ['status', 'family', 'trigger', 'queue'] as const;
 type Filter = (typeof FILTERS)[number];
 const TRIGGER_TYPES = ['api', 'schedule', 'event'];
+const PAGE_SIZE = 50;
 
 const rowClass = (status: string) => (FAILED.has(status) ? 'failed' : status === 'SKIPPED' ? 'skipped' : '');
 
@@ -35,6 +36,9 @@ function triggerText(trigger: RunListItem['trigger']): string {
 
 export function runsPage(params: URLSearchParams): void {
   const active = FILTERS.find((f) => params.get(f));
+  const from = params.get('from') ?? '';
+  // `limit` in the address: a shorter page (the API takes 1 to 100).
+  const limit = Math.min(100, Math.max(1, Number.parseInt(params.get('limit') ?? '', 10) || PAGE_SIZE));
   const value = active === undefined ? '' : (params.get(active) ?? '');
   const go = (filter: Filter, next: string) => {
     location.hash = next.trim() ? `#/runs?${filter}=${enc(next.trim())}` : '#/runs';
@@ -137,8 +141,9 @@ export function runsPage(params: URLSearchParams): void {
     more,
   );
   live(2000, async () => {
-    const query = new URLSearchParams({ limit: '50' });
+    const query = new URLSearchParams({ limit: String(limit) });
     if (active !== undefined) query.set(active, value);
+    if (from) query.set('nextToken', from);
     const page = await api<{ items: RunListItem[]; nextToken?: string }>('GET', `/runs?${query}`);
     mount(
       body,
@@ -146,7 +151,11 @@ export function runsPage(params: URLSearchParams): void {
         h(
           'tr',
           {},
-          h('td', { colspan: 6 }, active === undefined ? 'No runs yet.' : `No runs with ${active} ${value}.`),
+          h(
+            'td',
+            { colspan: 6 },
+            from ? 'No older runs.' : active === undefined ? 'No runs yet.' : `No runs with ${active} ${value}.`,
+          ),
         ),
       ...page.items.map((run) =>
         h(
@@ -161,7 +170,17 @@ export function runsPage(params: URLSearchParams): void {
         ),
       ),
     );
-    mount(more, page.nextToken !== undefined && h('p', { class: 'muted' }, 'Showing the newest 50 runs.'));
+    // Older pages by the API's token, kept in the address: a page shown stays the same page as it refreshes.
+    const here = `${active === undefined ? '' : `${active}=${enc(value)}&`}${limit === PAGE_SIZE ? '' : `limit=${limit}&`}`;
+    mount(
+      more,
+      h(
+        'p',
+        { class: 'pager' },
+        from && h('a', { href: `#/runs${here ? `?${here.slice(0, -1)}` : ''}` }, '← Newest runs'),
+        page.nextToken !== undefined && h('a', { href: `#/runs?${here}from=${enc(page.nextToken)}` }, 'Older runs →'),
+      ),
+    );
     return true;
   });
 }
@@ -208,8 +227,16 @@ export function runPage(runId: string): void {
           { class: 'note', id: 'run-skipped' },
           h('strong', {}, 'Skipped: '),
           run.skipped.reason,
-          ' The run still going was ',
-          h('a', { href: `#/runs/${enc(run.skipped.overlappedRunId)}` }, run.skipped.overlappedRunId),
+          ' ',
+          h('a', { href: `#/runs/${enc(run.skipped.overlappedRunId)}` }, 'Open the run it would have overlapped'),
+        ),
+      run.replaced &&
+        run.replaced.length > 0 &&
+        h(
+          'p',
+          { class: 'note' },
+          'Before it started, this run cancelled the run(s) of its trigger still going: ',
+          ...run.replaced.flatMap((id, i) => [i > 0 && ', ', h('a', { href: `#/runs/${enc(id)}` }, id)]),
           '.',
         ),
       run.queue && runQueueBlock(run.queue, run.status),

@@ -66,5 +66,11 @@ export interface RunSkipped {
 }
 
 /** The run view with what the queues (and skipped firings) add; statuses the page does not know yet still show. */
-export type RunPageView = Omit<RunView, 'status'> & { status: string; queue?: RunQueue; skipped?: RunSkipped };
+export type RunPageView = Omit<RunView, 'status'> & {
+  status: string;
+  queue?: RunQueue;
+  skipped?: RunSkipped;
+  /** The runs of its trigger this run cancelled before it started (concurrencyPolicy Replace). */
+  replaced?: string[];
+};
 export type RunListItem = Omit<RunSummary, 'status'> & { status: string; queue?: string };

@@ -220,6 +220,18 @@ describeWithBrowser('the console in Chromium', () => {
     expect(await page.locator(`a:text-is("${runId}")`).count()).toBe(0);
     const statuses = await page.locator('table.runs tbody .badge').allTextContents();
     expect(new Set(statuses)).toEqual(new Set(['SUCCEEDED']));
+    // Older runs page by page (the API's token in the address), and back to the newest.
+    await page.goto(`${stack.api}/console#/runs?limit=2`);
+    await page.locator('table.runs tbody a').nth(1).waitFor();
+    const newest = await page.locator('table.runs tbody td:first-child a').allTextContents();
+    await page.getByRole('link', { name: 'Older runs →' }).click();
+    await page.waitForURL(/#\/runs\?limit=2&from=/);
+    await page.getByRole('link', { name: '← Newest runs' }).waitFor();
+    const older = await page.locator('table.runs tbody td:first-child a').allTextContents();
+    expect(older).toHaveLength(2);
+    expect(older.filter((id) => newest.includes(id))).toEqual([]);
+    await page.getByRole('link', { name: '← Newest runs' }).click();
+    await page.waitForURL(/#\/runs\?limit=2$/);
   });
 
   it("shows an instance's bar grow when a run's task starts on it", async () => {
