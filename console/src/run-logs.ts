@@ -37,7 +37,11 @@ const clock = (ms: number) =>
   });
 
 export function logsPanel(runId: string, alive: () => boolean): LogsPanel {
-  const attemptSelect = h('select', { id: 'logs-attempt' }, h('option', { value: '' }, 'the last, following on'));
+  const attemptSelect = h(
+    'select',
+    { id: 'logs-attempt' },
+    h('option', { value: '' }, 'the latest, following new ones'),
+  );
   const containerSelect = h('select', { id: 'logs-container' }, h('option', { value: '' }, 'essential containers'));
   const lines = h('div', { class: 'log-lines' });
   const box = h('div', { class: 'log', id: 'run-logs', role: 'log', tabindex: 0, 'aria-label': 'Run logs' }, lines);
