@@ -6,11 +6,12 @@
  * (`runCli`), so both are tested without a terminal.
  *
  * Exit codes: 0 success (for `run --wait`, `runs wait` and `logs --follow`: the run SUCCEEDED); 1 the run ended
- * FAILED, CANCELLED or TIMED_OUT; 2 bad arguments; 3 the API refused the request or could not be
- * reached; 4 `--timeout` elapsed before the run finished.
+ * FAILED, CANCELLED, TIMED_OUT or SKIPPED (a trigger's firing its concurrencyPolicy did not start); 2 bad
+ * arguments; 3 the API refused the request or could not be reached; 4 `--timeout` elapsed before the run finished.
  */
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import type { QueueView } from './client';
 import {
   BerthClient,
   type BerthClientOptions,
@@ -222,6 +223,30 @@ export function planText(plan: PlacementPlan): string {
 }
 
 /** A cluster's capacity as `berth capacity` prints it: one row per instance, then the totals. */
+/** Queues as a table; with `shares`, each queue's fair-share counts under it. */
+export function queuesText(queues: readonly QueueView[], shares = false): string {
+  const rows = queues.map((q) => [
+    q.name,
+    q.maxConcurrentRuns === undefined ? 'none' : String(q.maxConcurrentRuns),
+    String(q.running),
+    `${q.queued}${q.queuedIsLowerBound ? '+' : ''}`,
+    q.oldestQueuedSeconds === undefined ? '-' : `${q.oldestQueuedSeconds}s`,
+    q.paused ? 'paused' : 'admitting',
+  ]);
+  const lines = [pad([['QUEUE', 'LIMIT', 'RUNNING', 'QUEUED', 'OLDEST WAIT', 'STATE'], ...rows])];
+  for (const q of shares ? queues : []) {
+    if (q.shares === undefined) continue;
+    lines.push(
+      '',
+      pad([
+        ['SHARE', 'WEIGHT', 'RUNNING', 'QUEUED'],
+        ...q.shares.map((s) => [s.shareIdentifier, String(s.weightFactor), String(s.running), String(s.queued)]),
+      ]),
+    );
+  }
+  return lines.join('\n');
+}
+
 export function capacityText(view: ClusterCapacity): string {
   const t = view.totals;
   const rows = view.instances.map((i) => [
@@ -279,12 +304,18 @@ const COMMANDS = [
       launchType: upperCased<NonNullable<RunRequestInput['launchType']>>('launch-type', 'EC2|FARGATE|EXTERNAL'),
       requestFile: text('request', '<file.json>', 'more of the POST /runs body (taskDefinition and flags win)'),
       idempotencyKey: text('idempotency-key', '<key>', 'a repeat returns the run the key started'),
+      queue: text('queue', '<name>', 'the queue it waits in for a slot (default: default)'),
+      priority: integer('priority', '<n>', 'its priority in the queue, 0 to 9999, higher first'),
+      shareIdentifier: text('share', '<id>', 'its share identifier, in a queue with a fair-share policy'),
     },
-    parse: ({ taskDefinition, count, cluster, launchType, ...rest }) => {
+    parse: ({ taskDefinition, count, cluster, launchType, queue, priority, shareIdentifier, ...rest }) => {
       const request: RunRequestInput = { taskDefinition };
       if (count !== undefined) request.count = count;
       if (cluster !== undefined) request.cluster = cluster;
       if (launchType !== undefined) request.launchType = launchType;
+      if (queue !== undefined) request.queue = queue;
+      if (priority !== undefined) request.priority = priority;
+      if (shareIdentifier !== undefined) request.shareIdentifier = shareIdentifier;
       return { request, ...rest };
     },
     action: async (command, context) => {
@@ -344,6 +375,45 @@ const COMMANDS = [
     },
   }),
   command({
+    words: 'queues list',
+    summary: 'the queues: slots held, runs waiting, the oldest wait',
+    action: async (_params, context) => {
+      const queues = await context.client.listQueues();
+      context.print({ queues }, () => queuesText(queues));
+      return EXIT.OK;
+    },
+  }),
+  command({
+    words: 'queues get',
+    summary: 'a queue: its limit, slots held, runs waiting, per share counts',
+    arg: { name: 'name', value: '<queue>', what: 'a queue name' },
+    action: async ({ name }, { client, print }) => {
+      const queue = await client.getQueue(name);
+      print(queue, () => queuesText([queue], true));
+      return EXIT.OK;
+    },
+  }),
+  command({
+    words: 'queues pause',
+    summary: 'admit no runs until resumed; runs holding a slot go on',
+    arg: { name: 'name', value: '<queue>', what: 'a queue name' },
+    action: async ({ name }, { client, print }) => {
+      const queue = await client.pauseQueue(name);
+      print(queue, () => queuesText([queue]));
+      return EXIT.OK;
+    },
+  }),
+  command({
+    words: 'queues resume',
+    summary: 'resume a queue: it admits the waiting runs it has slots for',
+    arg: { name: 'name', value: '<queue>', what: 'a queue name' },
+    action: async ({ name }, { client, print }) => {
+      const queue = await client.resumeQueue(name);
+      print(queue, () => queuesText([queue]));
+      return EXIT.OK;
+    },
+  }),
+  command({
     words: 'console',
     summary: 'serve the console on 127.0.0.1, signing its API calls (Ctrl-C stops)',
     options: { port: integer('port', '<n>', 'the local port (default: a free one)') },
@@ -364,6 +434,7 @@ const COMMANDS = [
       status: upperCased<RunStatus>('status', '<status>', 'only runs in this status'),
       family: text('family', '<family>', 'only runs of this task definition family'),
       trigger: text('trigger', '<type|name>', 'only runs of this trigger type (api, schedule, event) or name'),
+      queue: text('queue', '<name>', 'only runs of this queue'),
       createdAfter: text('created-after', '<time>', 'only runs created at or after this ISO-8601 time'),
       createdBefore: text('created-before', '<time>', 'only runs created at or before this ISO-8601 time'),
       limit,

@@ -19,6 +19,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import type * as z from 'zod/mini';
 import type { ClusterCapacity, PlacementPlan } from '../lib/capacity/views';
 import type { RunLogEvent, RunLogPage } from '../lib/logs/get-run-logs';
+import type { QueueView } from '../lib/queues/views';
 import type { RunRequestSchema } from '../lib/runs/request';
 import type { RunRef, RunStatus, RunSummary, RunView } from '../lib/runs/types';
 import type { TaskDefinitionInputSchema } from '../lib/task-definition/schema';
@@ -31,6 +32,7 @@ import {
   WaitTimeoutError,
 } from './errors';
 
+export type { QueueView } from '../lib/queues/views';
 export type { AttemptView, CapacityView, ContainerView, RunStatus, RunTrigger, RunView } from '../lib/runs/types';
 export type {
   ClusterCapacity,
@@ -64,10 +66,11 @@ export interface ListTaskDefinitionsQuery {
 }
 
 export interface ListRunsQuery {
-  /** At most one of status, family and trigger (a trigger type or name). */
+  /** At most one of status, family, trigger (a trigger type or name) and queue. */
   status?: RunStatus;
   family?: string;
   trigger?: string;
+  queue?: string;
   /** ISO-8601, inclusive. */
   createdAfter?: string;
   createdBefore?: string;
@@ -137,7 +140,7 @@ export interface BerthClientOptions {
   fetch?: typeof fetch;
 }
 
-export const TERMINAL_STATUSES: readonly RunStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT'];
+export const TERMINAL_STATUSES: readonly RunStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT', 'SKIPPED'];
 export const isFinished = (status: RunStatus) => TERMINAL_STATUSES.includes(status);
 
 /** GET /runs/{runId}/logs' default page size. */
@@ -311,6 +314,30 @@ export class BerthClient {
         retryable: true,
       })
     ).body;
+  }
+
+  // ---- queues --------------------------------------------------------------------------------
+
+  /** GET /queues: every queue, with its slots held, runs waiting and the oldest wait. */
+  async listQueues(): Promise<QueueView[]> {
+    return (await this.call<{ queues: QueueView[] }>({ method: 'GET', path: '/queues', retryable: true })).body.queues;
+  }
+
+  /** GET /queues/{name}. */
+  async getQueue(name: string): Promise<QueueView> {
+    return (await this.call<QueueView>({ method: 'GET', path: `/queues/${segment(name)}`, retryable: true })).body;
+  }
+
+  /** POST /queues/{name}/pause: the queue admits nothing until resumed; runs holding a slot go on. Idempotent. */
+  async pauseQueue(name: string): Promise<QueueView> {
+    return (await this.call<QueueView>({ method: 'POST', path: `/queues/${segment(name)}/pause`, retryable: true }))
+      .body;
+  }
+
+  /** POST /queues/{name}/resume: the queue admits what it has slots for at once. Idempotent. */
+  async resumeQueue(name: string): Promise<QueueView> {
+    return (await this.call<QueueView>({ method: 'POST', path: `/queues/${segment(name)}/resume`, retryable: true }))
+      .body;
   }
 
   /** GET /runs: one page, newest first; follow nextToken until it is absent. */

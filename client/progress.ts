@@ -6,6 +6,7 @@
 import type { AttemptView, RunView } from '../lib/runs/types';
 
 const shortArn = (arn: string) => arn.split('/').pop() ?? arn;
+const lowerFirst = (text: string) => text.charAt(0).toLowerCase() + text.slice(1);
 
 function exits(attempt: AttemptView): string {
   const codes = attempt.containers.map((c) => {
@@ -43,6 +44,23 @@ export function progressLines(before: RunView | undefined, now: RunView): string
   } else if (before.status !== now.status) {
     out.push(`status: ${before.status} -> ${now.status}`);
   }
+  const queue = now.queue;
+  if (
+    now.status === 'QUEUED' &&
+    queue !== undefined &&
+    (before?.status !== 'QUEUED' ||
+      before.queue?.position !== queue.position ||
+      before.queue?.waitingFor !== queue.waitingFor)
+  ) {
+    const position = queue.position === undefined ? '' : `, position ${queue.position}`;
+    out.push(`queue ${queue.name}${position}: waiting for ${lowerFirst(queue.waitingFor ?? 'a slot')}`);
+  }
+  if (queue?.admittedAt !== undefined && before?.queue?.admittedAt === undefined && before !== undefined) {
+    out.push(`queue ${queue.name}: admitted`);
+  }
+  if (now.replaced !== undefined && before?.replaced === undefined) {
+    out.push(`replaced: ${now.replaced.join(', ')} (cancelled before this run started)`);
+  }
   const capacity = now.capacity;
   if (capacity !== undefined && capacity.checkedAt !== before?.capacity?.checkedAt && !capacity.fits) {
     const short = capacity.shortfall;
@@ -71,5 +89,6 @@ export function progressLines(before: RunView | undefined, now: RunView): string
 
 /** The last line: the outcome, and why when it is not a success. */
 export function outcomeLine(run: RunView): string {
+  if (run.skipped !== undefined) return `run ${run.runId} ${run.status}: ${run.skipped.reason}`;
   return `run ${run.runId} ${run.status}${run.error ? `: ${run.error.code}: ${run.error.message}` : ''}`;
 }

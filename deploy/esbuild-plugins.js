@@ -12,6 +12,7 @@ const path = require('node:path');
 const ROOT = path.join(__dirname, '..');
 const SERVED = path.join(ROOT, 'lib', 'openapi', 'served.ts');
 const GENERATOR = path.join(ROOT, 'lib', 'openapi', 'document.ts');
+const DEPLOYED_QUEUES = path.join(ROOT, 'lib', 'queues', 'deployed.ts');
 
 /** Bundles the generator to CommonJS in memory and runs it in this process. */
 async function generateOpenApiDocument(esbuild) {
@@ -53,6 +54,32 @@ const openApiAtBuildTime = {
   },
 };
 
-module.exports = [openApiAtBuildTime];
+/** The queue file (BERTH_QUEUES_FILE, else queues.yml), as deploy/queues.js validates it for the template. */
+function queueFile() {
+  return path.resolve(ROOT, process.env.BERTH_QUEUES_FILE || 'queues.yml');
+}
+
+/**
+ * queuesAtBuildTime: lib/queues/deployed.ts reads and validates the queue file when it loads. In a bundle it is
+ * replaced by the validated queues themselves, so a function knows the queues the template was packaged with
+ * and ships neither the YAML parser nor the file.
+ */
+const queuesAtBuildTime = {
+  name: 'berth-queues-at-build-time',
+  setup(build) {
+    const filter = new RegExp(`^${DEPLOYED_QUEUES.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+    build.onLoad({ filter }, async () => {
+      const { loadQueueDefinitions } = require('./queues');
+      return {
+        contents: `export const deployedQueues = ${JSON.stringify(loadQueueDefinitions())};\n`,
+        loader: 'js',
+        watchFiles: [queueFile()],
+      };
+    });
+  },
+};
+
+module.exports = [openApiAtBuildTime, queuesAtBuildTime];
+module.exports.queuesAtBuildTime = queuesAtBuildTime;
 module.exports.openApiAtBuildTime = openApiAtBuildTime;
 module.exports.generateOpenApiDocument = generateOpenApiDocument;

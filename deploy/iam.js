@@ -101,8 +101,8 @@ module.exports.apiRoles = async ({ resolveVariable }) => {
       // The PENDING record, written before the start; a repeated Idempotency-Key finds it.
       readWriteRecords(),
     ]),
-    // Readers read the table only: no Step Functions call on the read path.
-    GetRunRole: apiRole('getRun', [onRunsTable('GetItem')]),
+    // Readers read the table only: no Step Functions call on the read path. A QUEUED run's position: its queue's items.
+    GetRunRole: apiRole('getRun', [onRunsTable('GetItem'), readQueues()]),
     ListRunsRole: apiRole('listRuns', [queryRunsIndexes]),
     GetRunLogsRole: apiRole('getRunLogs', [
       // The run's attempts and where each container logs, from its record as GET /runs/{id} reads it.
@@ -118,6 +118,9 @@ module.exports.apiRoles = async ({ resolveVariable }) => {
     ]),
     CancelRunRole: apiRole('cancelRun', [onExecutions('StopExecution'), readWriteRecords()]),
     GetOpenApiRole: apiRole('getOpenApi', []),
+    GetQueuesRole: apiRole('getQueues', [readQueues()]),
+    // Pausing writes the queue's state item; resuming admits.
+    PauseQueueRole: apiRole('pauseQueue', admitRuns()),
     ...(await capacityRoles(apiRole, resolveVariable, ecsTaskDefinitions)),
   };
 };
@@ -169,6 +172,8 @@ for (const key of [
   'getOpenApi',
   'planRun',
   'getClusterCapacity',
+  'getQueues',
+  'pauseQueue',
 ]) {
   const logicalId = `${key[0].toUpperCase()}${key.slice(1)}Role`;
   module.exports[`${key}RoleArn`] = () => ({ 'Fn::Sub': `\${${logicalId}.Arn}` });
@@ -204,6 +209,24 @@ const queryRunsIndexes = {
 /** A run's record is read, then written whole on a condition (lib/runs/run-store.ts): GetItem and PutItem. */
 const readWriteRecords = () => onRunsTable('GetItem', 'PutItem');
 module.exports.onRunsTable = onRunsTable;
+
+/** Actions on the queues table (deploy/queues.js); a transaction needs each of its items' actions. */
+const onQueuesTable = (...actions) => ({
+  Effect: 'Allow',
+  Action: actions.map((a) => `dynamodb:${a}`),
+  Resource: { 'Fn::GetAtt': ['QueuesTable', 'Arn'] },
+});
+const readQueues = () => onQueuesTable('GetItem', 'Query');
+/**
+ * What admitting runs takes (lib/queues/admit.ts): the queue's items read and changed in transactions, the admitted
+ * run's record, and SendTaskSuccess to resume its execution. SendTaskSuccess authorises no resource (the task token
+ * names the execution), so its Resource is `*`.
+ */
+const admitRuns = () => [
+  onQueuesTable('GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'),
+  readWriteRecords(),
+  { Effect: 'Allow', Action: 'states:SendTaskSuccess', Resource: '*' },
+];
 
 /** The clusters runs may use (param runClusters, else the stage's default cluster) as ARNs. */
 async function runClusters(resolveVariable) {
@@ -279,10 +302,12 @@ module.exports.workflowResources = async ({ resolveVariable }) => {
     ),
     RunTaskStateMachineRole: role('run-task-state-machine', 'states.amazonaws.com', [
       {
-        // Check Capacity and Decide Retry, and nothing else.
+        // Enter Queue, Check Capacity and Decide Retry, and nothing else.
         Effect: 'Allow',
         Action: 'lambda:InvokeFunction',
         Resource: [
+          lambdaArn('EnterQueueLambdaFunction'),
+          lambdaVersions('EnterQueueLambdaFunction'),
           lambdaArn('CheckCapacityLambdaFunction'),
           lambdaVersions('CheckCapacityLambdaFunction'),
           lambdaArn('DecideRetryLambdaFunction'),
@@ -352,6 +377,8 @@ module.exports.workflowResources = async ({ resolveVariable }) => {
         Resource: '*',
       },
     ]),
+    // The run waits in its queue: its entry, the admissions it makes, and its record (QUEUED).
+    EnterQueueRole: role('enter-queue', 'lambda.amazonaws.com', [...functionBasics(fn('enterQueue')), ...admitRuns()]),
     CheckCapacityRole: role('check-capacity', 'lambda.amazonaws.com', [
       ...functionBasics(fn('checkCapacity')),
       // The check and WAITING_FOR_CAPACITY, in the run's record.
@@ -399,6 +426,8 @@ module.exports.workflowResources = async ({ resolveVariable }) => {
 // framework also adds a DependsOn that the GetAtt already implies (cfn-lint W3005).
 // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax, not JavaScript.
 module.exports.checkCapacityRoleArn = () => ({ 'Fn::Sub': '${CheckCapacityRole.Arn}' });
+// biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax, not JavaScript.
+module.exports.enterQueueRoleArn = () => ({ 'Fn::Sub': '${EnterQueueRole.Arn}' });
 // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax, not JavaScript.
 module.exports.decideRetryRoleArn = () => ({ 'Fn::Sub': '${DecideRetryRole.Arn}' });
 
@@ -455,6 +484,12 @@ module.exports.triggerRoles = async ({ resolveVariable }) => {
         Action: 'ecs:DescribeTaskDefinition',
         Resource: '*',
       },
+      // As POST /runs, the run's cluster is resolved before anything starts.
+      { Effect: 'Allow', Action: 'ecs:DescribeClusters', Resource: await runClusters(resolveVariable) },
+      // concurrencyPolicy (lib/triggers/concurrency-policy.ts): the trigger's runs from the byTriggerName index,
+      // and under Replace the cancel of the live ones.
+      queryRunsIndexes,
+      { Effect: 'Allow', Action: 'states:StopExecution', Resource: executions },
       deadLetter,
     ]),
     PublishRunEventRole: role('publish-run-event', 'lambda.amazonaws.com', [
@@ -491,6 +526,8 @@ module.exports.runRecordRoles = async ({ resolveVariable }) => {
     RecordRunEventRole: role('record-run-event', 'lambda.amazonaws.com', [
       ...functionBasics(fn('recordRunEvent')),
       readWriteRecords(),
+      // The ended run's queue slot is released and the queue admits the next runs.
+      ...admitRuns(),
       // Why an execution ended, when its status change event does not say.
       { Effect: 'Allow', Action: 'states:DescribeExecution', Resource: executions },
       {
@@ -507,6 +544,8 @@ module.exports.runRecordRoles = async ({ resolveVariable }) => {
       readWriteRecords(),
       { Effect: 'Allow', Action: 'states:DescribeExecution', Resource: executions },
       { Effect: 'Allow', Action: 'states:StartExecution', Resource: sub('states', `stateMachine:${stateMachine}`) },
+      // Slots of ended runs released, and each queue admits.
+      ...admitRuns(),
     ]),
   };
 };

@@ -7,9 +7,10 @@
  * - table: partition key `runId` (a random or hashed UUID), no sort key. Every write of a run lands on the
  *   partition its id hashes to, so writes spread over all partitions whatever the rate; GET /runs/{id} is one
  *   GetItem.
- * - five global secondary indexes, each sorted by `createdAt` (ISO-8601), read newest first:
+ * - six global secondary indexes, each sorted by `createdAt` (ISO-8601), read newest first:
  *   byCreated (partition `listKey`, the constant "RUN": every run), byStatus (`status`), byFamily (`family`),
- *   byTriggerType (`triggerType`: api, schedule, event), byTriggerName (`triggerName`, only runs with a name).
+ *   byTriggerType (`triggerType`: api, schedule, event), byTriggerName (`triggerName`, only runs with a name),
+ *   byQueue (`queueName`: the queue the run waits in, lib/queues/).
  *   A GET /runs page is one Query on one index partition, so pages are full and need no merge.
  * - each index projects only the summary attributes (runId, status, createdAt, stoppedAt, family, trigger):
  *   an index is written when a run is created and when one of those changes (its status, 3 to 5 times in a
@@ -21,7 +22,7 @@
  *   runs started per second, 12,000 a minute; byTriggerType has the same ceiling for one trigger type.
  * - byStatus: a status change is a delete from one status partition and a put into another; RUNNING and PENDING
  *   see ~2 writes per run each: ~500 runs/s.
- * - byFamily, byTriggerName: ~5 writes per run of that family or trigger: ~200 runs/s of one family.
+ * - byFamily, byTriggerName, byQueue: ~5 writes per run of that family, trigger or queue: ~200 runs/s of one.
  * A throttled index throttles the table's writes (back-pressure), which the writers retry with backoff and
  * EventBridge redelivers. Past these rates the fix is to shard the constant keys (`RUN#0..N`) and merge N Queries
  * per page; at "thousands of runs a minute" one partition has 3x-10x headroom, so Berth keeps single Queries.

@@ -3,6 +3,7 @@ import { dynamoClient } from '../lib/clients/dynamodb';
 import { ecsClient } from '../lib/clients/ecs';
 import { sfnClient } from '../lib/clients/sfn';
 import { accepted, httpApi, ok } from '../lib/http';
+import { deployedQueues } from '../lib/queues/deployed';
 import { startRunRoute } from '../lib/routes/start-run';
 import { loadRunsConfig } from '../lib/runs/config';
 import { locationOfRun } from '../lib/runs/execution';
@@ -14,6 +15,7 @@ const deps = {
   ecs: ecsClient(),
   config: loadRunsConfig(),
   store: { ddb: dynamoClient(), config: loadRunStoreConfig() },
+  queues: deployedQueues,
 };
 
 export const handler = httpApi(startRunRoute, async ({ body, headers, caller }) => {

@@ -4,6 +4,7 @@ import { ecsClient } from '../lib/clients/ecs';
 import { sfnClient } from '../lib/clients/sfn';
 import { eventTarget } from '../lib/event-target';
 import { logger } from '../lib/http';
+import { deployedQueues } from '../lib/queues/deployed';
 import { loadRunsConfig } from '../lib/runs/config';
 import { loadRunStoreConfig } from '../lib/runs/run-store';
 import { startTriggeredRun } from '../lib/triggers/start-triggered-run';
@@ -13,10 +14,12 @@ const deps = {
   ecs: ecsClient(),
   config: loadRunsConfig(),
   store: { ddb: dynamoClient(), config: loadRunStoreConfig() },
+  queues: deployedQueues,
 };
 
 export const handler = eventTarget('Trigger', async (event) => {
   const run = await startTriggeredRun(deps, event);
-  logger.info(run.created ? 'Run started' : 'Run already started for this firing', { ...run });
+  const what = run.status === 'SKIPPED' ? 'Firing skipped (concurrencyPolicy Forbid)' : 'Run started';
+  logger.info(run.created ? what : 'Run already recorded for this firing', { ...run });
   return run;
 });

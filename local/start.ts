@@ -9,8 +9,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { queuesTable } from '../deploy/queues';
 import { runsTable } from '../deploy/runs-table';
 import { commaList } from '../lib/env';
+import { loadStageQueues } from '../lib/queues/file';
 import { ensureLocalTables } from './dynamodb/tables';
 import { probeDocker } from './ecs/runtime/runtime';
 import { startAwsEndpoint } from './endpoint/server';
@@ -60,6 +62,11 @@ async function main() {
   const buildDir = claimBuildDir();
   const serverlessYml = readFileSync(path.join(process.cwd(), 'serverless.yml'), 'utf8');
   const invokeLambda = lambdaClientInvoker(`http://${settings.host}:${settings.lambdaPort}`, settings.region);
+  // The queue file, validated as `serverless package` validates it: an invalid queue stops here, naming it.
+  const queues = loadStageQueues(process.cwd());
+  log(
+    `Queues: ${queues.map((q) => `${q.name} (${q.maxConcurrentRuns === undefined ? 'no limit' : `limit ${q.maxConcurrentRuns}`})`).join(', ')}`,
+  );
   // Schedules, event triggers and run events (local/triggers/): an invalid trigger file stops here, naming the trigger.
   const triggers = await openLocalTriggers({
     settings,
@@ -113,7 +120,10 @@ async function main() {
   const service = /^service:\s*(\S+)/m.exec(serverlessYml)?.[1] ?? 'berth';
   for (const table of await ensureLocalTables(
     { endpointUrl: endpoint.url, region: settings.region },
-    { RunsTable: runsTable({ service, stage: LOCAL_STAGE }) },
+    {
+      RunsTable: runsTable({ service, stage: LOCAL_STAGE }),
+      QueuesTable: queuesTable({ service, stage: LOCAL_STAGE }),
+    },
   )) {
     log(`Table ${table.tableName} ${table.action}${table.changes.length > 0 ? `: ${table.changes.join('; ')}` : ''}`);
   }

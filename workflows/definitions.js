@@ -19,6 +19,7 @@ const PLACEHOLDER = /^\$\{([A-Za-z][A-Za-z0-9]*)\}$/;
 
 /** The placeholders of workflows/run-task.asl.yaml and the serverless.yml function each names. */
 const RUN_TASK_FUNCTIONS = {
+  EnterQueueFunctionArn: 'enterQueue',
   CheckCapacityFunctionArn: 'checkCapacity',
   DecideRetryFunctionArn: 'decideRetry',
 };

@@ -15,6 +15,7 @@
 import * as z from 'zod/mini';
 import packageJson from '../../package.json';
 import { ClusterCapacitySchema, PlacementPlanSchema } from '../capacity/views';
+import { QueueListSchema, QueueViewSchema } from '../queues/views';
 import { API_ROUTES } from '../routes';
 import { TaskDefinitionBodySchema } from '../routes/register-task-definition';
 import type { Route } from '../routes/route';
@@ -48,6 +49,8 @@ export const COMPONENT_SCHEMAS = {
   CancelledRun: CancelledRunSchema,
   PlacementPlan: PlacementPlanSchema,
   ClusterCapacity: ClusterCapacitySchema,
+  Queue: QueueViewSchema,
+  QueueList: QueueListSchema,
   Problem: ProblemSchema,
   OpenApiDocument: OpenApiDocumentSchema,
 } as const satisfies Record<string, Schema>;
@@ -154,7 +157,7 @@ export function buildOpenApiDocument(routes: readonly Route[] = API_ROUTES): Ope
         'Runs containerised jobs on Amazon ECS to completion. Errors are RFC 9457 application/problem+json. ' +
         'Every route uses AWS_IAM authorization: sign requests with SigV4 for the execute-api service.',
     },
-    tags: [{ name: 'Task definitions' }, { name: 'Runs' }, { name: 'Clusters' }, { name: 'API' }],
+    tags: [{ name: 'Task definitions' }, { name: 'Runs' }, { name: 'Clusters' }, { name: 'Queues' }, { name: 'API' }],
     security: [{ sigv4: [] }],
     paths,
     components: {

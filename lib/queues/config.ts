@@ -27,11 +27,10 @@ import * as z from 'zod/mini';
 import { CapacitySchema, CLUSTER, int } from '../runs/request';
 import { fallbackMessage, toViolations } from '../task-definition/issues';
 
-/** AWS Batch's job queue names: "up to 128 letters (uppercase and lowercase), numbers, hyphens, and underscores". */
-export const QUEUE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+import { DEFAULT_QUEUE, QUEUE_NAME } from './names';
 
-/** The queue a run without `queue` waits in: no limit unless the file says otherwise. */
-export const DEFAULT_QUEUE = 'default';
+export { shareOf } from './admission';
+export { DEFAULT_QUEUE, QUEUE_NAME };
 
 /** ShareAttributes.shareIdentifier, with hyphens as Berth's other names take them and an optional trailing `*`. */
 export const SHARE_IDENTIFIER = /^[A-Za-z0-9_-]{1,255}$|^[A-Za-z0-9_-]{0,254}\*$/;
@@ -162,17 +161,4 @@ export function formatQueueProblems(problems: readonly QueueProblem[]): string {
   return problems
     .map((p) => `${p.queue === undefined ? 'queue file' : `queue "${p.queue}"`} at ${p.path}: ${p.message}`)
     .join('\n');
-}
-
-/**
- * The share a run's shareIdentifier belongs to: an exact entry first, else the longest matching prefix (`etl*`),
- * as Batch matches them; undefined when no entry matches.
- */
-export function shareOf(queue: Queue, shareIdentifier: string): Share | undefined {
-  const shares = queue.fairShare?.shareDistribution ?? [];
-  const exact = shares.find((s) => s.shareIdentifier === shareIdentifier);
-  if (exact !== undefined) return exact;
-  return shares
-    .filter((s) => s.shareIdentifier.endsWith('*') && shareIdentifier.startsWith(s.shareIdentifier.slice(0, -1)))
-    .sort((a, b) => b.shareIdentifier.length - a.shareIdentifier.length)[0];
 }

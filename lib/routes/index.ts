@@ -13,6 +13,7 @@ import { getLatestTaskDefinitionRoute, getTaskDefinitionRoute } from './get-task
 import { listRunsRoute } from './list-runs';
 import { listTaskDefinitionsRoute } from './list-task-definitions';
 import { planRunRoute } from './plan-run';
+import { getQueueRoute, listQueuesRoute, pauseQueueRoute, resumeQueueRoute } from './queues';
 import { registerTaskDefinitionRoute } from './register-task-definition';
 import type { Route } from './route';
 import { startRunRoute } from './start-run';
@@ -30,5 +31,9 @@ export const API_ROUTES: readonly Route[] = [
   cancelRunRoute,
   planRunRoute,
   getClusterCapacityRoute,
+  listQueuesRoute,
+  getQueueRoute,
+  pauseQueueRoute,
+  resumeQueueRoute,
   getOpenApiRoute,
 ];

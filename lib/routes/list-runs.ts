@@ -1,10 +1,10 @@
-/** GET /runs?status=|family=|trigger=&createdAfter=&createdBefore=&limit=&nextToken= */
+/** GET /runs?status=|family=|trigger=|queue=&createdAfter=&createdBefore=&limit=&nextToken= */
 import * as z from 'zod/mini';
 import { withRules } from '../parse';
 import { type ListFilter, PageTokenSchema, pageTokenFilterViolations } from '../runs/page-token';
 import { RUN_STATUSES } from '../runs/types';
 import type { Violation } from '../task-definition/validate';
-import { anyCaseEnum, FamilySchema, LimitSchema } from './parameters';
+import { anyCaseEnum, FamilySchema, LimitSchema, QueueNameSchema } from './parameters';
 import { invalid, throttled } from './responses';
 import { route } from './route';
 
@@ -39,14 +39,14 @@ const TriggerFilterSchema = z
     ),
   );
 
-/** One index per page: status, family and trigger do not combine; the time range is not after its end. */
+/** One index per page: status, family, trigger and queue do not combine; the time range is not after its end. */
 function filterViolations(query: ListFilter): Violation[] {
   const out: Violation[] = [];
-  const given = (['status', 'family', 'trigger'] as const).filter((name) => query[name] !== undefined);
+  const given = (['status', 'family', 'trigger', 'queue'] as const).filter((name) => query[name] !== undefined);
   for (const name of given.slice(1)) {
     out.push({
       path: `$.${name}`,
-      message: `Filter by one of status, family and trigger at a time (${given.join(' and ')} were given); each is one index, and a page must be one query.`,
+      message: `Filter by one of status, family, trigger and queue at a time (${given.join(' and ')} were given); each is one index, and a page must be one query.`,
     });
   }
   if (
@@ -64,7 +64,7 @@ export const listRunsRoute = route({
   path: '/runs',
   operationId: 'listRuns',
   summary:
-    'Runs, newest first, filtered by status, family or trigger and a creation time range; every page but the last holds `limit` runs.',
+    'Runs, newest first, filtered by status, family, trigger or queue and a creation time range; every page but the last holds `limit` runs.',
   tag: 'Runs',
   request: {
     query: withRules(
@@ -72,6 +72,7 @@ export const listRunsRoute = route({
         status: z.optional(anyCaseEnum(RUN_STATUSES, 'Status')),
         family: z.optional(FamilySchema),
         trigger: z.optional(TriggerFilterSchema),
+        queue: z.optional(QueueNameSchema),
         createdAfter: z.optional(timeSchema('createdAfter')),
         createdBefore: z.optional(timeSchema('createdBefore')),
         limit: LimitSchema,

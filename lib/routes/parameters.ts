@@ -2,7 +2,9 @@
  * Path and query members more than one route takes. Query and path values arrive as strings; each schema here
  * takes the string and gives the use case the value it means (a number, an upper-case status).
  */
+
 import * as z from 'zod/mini';
+import { QUEUE_NAME } from '../queues/names';
 
 const FAMILY_RULE = 'must be 1 to 255 letters, numbers, hyphens and underscores';
 
@@ -64,3 +66,9 @@ export function anyCaseEnum<const T extends readonly [string, ...string[]]>(valu
     ),
   );
 }
+
+const QUEUE_RULE = 'Queue must be a queue name: 1 to 128 letters, numbers, hyphens and underscores.';
+
+export const QueueNameSchema = z
+  .string({ error: QUEUE_RULE })
+  .check(z.regex(QUEUE_NAME, QUEUE_RULE), z.describe('A queue of the queue file (queues.yml).'));

@@ -40,7 +40,7 @@ export interface Route<R extends RouteRequest = RouteRequest> {
   path: string;
   operationId: string;
   summary: string;
-  tag: 'Task definitions' | 'Runs' | 'Clusters' | 'API';
+  tag: 'Task definitions' | 'Runs' | 'Clusters' | 'Queues' | 'API';
   request: R;
   responses: Record<string, ResponseDoc>;
 }

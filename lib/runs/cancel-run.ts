@@ -23,14 +23,24 @@ export const CANCEL_ERROR = 'Berth.Cancelled';
  */
 export async function cancelRun(
   deps: { sfn: SFNClient; config: RunsConfig; store: RunStore; now?: () => Date },
-  { runId: id, requestId }: { runId: string; requestId: string },
+  {
+    runId: id,
+    requestId,
+    cause: given,
+  }: {
+    runId: string;
+    requestId: string;
+    /** Why, when another use case cancels it (a trigger's concurrencyPolicy Replace); default: the API call. */
+    cause?: string;
+  },
 ) {
   const record = await getRecord(deps.store, id);
   if (record === undefined) throw new NotFoundError(`Run ${id} does not exist.`);
   if (isTerminal(record.status)) {
     throw new ConflictError(`Run ${id} has already finished (${record.status}); there is nothing to cancel.`);
   }
-  const cause = `Run ${id} was cancelled through POST /runs/${id}/cancel${requestId ? ` (request ${requestId})` : ''}.`;
+  const cause =
+    given ?? `Run ${id} was cancelled through POST /runs/${id}/cancel${requestId ? ` (request ${requestId})` : ''}.`;
   let stopDate: Date | undefined;
   try {
     const out = await deps.sfn.send(

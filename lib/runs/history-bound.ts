@@ -34,6 +34,8 @@ export const LOOP_STATES = {
 export interface HistoryCosts {
   /** ExecutionStarted and the closing event. */
   execution: number;
+  /** The costliest way from the start to Check Capacity (its own events not counted): waiting for a queue slot. */
+  admission: number;
   /** The costliest way from Check Capacity round to it again through Wait For Capacity: one capacity check that waits. */
   capacityLoop: number;
   /** The costliest way from Check Capacity round to it again through Back Off: an attempt that fails and is retried. */
@@ -45,6 +47,7 @@ export interface HistoryCosts {
 /** The worst case of workflows/run-task.asl.yaml, as historyCostsFromAsl derives it (pinned by the unit test). */
 export const RUN_TASK_HISTORY_COSTS: HistoryCosts = {
   execution: 2,
+  admission: 66,
   capacityLoop: 80,
   retryLoop: 132,
   finish: 131,
@@ -73,6 +76,7 @@ export function worstCaseHistoryEvents(
   const checks = checksPerAttempt(settings.waitSeconds, settings.checkIntervalSeconds);
   return (
     costs.execution +
+    costs.admission +
     settings.attempts * (checks - 1) * costs.capacityLoop +
     (settings.attempts - 1) * costs.retryLoop +
     costs.finish
@@ -89,7 +93,7 @@ export function minimumCheckInterval(
   costs: HistoryCosts = RUN_TASK_HISTORY_COSTS,
 ): number | undefined {
   if (waitSeconds === 0) return 1;
-  const fixed = costs.execution + (attempts - 1) * costs.retryLoop + costs.finish;
+  const fixed = costs.execution + costs.admission + (attempts - 1) * costs.retryLoop + costs.finish;
   // Capacity loops allowed per attempt (each attempt may make checks - 1 of them), staying below the limit.
   const loops = Math.floor((HISTORY_EVENT_LIMIT - 1 - fixed) / (attempts * costs.capacityLoop));
   if (loops < 1) return undefined;
@@ -196,10 +200,21 @@ function costliestPath(definition: AslDefinition, from: string, to: (name: strin
   return visit(from, new Set([from]));
 }
 
-/** The run-task workflow's worst case per piece, from its definition. */
+/**
+ * The run-task workflow's worst case per piece, from its definition. The states before Check Capacity (Enter Queue)
+ * run once: the costliest way from the start to Check Capacity, without Check Capacity's own events (`finish` and
+ * the loops count them); a way from there that ends the execution instead (Queue Wait Expired) costs less than it.
+ */
 export function historyCostsFromAsl(definition: AslDefinition): HistoryCosts {
   const { check, capacityWait, backOff } = LOOP_STATES;
-  if (definition.StartAt !== check) throw new Error(`The workflow must start at "${check}".`);
+  const checkState = definition.States[check];
+  if (checkState === undefined) throw new Error(`The workflow must have a "${check}" state.`);
+  const admission =
+    definition.StartAt === check
+      ? 0
+      : costliestPath(definition, definition.StartAt, (name) => name === check) - stateHistoryEvents(check, checkState);
+  if (!Number.isFinite(admission))
+    throw new Error(`The workflow must lead from "${definition.StartAt}" to "${check}".`);
   for (const [loopState, why] of [
     [capacityWait, 'the capacity loop'],
     [backOff, 'the retry loop'],
@@ -209,6 +224,7 @@ export function historyCostsFromAsl(definition: AslDefinition): HistoryCosts {
   }
   return {
     execution: 2,
+    admission,
     capacityLoop: costliestPath(definition, check, (name) => name === capacityWait),
     retryLoop: costliestPath(definition, check, (name) => name === backOff),
     finish: costliestPath(definition, check, (name) => isTerminal(definition.States[name] as AslState)),

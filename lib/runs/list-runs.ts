@@ -1,5 +1,5 @@
 /**
- * GET /runs?status=|family=|trigger=&createdAfter=&createdBefore=&limit=&nextToken=: runs, newest first, one
+ * GET /runs?status=|family=|trigger=|queue=&createdAfter=&createdBefore=&limit=&nextToken=: runs, newest first, one
  * Query per page on the index the filter names (deploy/runs-table.js), no Step Functions call.
  */
 import { ValidationError } from '../errors';
@@ -14,10 +14,11 @@ export interface ListRunsQuery extends ListFilter {
   nextToken?: PageToken | undefined;
 }
 
-/** The index partition a filter reads: at most one of status, family and trigger (the route refuses two). */
+/** The index partition a filter reads: at most one of status, family, trigger and queue (the route refuses two). */
 export function indexFor(query: ListFilter): Pick<IndexQuery, 'index' | 'partition'> {
   if (query.status !== undefined) return { index: 'status', partition: query.status };
   if (query.family !== undefined) return { index: 'family', partition: query.family };
+  if (query.queue !== undefined) return { index: 'queue', partition: query.queue };
   if (query.trigger !== undefined) {
     const type = query.trigger.toLowerCase();
     return (TRIGGER_TYPES as readonly string[]).includes(type)

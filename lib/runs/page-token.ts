@@ -19,7 +19,7 @@ export function encodePageToken(token: PageToken): string {
   return Buffer.from(JSON.stringify(token), 'utf8').toString('base64url');
 }
 
-const KEY_NAMES = /^(runId|createdAt|listKey|status|family|triggerType|triggerName)$/;
+const KEY_NAMES = /^(runId|createdAt|listKey|status|family|triggerType|triggerName|queueName)$/;
 
 function decode(raw: string): PageToken | undefined {
   try {
@@ -55,6 +55,7 @@ export interface ListFilter {
   status?: string | undefined;
   family?: string | undefined;
   trigger?: string | undefined;
+  queue?: string | undefined;
   createdAfter?: string | undefined;
   createdBefore?: string | undefined;
 }
@@ -67,6 +68,7 @@ export function listFilterKey(filter: ListFilter): string {
     filter.trigger ?? '',
     filter.createdAfter ?? '',
     filter.createdBefore ?? '',
+    ...(filter.queue !== undefined ? [filter.queue] : []),
   ]);
 }
 

@@ -16,7 +16,7 @@ import * as z from 'zod/mini';
 import { parseOrThrow } from '../parse';
 import type { RunsConfig } from './config';
 import { describeExecution } from './execution';
-import type { TaskRecord } from './record';
+import type { RunRecord, TaskRecord } from './record';
 import { type RecordChange, type RunEnd, runEnded, taskChanged } from './record-updates';
 import { changeRecord, type RunStore } from './run-store';
 import { isoTime, parseJson, readSyncTask } from './sync-task';
@@ -95,6 +95,11 @@ export interface RecordEventsDeps {
   store: RunStore;
   sfn: SFNClient;
   config: Pick<RunsConfig, 'stateMachineArn'>;
+  /**
+   * Called with the record after every end of a run's execution, repeats included (the queue's slot is released
+   * once whatever the repeats: lib/queues/admit.ts releaseRun). A failure is thrown, so the event is redelivered.
+   */
+  onExecutionEnd?: (record: RunRecord) => Promise<unknown>;
 }
 
 export type RecordEventResult =
@@ -221,6 +226,7 @@ async function recordExecution(deps: RecordEventsDeps, event: unknown): Promise<
         };
   const result = await changeRecord(deps.store, detail.name, change);
   if (!result.found) return { recorded: false, runId: detail.name, reason: `Run ${detail.name} has no record.` };
+  await deps.onExecutionEnd?.(result.record);
   return { recorded: true, runId: detail.name, changed: result.changed, status: result.record.status };
 }
 

@@ -7,7 +7,9 @@
  * - run status: a terminal status is final, except that the execution's own end (Step Functions' status change)
  *   replaces one a cancel or the reconciler wrote ahead of it. Before that, (attempt, phase) only grows, with
  *   phases PENDING < WAITING_FOR_CAPACITY < RUNNING: a WAITING_FOR_CAPACITY of attempt 2 follows RUNNING of
- *   attempt 1, a late WAITING_FOR_CAPACITY of attempt 1 does not.
+ *   attempt 1, a late WAITING_FOR_CAPACITY of attempt 1 does not. QUEUED is the PENDING phase of a run waiting for
+ *   a slot in its queue (once, before its first attempt): set only while the run is PENDING and not yet admitted,
+ *   and back to PENDING at its admission, so the two orders of "queued" and "admitted" give the same record.
  * - a task: (lifecycle position of lastStatus, ECS's `version`) only grows. ECS raises `version` with every
  *   change of the task; the lifecycle position also orders the workflow's view of a task (version 0) against
  *   the events'.
@@ -18,7 +20,9 @@ import {
   type CapacityView,
   type ContainerLogging,
   isTerminal,
+  type RunQueue,
   type RunRecord,
+  type RunSkip,
   type RunStatus,
   type RunTrigger,
   type TaskRecord,
@@ -27,7 +31,7 @@ import {
 
 export type RecordChange = (record: RunRecord) => void;
 
-const PHASE: Partial<Record<RunStatus, number>> = { PENDING: 0, WAITING_FOR_CAPACITY: 1, RUNNING: 2 };
+const PHASE: Partial<Record<RunStatus, number>> = { PENDING: 0, QUEUED: 0, WAITING_FOR_CAPACITY: 1, RUNNING: 2 };
 
 /** The ECS task lifecycle (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-lifecycle-explanation.html). */
 const TASK_LIFECYCLE = [
@@ -61,6 +65,10 @@ export interface NewRun {
   retentionDays: number;
   /** The task definition's containers, as the record keeps their logging (ContainerLogging). */
   logging?: ContainerLogging[] | undefined;
+  /** The queue it waits in for a slot (absent: started without queues). */
+  queue?: RunQueue | undefined;
+  /** The runs of its trigger it cancelled before it started (concurrencyPolicy Replace). */
+  replaced?: string[] | undefined;
 }
 
 /** The PENDING record POST /runs writes before it starts the execution. */
@@ -88,7 +96,22 @@ export function newRecord(run: NewRun): RunRecord {
   if (run.idempotency !== undefined) record.idempotency = run.idempotency;
   if (run.trigger.name !== undefined) record.triggerName = run.trigger.name;
   if (run.logging !== undefined) record.logging = run.logging;
+  if (run.queue !== undefined) {
+    record.queue = run.queue;
+    record.queueName = run.queue.name;
+  }
+  if (run.replaced !== undefined && run.replaced.length > 0) record.replaced = run.replaced;
   return record;
+}
+
+/**
+ * The record of a trigger's firing that was not started (concurrencyPolicy Forbid): the record the run would have
+ * had (same id, request and idempotency, so a retried firing lands on it), ended SKIPPED at once. It has no
+ * execution, so nothing else ever writes it.
+ */
+export function skippedRecord(run: NewRun, skipped: RunSkip): RunRecord {
+  const { replaced: _, ...rest } = run;
+  return { ...newRecord(rest), status: 'SKIPPED', stoppedAt: run.createdAt.toISOString(), skipped };
 }
 
 /**
@@ -199,6 +222,23 @@ export function attemptDecided(decided: AttemptDecision): RecordChange {
     attempt.error = decided.error;
     if (decided.tasks.length > 0) advance(record, 'RUNNING', decided.attempt);
     firstStart(record);
+  };
+}
+
+/** The run found no free slot in its queue: QUEUED, unless it has been admitted meanwhile or moved on. */
+export function queued(): RecordChange {
+  return (record) => {
+    if (record.queue === undefined || record.queue.admittedAt !== undefined) return;
+    if (record.status === 'PENDING' && record.attempts.length === 0) record.status = 'QUEUED';
+  };
+}
+
+/** The run got a slot in its queue: PENDING again (its capacity check is next). */
+export function admitted(admittedAt: string): RecordChange {
+  return (record) => {
+    if (record.queue === undefined || record.queue.admittedAt !== undefined) return;
+    record.queue.admittedAt = admittedAt;
+    if (record.status === 'QUEUED') record.status = 'PENDING';
   };
 }
 

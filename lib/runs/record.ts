@@ -14,17 +14,20 @@ const isoTime = z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}T/, 'an ISO-8601 tim
 
 export const RUN_STATUSES = [
   'PENDING',
+  'QUEUED',
   'WAITING_FOR_CAPACITY',
   'RUNNING',
   'SUCCEEDED',
   'FAILED',
   'CANCELLED',
   'TIMED_OUT',
+  'SKIPPED',
 ] as const;
 export const RunStatusSchema = z.enum(RUN_STATUSES);
 export type RunStatus = z.output<typeof RunStatusSchema>;
 
-export const TERMINAL_STATUSES: readonly RunStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT'];
+/** SKIPPED: a trigger's firing that its concurrencyPolicy (Forbid) did not start; it never had an execution. */
+export const TERMINAL_STATUSES: readonly RunStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT', 'SKIPPED'];
 export const isTerminal = (status: RunStatus) => TERMINAL_STATUSES.includes(status);
 
 export const TRIGGER_TYPES = ['api', 'schedule', 'event'] as const;
@@ -42,6 +45,9 @@ export const ContainerSchema = z.object({
 });
 
 export const RunErrorSchema = z.object({ code: z.string(), message: z.string() });
+
+/** Why a firing was SKIPPED (lib/triggers/concurrency-policy.ts): the run of the trigger it would have overlapped. */
+export const RunSkipSchema = z.object({ reason: z.string(), overlappedRunId: z.string() });
 
 /** One ECS task of an attempt, as its last ECS Task State Change (or the `.sync` output) told it. */
 export const TaskRecordSchema = z.object({
@@ -105,6 +111,19 @@ export const ContainerLoggingSchema = z.object({
   ),
 });
 
+/**
+ * The queue a run waits in for a slot (lib/queues/): its place, kept from POST /runs, and when it was admitted.
+ * Absent on records older than queues.
+ */
+export const RunQueueSchema = z.object({
+  name: z.string(),
+  priority: z.int(),
+  shareIdentifier: z.optional(z.string()),
+  /** The run's place among runs of its priority: when it was created. */
+  enqueuedAt: isoTime,
+  admittedAt: z.optional(isoTime),
+});
+
 /** Who wrote a terminal status: the execution's own end is the truth and replaces one a cancel or repair wrote. */
 export const TERMINAL_SOURCES = ['execution', 'cancel', 'reconciler'] as const;
 export type TerminalSource = (typeof TERMINAL_SOURCES)[number];
@@ -133,8 +152,13 @@ export const RunRecordSchema = z.object({
   /** Each container's log configuration, from the task definition (absent on records older than this field). */
   logging: z.optional(z.array(ContainerLoggingSchema)),
   capacity: z.optional(CapacitySchema),
+  queue: z.optional(RunQueueSchema),
   error: z.optional(RunErrorSchema),
   terminalSource: z.optional(z.enum(TERMINAL_SOURCES)),
+  /** Set on a SKIPPED record only. */
+  skipped: z.optional(RunSkipSchema),
+  /** The runs of the same trigger this run cancelled before it started (concurrencyPolicy Replace). */
+  replaced: z.optional(z.array(z.string())),
   /** Grows by one with every write: the condition of the next one (optimistic concurrency). */
   version: z.int(),
   /** Epoch seconds: DynamoDB's TTL deletes the record after the stage's runRetentionDays. */
@@ -144,12 +168,15 @@ export const RunRecordSchema = z.object({
   listKey: z.literal('RUN'),
   triggerType: z.enum(TRIGGER_TYPES),
   triggerName: z.optional(z.string()),
+  queueName: z.optional(z.string()),
 });
 
 export type RunRecord = z.output<typeof RunRecordSchema>;
 export type TaskRecord = z.output<typeof TaskRecordSchema>;
 export type AttemptRecord = z.output<typeof AttemptRecordSchema>;
 export type RunTrigger = z.output<typeof RunTriggerSchema>;
+export type RunQueue = z.output<typeof RunQueueSchema>;
+export type RunSkip = z.output<typeof RunSkipSchema>;
 export type ContainerView = z.output<typeof ContainerSchema>;
 export type CapacityView = z.output<typeof CapacitySchema>;
 export type ContainerLogging = z.output<typeof ContainerLoggingSchema>;
@@ -198,9 +225,21 @@ export const RunViewSchema = z.object({
     stoppedAt: true,
     capacity: true,
     error: true,
+    skipped: true,
+    replaced: true,
   }).shape,
   trigger: z.optional(RunTriggerSchema),
   attempts: z.array(AttemptViewSchema),
+  /** The run's queue; while it is QUEUED, its position (1: next) and why it waits. */
+  queue: z.optional(
+    z.object({
+      ...RunQueueSchema.shape,
+      position: z.optional(z.int()),
+      waitingFor: z.optional(z.string()),
+    }),
+  ),
+  /** What a QUEUED or WAITING_FOR_CAPACITY run waits for, in words. */
+  waitingFor: z.optional(z.string()),
   family: z.optional(z.string()),
   principal: z.optional(z.string()),
   updatedAt: z.optional(isoTime),
@@ -278,6 +317,16 @@ export function attemptView(record: RunRecord, attempt: AttemptRecord): AttemptV
 /** The region of an ARN (`arn:partition:service:region:...`). */
 const regionOf = (arn: string) => arn.split(':')[3] ?? '';
 
+/** What a run WAITING_FOR_CAPACITY waits for: room on its cluster, and what its last check found short. */
+function capacityWait(record: RunRecord): string {
+  const short = record.capacity?.shortfall;
+  const what =
+    short === undefined
+      ? ''
+      : `: ${short.tasks} task${short.tasks === 1 ? '' : 's'} did not fit${short.reason ? ` (${short.reason})` : ''}`;
+  return `Room on cluster ${record.cluster} for its tasks${what}.`;
+}
+
 /** GET /runs/{runId}: the record without what only writers read (the request, the input, keys, versions). */
 export function runView(record: RunRecord): RunView {
   return drop({
@@ -291,7 +340,11 @@ export function runView(record: RunRecord): RunView {
     stoppedAt: record.stoppedAt,
     attempts: record.attempts.map((a) => attemptView(record, a)),
     capacity: record.capacity,
+    queue: record.queue,
+    waitingFor: record.status === 'WAITING_FOR_CAPACITY' ? capacityWait(record) : undefined,
     error: record.error,
+    skipped: record.skipped,
+    replaced: record.replaced,
     family: record.family,
     principal: record.principal,
     updatedAt: record.updatedAt,

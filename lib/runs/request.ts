@@ -30,6 +30,7 @@
 import * as z from 'zod/mini';
 import { parsePart, withRules } from '../parse';
 import { PlacementParameterError, validatePlacementOptions } from '../placement/placement';
+import { MAX_PRIORITY, QUEUE_NAME, RUN_SHARE_IDENTIFIER } from '../queues/names';
 import { parseTaskCpu, parseTaskMemory, TASK_CPU_MAX, TASK_CPU_MIN } from '../task-definition/units';
 import type { ValidationResult, Violation } from '../task-definition/validate';
 import { historyBoundViolation } from './history-bound';
@@ -261,6 +262,21 @@ const RunRequestObjectSchema = z.strictObject(
           z.regex(STARTED_BY, 'startedBy allows up to 128 letters, numbers, hyphens, forward slashes and underscores.'),
         ),
     ),
+    queue: z.optional(
+      z
+        .string()
+        .check(z.regex(QUEUE_NAME, 'queue must be a queue name: 1 to 128 letters, numbers, hyphens and underscores.')),
+    ),
+    priority: z.optional(
+      int(0, MAX_PRIORITY, `'priority' must be an integer from 0 to ${MAX_PRIORITY} (higher first).`),
+    ),
+    shareIdentifier: z.optional(
+      z
+        .string()
+        .check(
+          z.regex(RUN_SHARE_IDENTIFIER, 'shareIdentifier must be 1 to 255 letters, numbers, hyphens and underscores.'),
+        ),
+    ),
   },
   { error: (issue) => (issue.code === 'invalid_type' ? 'The run request must be a JSON object.' : undefined) },
 );
@@ -420,6 +436,8 @@ export interface ExecutionInputParts {
   networkConfiguration?: RunRequest['networkConfiguration'];
   trigger?: RunTrigger;
   idempotency?: ExecutionInput['idempotency'];
+  /** The queue the run waits in, with its limit's timeout (lib/queues/run-queue.ts). */
+  queue?: ExecutionInput['queue'];
 }
 
 /** The RunTask parameters in Step Functions' PascalCase. */
@@ -503,6 +521,7 @@ export function toExecutionInput(parts: ExecutionInputParts): ExecutionInput {
     },
     ...(request.timeoutSeconds !== undefined && { timeoutSeconds: request.timeoutSeconds }),
     capacity: { ...request.capacity },
+    ...(parts.queue !== undefined && { queue: parts.queue }),
     ...(parts.idempotency !== undefined && { idempotency: parts.idempotency }),
   };
 }

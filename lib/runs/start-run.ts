@@ -16,11 +16,14 @@ import {
 import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { ConflictError, NotFoundError, PolicyError, ServiceUnavailableError, ValidationError } from '../errors';
 import { checkGuardrails } from '../guardrails';
+import type { Queue } from '../queues/config';
+import { DEFAULT_QUEUE } from '../queues/names';
+import { executionQueue, resolveRunQueue, withQueueDefaults } from '../queues/run-queue';
 import type { Violation } from '../task-definition/validate';
 import { clusterName, type RunsConfig } from './config';
 import { errorName } from './execution';
-import type { RunRecord } from './record';
-import { newRecord, runEnded } from './record-updates';
+import type { RunRecord, RunSkip } from './record';
+import { newRecord, runEnded, skippedRecord } from './record-updates';
 import {
   historyBoundViolationOf,
   type RunRequest,
@@ -37,6 +40,8 @@ export interface RunsDeps {
   ecs: ECSClient;
   config: RunsConfig;
   store: RunStore;
+  /** The stage's queues (lib/queues/deployed.ts); the `default` queue alone when absent. */
+  queues?: readonly Queue[];
   /** Injectable for tests. */
   now?: () => Date;
   newRunId?: () => string;
@@ -53,6 +58,17 @@ export interface StartRunInput {
   caller?: string | undefined;
   /** What started the run (a schedule, an event: lib/triggers); absent for POST /runs, recorded as `api`. */
   trigger?: RunTrigger;
+  /**
+   * Decides whether the run starts, once the request has passed every check and before anything is written (a
+   * trigger's concurrencyPolicy, lib/triggers/concurrency-policy.ts): skipped, the run is recorded SKIPPED and
+   * not started; `replaced` is recorded on the run. Not called for a repeat of an earlier request's key.
+   */
+  admit?: (runId: string) => Promise<Admission>;
+}
+
+export interface Admission {
+  skipped?: RunSkip;
+  replaced?: string[];
 }
 
 export interface StartRunResult extends RunRef {
@@ -293,7 +309,9 @@ export async function checkRunRequest(
 
 /**
  * Starts a run (the body and the Idempotency-Key were validated at the boundary: lib/routes/start-run.ts).
- * 1. Apply the stage's defaults (capacity); refuse a run whose worst case would outgrow its execution history.
+ * 1. Resolve the run's queue (400 for an unknown queue, or a shareIdentifier the queue does not take); apply the
+ *    queue's defaults (cluster, capacity), then the stage's; refuse a run whose worst case would outgrow its
+ *    execution history.
  * 2. With a key, the run id is derived from it: if that run's record exists, answer it (same request; a record
  *    still PENDING gets its execution started, in case the first request died before) or 409 (another request).
  * 3. The cluster must be one of the stage's runClusters (403). Resolve the task definition (404 unknown, 400
@@ -301,7 +319,9 @@ export async function checkRunRequest(
  *    launch type, network mode, capacity providers associated with the cluster; stage defaults for cluster and
  *    awsvpc network), then the stage's runFamilies and size limits (403): a mistake is refused now, not as a
  *    failed execution later.
- * 4. Write the PENDING record (only if none has the id: a key racing with itself finds the winner's, step 2).
+ * 4. Admit the run (input.admit: a trigger's concurrencyPolicy). Write the PENDING record, or the SKIPPED one
+ *    when it is not admitted, which ends there (only if none has the id: a key racing with itself finds the
+ *    winner's, step 2).
  * 5. Start the execution named by the run id. A crash between 4 and 5 leaves a PENDING record and no execution,
  *    never the reverse, and no 202 was sent: a repeat with the key (step 2) or the reconciler
  *    (lib/runs/reconcile-runs.ts) completes or fails it. A StartExecution that fails here fails a run without a
@@ -310,7 +330,8 @@ export async function checkRunRequest(
 export async function startRun(deps: RunsDeps, input: StartRunInput): Promise<StartRunResult> {
   const { config } = deps;
   const key = input.idempotencyKey;
-  const request = withStageDefaults(input.request, config);
+  const queue = resolveRunQueue(input.request, deps.queues ?? [{ name: DEFAULT_QUEUE }]);
+  const request = withStageDefaults(withQueueDefaults(input.request, queue), config);
   const historyBound = historyBoundViolationOf(request);
   if (historyBound !== undefined) throw new ValidationError([historyBound]);
   const now = (deps.now ?? (() => new Date()))();
@@ -336,8 +357,10 @@ export async function startRun(deps: RunsDeps, input: StartRunInput): Promise<St
     ...(network !== undefined && { networkConfiguration: network }),
     trigger,
     ...(idempotency !== undefined && { idempotency }),
+    queue: executionQueue(queue, request, now),
   });
-  const record = newRecord({
+  const admission: Admission = input.admit === undefined ? {} : await input.admit(runId);
+  const run = {
     runId,
     family: td.family ?? familyOf(taskDefinitionArn),
     taskDefinitionArn,
@@ -349,6 +372,12 @@ export async function startRun(deps: RunsDeps, input: StartRunInput): Promise<St
     idempotency,
     createdAt: now,
     retentionDays: deps.store.config.retentionDays,
+    queue: {
+      name: queue.name,
+      priority: request.priority ?? 0,
+      ...(request.shareIdentifier !== undefined && { shareIdentifier: request.shareIdentifier }),
+      enqueuedAt: now.toISOString(),
+    },
     // Where each container logs, so GET /runs/{id} and its logs name the streams without reading ECS.
     logging: (td.containerDefinitions ?? []).map((c) => ({
       name: c.name ?? '',
@@ -360,12 +389,15 @@ export async function startRun(deps: RunsDeps, input: StartRunInput): Promise<St
         },
       }),
     })),
-  });
+    replaced: admission.replaced,
+  };
+  const record = admission.skipped === undefined ? newRecord(run) : skippedRecord(run, admission.skipped);
   if (!(await createRecord(deps.store, record))) {
     const winner = await getRecord(deps.store, runId);
     if (winner !== undefined && key !== undefined && hash !== undefined) return repeated(deps, winner, key, hash);
     throw new ConflictError(`Run ${runId} exists already.`);
   }
+  if (record.status === 'SKIPPED') return { runId, status: record.status, created: true };
   try {
     await startExecution(deps, record);
   } catch (err) {

@@ -14,6 +14,7 @@ const INDEXES = {
   family: { name: 'byFamily', partitionKey: 'family' },
   triggerType: { name: 'byTriggerType', partitionKey: 'triggerType' },
   triggerName: { name: 'byTriggerName', partitionKey: 'triggerName' },
+  queue: { name: 'byQueue', partitionKey: 'queueName' },
 };
 
 /** What a GET /runs item shows, projected into every index so a page is one Query and no other read. */

@@ -74,6 +74,19 @@ export interface ExecutionRetry {
   evaluateOnExit: EvaluateOnExitRule[];
 }
 
+/** The Enter Queue state's part of the input (workflows/run-task.asl.yaml). */
+export interface ExecutionQueue {
+  name: string;
+  priority: number;
+  shareIdentifier?: string;
+  /** The run's creation time: its place among runs of its priority. */
+  enqueuedAt: string;
+  /** Enter Queue's TimeoutSecondsPath: the queue's maxQueuedSeconds, else Step Functions' "no timeout". */
+  maxQueuedSeconds: number;
+  /** The cause of the run's failure when it waited longer (Queue Wait Expired's CausePath). */
+  timeoutMessage: string;
+}
+
 export interface ExecutionInput {
   runId: string;
   /** ISO-8601. */
@@ -87,6 +100,8 @@ export interface ExecutionInput {
   /** Per attempt. */
   timeoutSeconds?: number;
   capacity: RunCapacity;
+  /** The queue the run waits in for a slot before its first capacity check (lib/queues/); absent on older runs. */
+  queue?: ExecutionQueue;
   /**
    * Set when POST /runs got an `Idempotency-Key`: the run id is derived from the key, and a repeat
    * with the same key is compared with this hash of the validated request (same: the same run;

@@ -25,6 +25,8 @@ import type {
 
 /** Names of the states, shared by the ASL (checked by the workflow tests) and the run view. */
 export const States = {
+  EnterQueue: 'Enter Queue',
+  QueueWaitExpired: 'Queue Wait Expired',
   CheckCapacity: 'Check Capacity',
   IsThereRoom: 'Is There Room',
   WaitForCapacity: 'Wait For Capacity',

@@ -8,6 +8,7 @@
  *     nightly-report:                        # [A-Za-z0-9][A-Za-z0-9_-]{0,63}
  *       description: Rebuild the report      # optional, at most 512 characters
  *       enabled: true                        # optional (default true): deployed DISABLED otherwise
+ *       concurrencyPolicy: Forbid            # optional: Allow (default), Forbid or Replace (lib/triggers/names.ts)
  *       schedule:
  *         expression: cron(0 2 ? * MON-FRI *)  # EventBridge Scheduler syntax, lib/triggers/schedule-expression.ts
  *         timeZone: Europe/Berlin            # optional IANA name, default UTC
@@ -30,7 +31,7 @@ import { validateEventPattern } from '../events/pattern';
 import { matchesAny } from '../glob';
 import { parseRunRequest, type RunDefaults } from '../runs/request';
 import { fallbackMessage, toViolations } from '../task-definition/issues';
-import { TRIGGER_NAME } from './names';
+import { CONCURRENCY_POLICIES, type ConcurrencyPolicy, TRIGGER_NAME } from './names';
 import { isTimeZone, validateScheduleExpression } from './schedule-expression';
 import { targetInputProblem } from './targets';
 import { EVENT_TEMPLATE_KEY, findTemplates } from './template';
@@ -60,6 +61,9 @@ const EventSchema = z.strictObject({
 const TriggerSchema = z.strictObject({
   description: z.optional(z.string().check(z.maxLength(512, 'A description is at most 512 characters.'))),
   enabled: z.optional(z.boolean({ error: 'enabled is true or false.' })),
+  concurrencyPolicy: z.optional(
+    z.enum(CONCURRENCY_POLICIES, { error: `concurrencyPolicy is one of ${CONCURRENCY_POLICIES.join(', ')}.` }),
+  ),
   schedule: z.optional(ScheduleSchema),
   event: z.optional(EventSchema),
   run: z.optional(z.unknown()),
@@ -80,6 +84,8 @@ export interface ScheduleTrigger {
   name: string;
   description?: string;
   enabled: boolean;
+  /** What a firing does while a run of the trigger is not terminal; absent: Allow. */
+  concurrencyPolicy?: ConcurrencyPolicy;
   expression: string;
   timeZone?: string;
   /** The run request, as written (validated). */
@@ -91,6 +97,8 @@ export interface EventTrigger {
   name: string;
   description?: string;
   enabled: boolean;
+  /** What a firing does while a run of the trigger is not terminal; absent: Allow. */
+  concurrencyPolicy?: ConcurrencyPolicy;
   /** The event pattern, parsed (validated). */
   pattern: Record<string, unknown>;
   eventBusName?: string;
@@ -174,6 +182,7 @@ function checkTrigger(name: string, raw: unknown): { trigger?: Trigger; problems
   const common = {
     name,
     enabled: t.enabled ?? true,
+    ...(t.concurrencyPolicy !== undefined && { concurrencyPolicy: t.concurrencyPolicy }),
     ...(t.description !== undefined && { description: t.description }),
     run: t.run as Record<string, unknown>,
   };

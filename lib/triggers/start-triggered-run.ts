@@ -4,9 +4,9 @@
  *
  * The invocation carries its trigger (deploy/triggers.js builds it as the target's input, local/triggers/ builds
  * the same JSON):
- *   schedule: {"trigger": {"type": "schedule", "name"}, "run": {...},
+ *   schedule: {"trigger": {"type": "schedule", "name", "concurrencyPolicy"?}, "run": {...},
  *              "schedule": {"executionId": "<aws.scheduler.execution-id>", "scheduledTime": "<aws.scheduler.scheduled-time>"}}
- *   event:    {"trigger": {"type": "event", "name"}, "run": {... templates ...}, "event": <aws.events.event.json>}
+ *   event:    {"trigger": {"type": "event", "name", "concurrencyPolicy"?}, "run": {... templates ...}, "event": <aws.events.event.json>}
  * (context attributes: https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-schedule-context-attributes.html;
  * the whole event: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-transform-target-input.html).
  */
@@ -17,13 +17,18 @@ import { parseOrThrow } from '../parse';
 import { RunRequestSchema } from '../runs/request';
 import { type RunsDeps, type StartRunResult, startRun } from '../runs/start-run';
 import type { RunTrigger } from '../runs/types';
-import { TRIGGER_NAME } from './names';
+import { admitFiring } from './concurrency-policy';
+import { CONCURRENCY_POLICIES, DEFAULT_CONCURRENCY_POLICY, TRIGGER_NAME } from './names';
 import { resolveTemplate, TemplateResolutionError } from './template';
 
 const NameSchema = z.string().check(z.regex(TRIGGER_NAME, 'The trigger name is not valid.'));
 
 export const TriggerInvocationSchema = z.strictObject({
-  trigger: z.strictObject({ type: z.enum(['schedule', 'event']), name: NameSchema }),
+  trigger: z.strictObject({
+    type: z.enum(['schedule', 'event']),
+    name: NameSchema,
+    concurrencyPolicy: z._default(z.enum(CONCURRENCY_POLICIES), DEFAULT_CONCURRENCY_POLICY),
+  }),
   run: z.record(z.string(), z.unknown()),
   schedule: z.optional(
     z.strictObject({
@@ -65,7 +70,10 @@ export function firingKey(invocation: TriggerInvocation): string {
  * 2. Fill the run request's {"$event": ...} templates from the event (every unfilled template is a 400).
  * 3. Start the run exactly as POST /runs does (lib/runs/start-run.ts: the same validation, task
  *    definition and guardrail checks), keyed by the firing, recording `trigger: {type, name, eventId}`
- *    (eventId: the event's id, or the schedule's execution id).
+ *    (eventId: the event's id, or the schedule's execution id), and admitted by the trigger's concurrencyPolicy
+ *    (lib/triggers/concurrency-policy.ts): under Forbid it may be recorded SKIPPED instead, under Replace it
+ *    cancels the trigger's live runs first. A retried firing finds its record by the key, SKIPPED or not, and
+ *    applies no policy again.
  */
 export async function startTriggeredRun(deps: RunsDeps, payload: unknown): Promise<TriggeredRunResult> {
   const invocation = parseOrThrow(TriggerInvocationSchema, payload);
@@ -91,6 +99,12 @@ export async function startTriggeredRun(deps: RunsDeps, payload: unknown): Promi
   }
   const trigger: RunTrigger = { type, name, eventId };
   const request = parseOrThrow(RunRequestSchema, body);
-  const started = await startRun(deps, { request, idempotencyKey: firingKey(invocation), trigger });
+  const admit = admitFiring(deps, invocation.trigger.concurrencyPolicy, { type, name });
+  const started = await startRun(deps, {
+    request,
+    idempotencyKey: firingKey(invocation),
+    trigger,
+    ...(admit !== undefined && { admit }),
+  });
   return { ...started, trigger };
 }

@@ -11,6 +11,7 @@
  * Both inputs are limited to 8192 characters.
  */
 import type { Trigger } from './config';
+import { DEFAULT_CONCURRENCY_POLICY } from './names';
 
 export const SCHEDULER_EXECUTION_ID = '<aws.scheduler.execution-id>';
 export const SCHEDULER_SCHEDULED_TIME = '<aws.scheduler.scheduled-time>';
@@ -20,9 +21,17 @@ export const MAX_TARGET_INPUT_LENGTH = 8192;
 /** Text AWS would take for a placeholder: `<name>` anywhere in the run request would be filled or refused. */
 const PLACEHOLDER_LIKE = /<[A-Za-z0-9_.-]+>/;
 
-/** The target input's JSON text, with AWS's placeholders in it. */
+/**
+ * The target input's JSON text, with AWS's placeholders in it. A concurrencyPolicy other than Allow travels with
+ * the trigger, so the Lambda applies it without configuration of its own (and an Allow trigger's input is as before).
+ */
 export function targetInput(trigger: Trigger): string {
-  const head = `{"trigger":${JSON.stringify({ type: trigger.type, name: trigger.name })},"run":${JSON.stringify(trigger.run)}`;
+  const { type, name, concurrencyPolicy } = trigger;
+  const head = `{"trigger":${JSON.stringify({
+    type,
+    name,
+    ...(concurrencyPolicy !== undefined && concurrencyPolicy !== DEFAULT_CONCURRENCY_POLICY && { concurrencyPolicy }),
+  })},"run":${JSON.stringify(trigger.run)}`;
   if (trigger.type === 'schedule') {
     return `${head},"schedule":{"executionId":"${SCHEDULER_EXECUTION_ID}","scheduledTime":"${SCHEDULER_SCHEDULED_TIME}"}}`;
   }

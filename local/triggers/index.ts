@@ -183,7 +183,8 @@ function describe(body: unknown): string {
   const b = body as Record<string, unknown> | undefined;
   if (b?.refused === true) return `refused (${b.status}): ${b.detail}`;
   if (typeof b?.runId === 'string' && 'created' in b) {
-    return b.created ? `started run ${b.runId}` : `run ${b.runId} was already started for this firing`;
+    if (!b.created) return `run ${b.runId} was already recorded for this firing (${b.status})`;
+    return b.status === 'SKIPPED' ? `skipped: recorded as run ${b.runId} (SKIPPED)` : `started run ${b.runId}`;
   }
   if (b?.published === true) return `published ${b.detailType} (event ${b.eventId})`;
   if (b?.published === false) return `nothing published: ${b.reason}`;

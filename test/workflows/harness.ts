@@ -24,6 +24,7 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { queuesTable, queuesTableName } from '../../deploy/queues';
 import { runsTable } from '../../deploy/runs-table';
 import type { RunRecord } from '../../lib/runs/record';
 import { newRecord } from '../../lib/runs/record-updates';
@@ -145,10 +146,14 @@ export async function startStack(instances: InstanceShape[], timeScale = 0.001):
   });
   await ensureLocalTables(
     { endpointUrl: endpoint.url, region: REGION },
-    { RunsTable: runsTable({ service: 'berth', stage: STAGE }) },
+    {
+      RunsTable: runsTable({ service: 'berth', stage: STAGE }),
+      QueuesTable: queuesTable({ service: 'berth', stage: STAGE }),
+    },
   );
   process.env.AWS_ENDPOINT_URL = endpoint.url;
   process.env.BERTH_RUNS_TABLE = RUNS_TABLE;
+  process.env.BERTH_QUEUES_TABLE = queuesTableName('berth', STAGE);
   process.env.BERTH_RUN_STATE_MACHINE_ARN ??= `arn:aws:states:${REGION}:${ACCOUNT_ID}:stateMachine:${runTaskStateMachineName(STAGE)}`;
   for (const [, fn] of Object.entries(RUN_TASK_FUNCTIONS)) {
     const file = fn.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

@@ -213,6 +213,12 @@ describe('progressLines', () => {
       view({ status: 'FAILED', error: { code: 'States.TaskFailed', message: 'exit 3' } }),
       ['status: RUNNING -> FAILED', 'error: States.TaskFailed: exit 3'],
     ],
+    [
+      'a run that replaced earlier runs of its trigger',
+      undefined,
+      view({ replaced: ['r0', 'r00'] }),
+      [`run r1: PENDING (${arn} on default)`, 'replaced: r0, r00 (cancelled before this run started)'],
+    ],
   ])('%s', (_name, before, now, lines) => {
     expect(progressLines(before, now)).toEqual(lines);
   });
@@ -220,6 +226,10 @@ describe('progressLines', () => {
   it('ends with the outcome', () => {
     expect(outcomeLine(view({ status: 'SUCCEEDED' }))).toBe('run r1 SUCCEEDED');
     expect(outcomeLine(view({ status: 'FAILED', error: { code: 'X', message: 'y' } }))).toBe('run r1 FAILED: X: y');
+    const skipped = { reason: 'Trigger nightly has concurrencyPolicy Forbid ...', overlappedRunId: 'r0' };
+    expect(outcomeLine(view({ status: 'SKIPPED', skipped }))).toBe(
+      'run r1 SKIPPED: Trigger nightly has concurrencyPolicy Forbid ...',
+    );
   });
 });
 

@@ -212,6 +212,10 @@ describe('routes', () => {
     getOpenApiDocument: [(c) => c.getOpenApiDocument(), 'GET', '/openapi.json'],
     planRun: [(c) => c.planRun({ taskDefinition: 'anjana-educative:1', count: 4 }), 'POST', '/runs/plan'],
     getClusterCapacity: [(c) => c.getClusterCapacity('default'), 'GET', '/clusters/default/capacity'],
+    listQueues: [(c) => c.listQueues(), 'GET', '/queues'],
+    getQueue: [(c) => c.getQueue('nightly'), 'GET', '/queues/nightly'],
+    pauseQueue: [(c) => c.pauseQueue('nightly'), 'POST', '/queues/nightly/pause'],
+    resumeQueue: [(c) => c.resumeQueue('nightly'), 'POST', '/queues/nightly/resume'],
   };
 
   it('has a method for every route of the OpenAPI document, named by its operationId', () => {

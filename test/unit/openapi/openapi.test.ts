@@ -79,7 +79,7 @@ describe('OpenAPI 3.1', () => {
         ((op as { parameters?: { schema: object }[] }).parameters ?? []).map((p) => p.schema),
       ),
     );
-    expect(schemas.length).toBe(13);
+    expect(schemas.length).toBe(15);
     for (const [name, schema] of schemas) {
       expect([name, ajv.validateSchema(schema as object), ajv.errors]).toEqual([name, true, null]);
     }

@@ -13,4 +13,5 @@ Object.assign(process.env, {
   BERTH_RUN_LOG_GROUP: '/berth/test/runs',
   BERTH_READABLE_LOG_GROUPS: '/team/*',
   BERTH_RUNS_TABLE: 'berth-test-runs',
+  BERTH_QUEUES_TABLE: 'berth-test-queues',
 });

@@ -106,9 +106,9 @@ describe('checks per attempt', () => {
 
 describe('the bound', () => {
   it('adds the loops of every attempt to the ends', () => {
-    const { execution, capacityLoop, retryLoop, finish } = RUN_TASK_HISTORY_COSTS;
+    const { execution, admission, capacityLoop, retryLoop, finish } = RUN_TASK_HISTORY_COSTS;
     expect(worstCaseHistoryEvents({ attempts: 3, waitSeconds: 60, checkIntervalSeconds: 30 })).toBe(
-      execution + 3 * 2 * capacityLoop + 2 * retryLoop + finish,
+      execution + admission + 3 * 2 * capacityLoop + 2 * retryLoop + finish,
     );
   });
 

@@ -26,8 +26,15 @@ describe('the run-task state names the run view reads', () => {
     expect(Object.values(States).sort()).toEqual(Object.keys(asl.States).sort());
   });
 
-  it('starts at Check Capacity, whose output carries the check the view reports', () => {
-    expect(asl.StartAt).toBe(States.CheckCapacity);
+  it('starts at Enter Queue, waiting on a task token, then goes to Check Capacity, whose output carries the check the view reports', () => {
+    expect(asl.StartAt).toBe(States.EnterQueue);
+    expect(state(States.EnterQueue)).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      TimeoutSecondsPath: '$.queue.maxQueuedSeconds',
+      Next: States.CheckCapacity,
+    });
+    expect(state(States.QueueWaitExpired)).toMatchObject({ Type: 'Fail', CausePath: '$.queue.timeoutMessage' });
     expect(state(States.CheckCapacity)).toMatchObject({ Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke' });
   });
 

@@ -1,0 +1,170 @@
+/**
+ * Runs in queues: a run enters its queue, is admitted when a slot frees, and releases its slot when its execution
+ * ends. The run-task workflow's first state, Enter Queue (workflows/run-task.asl.yaml), is a Lambda invoked with
+ * `.waitForTaskToken`: the execution waits until the admitting Lambda calls SendTaskSuccess with the token
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/connect-to-resource.html#connect-wait-token).
+ *
+ * Admission is event-driven, never a poll: it runs when a run enters its queue (Enter Queue), when a slot is
+ * released (the execution's end, recorded by recordRunEvent), when a queue is resumed, and once a minute in the
+ * reconciler, which also recovers what an event could not: slots of runs whose execution died, entries of runs that
+ * ended while waiting. Each admission is one transaction (lib/queues/store.ts says why no more than the queue's
+ * maxConcurrentRuns can ever hold slots).
+ *
+ * Order and failures:
+ * - A run's Lambda may run again (a retried invoke, a restart): its entry's token is replaced, and if it holds a
+ *   slot already it resumes itself with the new token.
+ * - SendTaskSuccess to a token that is no longer waited on (TaskDoesNotExist, TaskTimedOut, InvalidToken): if the
+ *   run has ended its slot is released at once; otherwise its Lambda ran again and resumes itself (above).
+ * - The record says QUEUED only while the run waits: the Lambda writes it after an admission attempt that did not
+ *   admit the run, and the admission writes PENDING; the two changes commute (lib/runs/record-updates.ts).
+ */
+import { SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { logger } from '../http';
+import { errorName } from '../runs/execution';
+import { isTerminal, type RunRecord } from '../runs/record';
+import { admitted, queued } from '../runs/record-updates';
+import { changeRecord, getRecord, type RunStore } from '../runs/run-store';
+import { nextToAdmit } from './admission';
+import type { Queue } from './config';
+import {
+  putWaiting,
+  type QueueMember,
+  type QueueStore,
+  readQueueState,
+  releaseSlot,
+  removeWaiting,
+  slotOf,
+  takeSlot,
+  type WaitingEntry,
+  waitingRuns,
+} from './store';
+
+export interface QueueDeps {
+  store: QueueStore;
+  runs: RunStore;
+  sfn: SFNClient;
+  /** The stage's queues (lib/queues/deployed.ts). */
+  queues: readonly Queue[];
+  now?: () => Date;
+}
+
+/** How many waiting runs one admission reads: the next run is among the first of the highest priority. */
+const CANDIDATES = 100;
+/** Admissions (or lost races) per call: a burst of releases is shared among the calls that release. */
+const MAX_ROUNDS = 50;
+
+const now = (deps: QueueDeps) => (deps.now ?? (() => new Date()))();
+
+/** A queue by name; one the file no longer has (runs were waiting in it at a deploy) admits with no limit. */
+export function queueNamed(deps: Pick<QueueDeps, 'queues'>, name: string): Queue {
+  return deps.queues.find((q) => q.name === name) ?? { name };
+}
+
+const TOKEN_GONE = new Set(['TaskDoesNotExist', 'TaskTimedOut', 'InvalidToken']);
+
+/** Resumes the admitted run's execution; false when its token is no longer waited on. */
+async function resume(deps: QueueDeps, queue: string, taskToken: string, admittedAt: string): Promise<boolean> {
+  try {
+    await deps.sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify({ queue, admittedAt }) }));
+    return true;
+  } catch (err) {
+    if (TOKEN_GONE.has(errorName(err) ?? '')) return false;
+    throw err;
+  }
+}
+
+/** After an admission whose token was not waited on: a run that has ended gives its slot back at once. */
+async function releaseIfEnded(deps: QueueDeps, queue: string, entry: WaitingEntry): Promise<void> {
+  const record = await getRecord(deps.runs, entry.runId);
+  if (record === undefined || isTerminal(record.status)) {
+    await releaseSlot(deps.store, queue, entry);
+    logger.info('Queue slot released: the admitted run had ended', { queue, runId: entry.runId });
+  }
+}
+
+/**
+ * Admits waiting runs while the queue has free slots and is not paused: the next by priority, fair share and
+ * arrival (lib/queues/admission.ts), one transaction each. Returns the run ids admitted.
+ */
+export async function admit(deps: QueueDeps, queueName: string): Promise<string[]> {
+  const queue = queueNamed(deps, queueName);
+  const admittedRuns: string[] = [];
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const state = await readQueueState(deps.store, queue.name);
+    if (state.paused) break;
+    if (queue.maxConcurrentRuns !== undefined && state.running >= queue.maxConcurrentRuns) break;
+    const next = nextToAdmit(queue, await waitingRuns(deps.store, queue.name, CANDIDATES), state.runningByShare);
+    if (next === undefined) break;
+    const admittedAt = now(deps).toISOString();
+    // Lost a race (another admission, a newer token, a pause): read again.
+    if (!(await takeSlot(deps.store, queue, next, admittedAt))) continue;
+    admittedRuns.push(next.runId);
+    if (await resume(deps, queue.name, next.taskToken, admittedAt)) {
+      await changeRecord(deps.runs, next.runId, admitted(admittedAt));
+    } else {
+      await releaseIfEnded(deps, queue.name, next);
+    }
+  }
+  return admittedRuns;
+}
+
+/** A run's place in its queue, as the execution input and the record keep it. */
+export interface QueuePlace {
+  name: string;
+  priority: number;
+  enqueuedAt: string;
+  shareIdentifier?: string | undefined;
+}
+
+export const memberOf = (runId: string, q: QueuePlace): QueueMember => ({
+  queue: q.name,
+  runId,
+  priority: q.priority,
+  enqueuedAt: q.enqueuedAt,
+  ...(q.shareIdentifier !== undefined && { shareIdentifier: q.shareIdentifier }),
+});
+
+export type EnterResult = 'admitted' | 'queued' | 'ended';
+
+/**
+ * Enter Queue: the run waits for a slot on `taskToken`.
+ * 1. A run that has ended (cancelled before its first state ran) does not queue.
+ * 2. Put the run in its queue, or, if it holds a slot already (its Lambda ran again), resume it at once.
+ * 3. Admit from the queue: this run, if a slot is free and it is next.
+ * 4. Not admitted: the record says QUEUED.
+ */
+export async function enterQueue(
+  deps: QueueDeps,
+  runId: string,
+  queue: QueuePlace,
+  taskToken: string,
+): Promise<EnterResult> {
+  const record = await getRecord(deps.runs, runId);
+  if (record !== undefined && isTerminal(record.status)) return 'ended';
+  const member = memberOf(runId, queue);
+  if ((await putWaiting(deps.store, member, taskToken)) === 'holds-slot') {
+    const slot = await slotOf(deps.store, queue.name, runId);
+    const admittedAt = slot?.admittedAt ?? now(deps).toISOString();
+    await resume(deps, queue.name, taskToken, admittedAt);
+    await changeRecord(deps.runs, runId, admitted(admittedAt));
+    return 'admitted';
+  }
+  if ((await admit(deps, queue.name)).includes(runId)) return 'admitted';
+  await changeRecord(deps.runs, runId, queued());
+  return 'queued';
+}
+
+/**
+ * The run's execution ended: its slot is released (once, whatever repeats), a run that ended while waiting leaves
+ * the queue, and the queue admits the next runs.
+ */
+export async function releaseRun(deps: QueueDeps, record: RunRecord): Promise<boolean> {
+  const place = record.queue;
+  if (place === undefined) return false;
+  const member = memberOf(record.runId, place);
+  const slot = await slotOf(deps.store, place.name, record.runId);
+  const released = slot !== undefined && (await releaseSlot(deps.store, place.name, slot));
+  await removeWaiting(deps.store, member);
+  await admit(deps, place.name);
+  return released;
+}
