@@ -7,7 +7,8 @@
  *
  * The table (lib/queues/store.ts says what its items are): partition key `queue` (the queue name), sort key
  * `entry`. A queue's items share one partition (1,000 writes/s): an admission or a release is one transaction of 2
- * or 3 items, so one queue turns over at most ~150 runs a second; queues are independent of each other.
+ * or 3 items (a transactional write costs twice), so one queue turns over about 100 runs a second; queues are
+ * independent of each other.
  */
 const path = require('node:path');
 

@@ -4,7 +4,8 @@
  * https://docs.aws.amazon.com/step-functions/latest/apireference/API_Operations.html
  * (CreateStateMachine, DescribeStateMachine, ListStateMachines, UpdateStateMachine, DeleteStateMachine,
  * StartExecution, DescribeExecution, ListExecutions, StopExecution, GetExecutionHistory,
- * DescribeStateMachineForExecution). Deliberate deviations:
+ * DescribeStateMachineForExecution, and SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat for the callback
+ * pattern's task tokens, task-tokens.ts). Deliberate deviations:
  * - Only STANDARD state machines: `type: EXPRESS` is StateMachineTypeNotSupported.
  * - Members Berth does not model (publish, versionDescription, encryptionConfiguration, traceHeader,
  *   tags beyond storing them) are accepted and ignored; aliases, versions, map runs and redrive are not
@@ -52,6 +53,11 @@ const { optionalString, requiredString, optionalEnum, optionalInteger, optionalB
 
 /** ARNs are 1 to 256 characters (the API model's Arn shape). */
 const ARN = { maxLength: 256 };
+/** The API model's TaskToken, SensitiveData, SensitiveError and SensitiveCause shapes. */
+const TASK_TOKEN = { maxLength: 2048 };
+const OUTPUT = { maxLength: 262_144 };
+const ERROR = { maxLength: 256 };
+const CAUSE = { maxLength: 32_768 };
 
 function pageSize(input: JsonObject): number {
   const value = optionalInteger(input, 'maxResults', { min: 0, max: MAX_PAGE }) ?? 0;
@@ -284,6 +290,28 @@ export function stepFunctionsOperations(model: StepFunctions): Record<string, Op
       const out: Record<string, unknown> = { events: result.items.map((e) => wireEvent(e, includeData)) };
       if (result.nextToken) out.nextToken = result.nextToken;
       return out;
+    },
+
+    async SendTaskSuccess(input) {
+      const token = requiredString(input, 'taskToken', TASK_TOKEN);
+      // The model gives output no minimum length: an empty output is InvalidOutput (not JSON), not a length error.
+      const output = optionalString(input, 'output', OUTPUT);
+      if (output === undefined) throw sfnViolation('output', { kind: 'required' });
+      await model.sendTaskSuccess(token, output);
+      return {};
+    },
+
+    async SendTaskFailure(input) {
+      const token = requiredString(input, 'taskToken', TASK_TOKEN);
+      const error = optionalString(input, 'error', ERROR);
+      const cause = optionalString(input, 'cause', CAUSE);
+      await model.sendTaskFailure(token, error, cause);
+      return {};
+    },
+
+    async SendTaskHeartbeat(input) {
+      await model.sendTaskHeartbeat(requiredString(input, 'taskToken', TASK_TOKEN));
+      return {};
     },
 
     async DescribeStateMachineForExecution(input) {

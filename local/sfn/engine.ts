@@ -19,6 +19,11 @@
  *   engine's own interval override is a constant, which would lose the backoff), and Wait states by running
  *   each as a Task whose local handler computes the wait as AWS does and sleeps the scaled time (the engine's
  *   wait override is a constant too, which cannot follow SecondsPath or TimestampPath).
+ * - A heartbeat timeout (States.HeartbeatTimeout, execution.ts) is a kind of States.Timeout in the ASL
+ *   specification ("States.Timeout: a Task State either ran longer than TimeoutSeconds, or failed to heartbeat for
+ *   a time longer than HeartbeatSeconds"), while the engine matches error names exactly: a Task's retriers and
+ *   catchers naming States.Timeout also name States.HeartbeatTimeout in the running copy. Given as the engine's
+ *   own timeout error, it is not matched by States.TaskFailed, as a timeout is not.
  * - JSONata passes its validator but does not run: a definition using it is refused here, with a message
  *   saying so, instead of failing at run time (a deliberate deviation: AWS accepts JSONata).
  * - The engine sets `$$.Execution.StartTime` to the time its run() is called and `$$.Execution.Input` to the
@@ -194,6 +199,21 @@ function usesJsonata(definition: AslDefinition): boolean {
   return found;
 }
 
+/** Retry and Catch entries naming States.Timeout also match States.HeartbeatTimeout (see the module comment). */
+function widenTimeoutMatchers(state: AslState) {
+  for (const key of ['Retry', 'Catch'] as const) {
+    const entries = state[key];
+    if (!Array.isArray(entries)) continue;
+    state[key] = entries.map((entry: Record<string, unknown>) => {
+      const names = entry.ErrorEquals;
+      if (!Array.isArray(names) || !names.includes('States.Timeout') || names.includes('States.HeartbeatTimeout')) {
+        return entry;
+      }
+      return { ...entry, ErrorEquals: [...names, 'States.HeartbeatTimeout'] };
+    });
+  }
+}
+
 function scaleRetriers(state: AslState, timeScale: number) {
   if (!Array.isArray(state.Retry)) return;
   state.Retry = state.Retry.map((retrier: Record<string, unknown>) => {
@@ -219,6 +239,7 @@ export function prepareForEngine(copy: AslDefinition, timeScale: number): AslDef
       return;
     }
     if (state.Type === 'Task') {
+      widenTimeoutMatchers(state);
       if (state.TimeoutSecondsPath !== undefined) {
         // Berth times these itself (execution.ts): the engine reads the path from the effective input (after
         // Parameters) instead of the state input, and a value over the timer limit would fire at once.

@@ -85,3 +85,24 @@ export class ValidationException extends SfnError {
     super('ValidationException', message);
   }
 }
+
+/** SendTask*: a token no task of Berth's was given (API_SendTaskSuccess, Errors). */
+export class TaskDoesNotExist extends SfnError {
+  constructor(message: string) {
+    super('TaskDoesNotExist', message);
+  }
+}
+
+/** SendTask*: the token's task has already been closed (succeeded, failed, timed out, retried or stopped). */
+export class TaskTimedOut extends SfnError {
+  constructor(message: string) {
+    super('TaskTimedOut', message);
+  }
+}
+
+/** SendTaskSuccess: the output is not JSON, or over the payload size quota. */
+export class InvalidOutput extends SfnError {
+  constructor(message: string) {
+    super('InvalidOutput', message);
+  }
+}

@@ -18,7 +18,17 @@
  *   events of that state already in the history are not recorded again, and its interrupted run gets only what
  *   was left of it: a Wait its remaining time, a Task the rest of its timeout (from its last TaskScheduled), the
  *   execution the rest of its TimeoutSeconds. The history goes on where it stopped: the new invocation of a
- *   resumed Task shows as a TaskScheduled and TaskStarted after the interrupted one's, as a retry would.
+ *   resumed Task shows as a TaskScheduled and TaskStarted after the interrupted one's, as a retry would. A
+ *   callback Task (`.waitForTaskToken`) resumes on the token it had: one already submitted is not invoked again
+ *   and waits on (or takes the outcome recorded for) that token, under its first TaskScheduled.
+ * - `$$.Task.Token` (task-tokens.ts): the engine evaluates a state's Parameters against the context object
+ *   synchronously just before it calls the state's handler, so the context's `Task.Token` is a getter that mints
+ *   a token, and runTask, called in the same synchronous stretch, takes it (`takeToken`). Each invocation, a
+ *   retry included, gets its own; Parallel branches and Map iterations share the getter and are just as
+ *   synchronous. A resumed callback Task is given its old token instead.
+ * - HeartbeatSeconds (HeartbeatSecondsPath read from the state input) is passed to the driver, which fails the
+ *   state with a HeartbeatTimeoutError; that is recorded as TaskTimedOut and given to the engine as its own
+ *   timeout error named States.HeartbeatTimeout (see engine.ts for how Retry and Catch match it).
  */
 import {
   type CompiledDefinition,
@@ -33,7 +43,8 @@ import {
 } from './engine';
 import { type EngineEvent, json, type NewEvent, translateEngineEvent } from './history';
 import { EngineShutdown, type TaskDriver } from './task-driver';
-import { sleep, TaskCancelledError, TaskError } from './task-error';
+import { HeartbeatTimeoutError, sleep, TaskCancelledError, TaskError } from './task-error';
+import { newTaskToken } from './task-tokens';
 import { readReferencePath, runWaitState } from './wait-state';
 
 export type Outcome =
@@ -72,6 +83,16 @@ export interface Resume {
   since?: number;
   /** When the definition's TimeoutSeconds runs out (epoch ms), if it has one. */
   deadline?: number;
+  /** The token the interrupted callback Task waited on (task-tokens.ts), when `state` is one. */
+  taskToken?: ResumedToken;
+}
+
+export interface ResumedToken {
+  token: string;
+  /** The task was submitted, or has its outcome: no new TaskScheduled, no new call to the resource. */
+  reattach: boolean;
+  /** Its outcome (TaskSucceeded, TaskFailed) is in the history already: not recorded twice. */
+  recorded: boolean;
 }
 
 interface Invocation {
@@ -81,6 +102,11 @@ interface Invocation {
   /** Once set, the driver's outcome is no longer this state's: nothing more is recorded for it. */
   closed: boolean;
   done?: Promise<unknown>;
+  /**
+   * Set when Berth timed the state out (timeOut): the state fails with it, whichever settles first, the timer or
+   * the driver giving up on its abort (a callback driver rejects at once, a tick before the timer's promise would).
+   */
+  timedOut?: Error;
 }
 
 /** A macrotask turn: every engine event dispatched before it has been translated by then. */
@@ -96,7 +122,8 @@ function settledLater<T>(promise: Promise<T>): Promise<T> {
   return promise;
 }
 
-const SUPPORTED = 'arn:aws:states:::lambda:invoke, arn:aws:states:::ecs:runTask.sync, arn:aws:states:::ecs:runTask';
+const SUPPORTED =
+  'arn:aws:states:::lambda:invoke, arn:aws:states:::lambda:invoke.waitForTaskToken, arn:aws:states:::ecs:runTask.sync, arn:aws:states:::ecs:runTask';
 
 export class ExecutionRun {
   private closed = false;
@@ -110,6 +137,8 @@ export class ExecutionRun {
   private readonly replaying: Set<string>;
   private resumePending: boolean;
   private deadlineTimer: NodeJS.Timeout | undefined;
+  /** Minted by `$$.Task.Token` for the Task whose Parameters are being evaluated, until its runTask takes it. */
+  private pendingToken: string | undefined;
   /** Settles when the execution is closed (whatever closed it). */
   readonly done: Promise<void>;
   private resolveDone!: () => void;
@@ -120,6 +149,27 @@ export class ExecutionRun {
     });
     this.replaying = new Set(options.resume?.replayed ?? []);
     this.resumePending = options.resume !== undefined;
+    this.pendingToken = options.resume?.taskToken?.token;
+  }
+
+  /** The context object the engine evaluates paths against: the execution's, with `Task.Token` (module comment). */
+  private engineContext(): Record<string, unknown> {
+    const task = {};
+    Object.defineProperty(task, 'Token', {
+      enumerable: true,
+      get: () => {
+        this.pendingToken ??= newTaskToken(this.options.context.Execution.Id);
+        return this.pendingToken;
+      },
+    });
+    return { ...this.options.context, Task: task };
+  }
+
+  /** The token of the Task invocation starting now: the one its Parameters saw, or a fresh one. */
+  private takeToken(): string {
+    const token = this.pendingToken ?? newTaskToken(this.options.context.Execution.Id);
+    this.pendingToken = undefined;
+    return token;
   }
 
   /** Whether the execution is closed (stopped before it started, for one). */
@@ -148,7 +198,7 @@ export class ExecutionRun {
       input,
       {
         overrides: { taskResourceLocalHandlers: handlers as never },
-        context: this.options.context as never,
+        context: this.engineContext() as never,
         noThrowOnAbort: true,
       },
       startTime,
@@ -264,7 +314,10 @@ export class ExecutionRun {
         if (event.state?.name === RESUME_STATE) continue; // Berth's own first state: not the execution's
         const info = event.state ? states.get(event.state.name) : undefined;
         if (event.type === 'StateEntered' && info?.type === 'Fail') this.failState = info;
-        if (event.type === 'StateEntered' && info?.definition.TimeoutSecondsPath !== undefined) {
+        if (
+          event.type === 'StateEntered' &&
+          (info?.definition.TimeoutSecondsPath !== undefined || info?.definition.HeartbeatSecondsPath !== undefined)
+        ) {
           this.enteredInputs.set(info.name, event.state?.input);
         }
         if (info !== undefined && info.name === this.options.resume?.state && this.replaying.delete(event.type)) {
@@ -334,6 +387,7 @@ export class ExecutionRun {
   }
 
   private async runTask(info: StateInfo, input: unknown): Promise<unknown> {
+    const taskToken = this.takeToken(); // before any await: see the module comment
     await tick();
     if (this.closed) throw new TaskCancelledError('the execution is closed');
     const resource = String(info.definition.Resource);
@@ -345,18 +399,27 @@ export class ExecutionRun {
       );
     }
     const timeoutSeconds = this.timeoutSeconds(info);
+    const heartbeatSeconds = this.heartbeatSeconds(info);
     // A Task cut short by a restart has what was left of its timeout when it runs again.
+    const resumedToken =
+      this.resumePending && info.name === this.options.resume?.state ? this.options.resume.taskToken : undefined;
     const since = this.interruptedSince(info);
     const elapsedMs = since === undefined ? 0 : Math.max(0, Date.now() - since);
-    const invocation: Invocation = { stateName: info.name, driver, controller: new AbortController(), closed: false };
+    const invocation: Invocation = {
+      stateName: info.name,
+      driver,
+      controller: new AbortController(),
+      closed: resumedToken?.recorded ?? false,
+    };
     this.invocations.add(invocation);
     const base = { resourceType: driver.resourceType, resource: driver.resource };
-    const scheduled: Record<string, unknown> = { ...base, region: this.options.region, parameters: json(input) };
-    if (timeoutSeconds !== undefined) scheduled.timeoutInSeconds = timeoutSeconds;
-    if (typeof info.definition.HeartbeatSeconds === 'number')
-      scheduled.heartbeatInSeconds = info.definition.HeartbeatSeconds;
-    this.record({ type: 'TaskScheduled', details: scheduled });
-    this.record({ type: 'TaskStarted', details: base });
+    if (!resumedToken?.reattach) {
+      const scheduled: Record<string, unknown> = { ...base, region: this.options.region, parameters: json(input) };
+      if (timeoutSeconds !== undefined) scheduled.timeoutInSeconds = timeoutSeconds;
+      if (heartbeatSeconds !== undefined) scheduled.heartbeatInSeconds = heartbeatSeconds;
+      this.record({ type: 'TaskScheduled', details: scheduled });
+      this.record({ type: 'TaskStarted', details: base });
+    }
     const run = driver.run(input, {
       signal: invocation.controller.signal,
       emit: async (event) => {
@@ -366,6 +429,8 @@ export class ExecutionRun {
       stateName: info.name,
       executionArn: this.options.context.Execution.Id,
       region: this.options.region,
+      taskToken,
+      ...(heartbeatSeconds !== undefined && { heartbeatSeconds }),
     });
     invocation.done = run;
     const timer = new AbortController();
@@ -388,13 +453,29 @@ export class ExecutionRun {
       return output;
     } catch (err) {
       await tick();
+      if (invocation.timedOut !== undefined) throw invocation.timedOut;
       if (err instanceof TaskCancelledError) throw err;
       if (!(err instanceof TaskError) && (err as Error)?.name === 'States.Timeout') throw err; // timeOut's, recorded
+      if (err instanceof HeartbeatTimeoutError) {
+        if (!invocation.closed) {
+          invocation.closed = true;
+          this.record({ type: 'TaskTimedOut', details: { ...base, error: err.name } });
+        }
+        const TimeoutError = await engineTimeoutError();
+        const timedOut = new TimeoutError();
+        timedOut.name = err.name;
+        timedOut.message = err.message;
+        throw timedOut;
+      }
       const failure =
         err instanceof TaskError ? err : new TaskError('States.TaskFailed', (err as Error)?.message ?? String(err));
       if (!invocation.closed) {
         invocation.closed = true;
-        this.record({ type: 'TaskFailed', details: { ...base, error: failure.error, cause: failure.causeText } });
+        // SendTaskFailure may leave out the error or the cause: the event then leaves it out too.
+        const details: Record<string, unknown> = { ...base };
+        if (failure.error !== '') details.error = failure.error;
+        if (failure.causeText !== '') details.cause = failure.causeText;
+        this.record({ type: 'TaskFailed', details });
       }
       throw failure;
     } finally {
@@ -419,6 +500,22 @@ export class ExecutionRun {
     return typeof TimeoutSeconds === 'number' ? TimeoutSeconds : undefined;
   }
 
+  /** The state's heartbeat interval: HeartbeatSeconds, or HeartbeatSecondsPath read from the state input. */
+  private heartbeatSeconds(info: StateInfo): number | undefined {
+    const { HeartbeatSeconds, HeartbeatSecondsPath } = info.definition;
+    if (typeof HeartbeatSecondsPath === 'string') {
+      const value = readReferencePath(HeartbeatSecondsPath, this.enteredInputs.get(info.name), this.options.context);
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+        throw new TaskError(
+          'States.Runtime',
+          `The HeartbeatSecondsPath parameter does not reference a positive integer: '${HeartbeatSecondsPath}' is ${JSON.stringify(value) ?? 'undefined'}.`,
+        );
+      }
+      return value;
+    }
+    return typeof HeartbeatSeconds === 'number' ? HeartbeatSeconds : undefined;
+  }
+
   /** A TimeoutSecondsPath state ran out of time: TaskTimedOut, the driver cancelled, the engine's error. */
   private async timeOut(info: StateInfo, invocation: Invocation): Promise<never> {
     const TimeoutError = await engineTimeoutError();
@@ -427,9 +524,10 @@ export class ExecutionRun {
       const base = { resourceType: invocation.driver.resourceType, resource: invocation.driver.resource };
       this.record({ type: 'TaskTimedOut', details: { ...base, error: 'States.Timeout' } });
     }
+    invocation.timedOut = new TimeoutError();
     invocation.controller.abort(
       `Step Functions state '${info.name}' of execution ${this.options.context.Execution.Name} timed out`,
     );
-    throw new TimeoutError();
+    throw invocation.timedOut;
   }
 }

@@ -75,7 +75,9 @@ export type InProcessHandler = (event: unknown, context: Record<string, unknown>
 
 /**
  * Runs handlers in this process, as Lambda would run them: the payload is parsed into the event, a Lambda
- * context is passed, a thrown error becomes an `Unhandled` function error with Lambda's error payload.
+ * context is passed, a thrown error becomes an `Unhandled` function error with Lambda's error payload. An
+ * `Event` invocation answers 202 with no payload at once and runs the handler after (its error is only logged,
+ * as Lambda's asynchronous invocation reports none to the caller); `DryRun` answers 204 and runs nothing.
  */
 export function inProcessInvoker(
   handlers: Record<string, InProcessHandler>,
@@ -102,6 +104,16 @@ export function inProcessInvoker(
       getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
     };
     const base = { statusCode: 200, executedVersion: '$LATEST', requestId };
+    if (invocation.invocationType === 'DryRun') return { ...base, statusCode: 204 };
+    if (invocation.invocationType === 'Event') {
+      const event = JSON.parse(invocation.payload);
+      setImmediate(() => {
+        Promise.resolve()
+          .then(() => handler(event, context))
+          .catch((err: unknown) => console.error(`[berth] ${name} (Event invocation) failed:`, err));
+      });
+      return { ...base, statusCode: 202 };
+    }
     try {
       const result = await handler(JSON.parse(invocation.payload), context);
       return result === undefined ? base : { ...base, payload: JSON.stringify(result) };

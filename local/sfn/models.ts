@@ -5,6 +5,7 @@
  *   rev/<stateMachineArn>/<revision> a definition an update replaced (DescribeStateMachineForExecution)
  *   ex/<executionArn>                the execution (status, input, output, error, cause, dates)
  *   ev/<executionArn>/<id>           one history event, appended as it happens
+ *   tt/<id>                          a task token of the callback pattern and its outcome (task-tokens.ts)
  * Everything is indexed in memory at open (the only full walk); ListExecutions reads the executions of one
  * state machine, never their histories. Writes are put as they happen (group commit batches them); every
  * answer waits until what it shows is on disk (`durable()`), so no answer reveals state a crash could lose.
@@ -23,6 +24,8 @@
  *   ExecutionAlreadyExists. Names are never reused (AWS: 90 days; Berth keeps executions until the state is
  *   wiped). Inputs are compared as given (API_StartExecution).
  * - ListExecutions lists the most recent first (API_ListExecutions).
+ * - SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat act on the task tokens (task-tokens.ts); an
+ *   execution that ends closes the tokens its tasks still waited on.
  * - Each status change of an execution puts a "Step Functions Execution Status Change" event on the local bus
  *   (execution-events.ts), as Step Functions does on the default bus.
  */
@@ -42,12 +45,14 @@ import {
   StateMachineAlreadyExists,
   StateMachineDoesNotExist,
 } from './exceptions';
-import { ExecutionRun, type Outcome, type Resume } from './execution';
+import { ExecutionRun, type Outcome, type Resume, type ResumedToken } from './execution';
 import { executionStatusChangeEvent } from './execution-events';
 import { type HistoryEvent, type NewEvent, numberEvent } from './history';
 import { type LambdaInvoker, lambdaInvokeDriver } from './lambda-invoke';
 import { resumePoint } from './resume';
 import { parseIntegrationResource, type TaskDriver } from './task-driver';
+import { type TaskTokenRecord, TaskTokens, TOKEN_PREFIX } from './task-tokens';
+import { WAIT_FOR_TASK_TOKEN, waitForTaskTokenDriver } from './wait-for-task-token';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 export const EXECUTION_STATUSES: readonly ExecutionStatus[] = [
@@ -163,6 +168,7 @@ export class StepFunctions {
   private readonly toResume = new Map<string, { run: ExecutionRun; input: unknown }>();
   private closing = false;
   private readonly drivers: Record<string, TaskDriver>;
+  private readonly tokens: TaskTokens;
 
   private constructor(
     private readonly store: DurableStore<unknown>,
@@ -174,8 +180,11 @@ export class StepFunctions {
       ...(options.ecsTaskStops !== undefined && { taskStops: options.ecsTaskStops }),
       ...(options.ecsFallbackPollMs !== undefined && { fallbackPollMs: options.ecsFallbackPollMs }),
     };
+    this.tokens = new TaskTokens(store);
+    const lambdaInvoke = lambdaInvokeDriver(options.invokeLambda);
     this.drivers = {
-      'lambda:invoke': lambdaInvokeDriver(options.invokeLambda),
+      'lambda:invoke': lambdaInvoke,
+      [`lambda:invoke.${WAIT_FOR_TASK_TOKEN}`]: waitForTaskTokenDriver(lambdaInvoke, this.tokens),
       'ecs:runTask.sync': ecsRunTaskDriver(ecsOptions, true),
       'ecs:runTask': ecsRunTaskDriver(ecsOptions, false),
     };
@@ -194,6 +203,8 @@ export class StepFunctions {
         model.executions.set(execution.executionArn, execution);
       } else if (key.startsWith('ev/')) {
         events.push([key.slice(3, key.lastIndexOf('/')), value as HistoryEvent]);
+      } else if (key.startsWith(TOKEN_PREFIX)) {
+        model.tokens.load(value as TaskTokenRecord);
       }
     }
     for (const [arn, event] of events) {
@@ -404,6 +415,24 @@ export class StepFunctions {
     return this.executions.get(arn)!;
   }
 
+  // ---- task tokens (the callback pattern) ----
+
+  /** SendTaskSuccess: answered once the outcome is on disk. */
+  async sendTaskSuccess(token: string, output: string): Promise<void> {
+    await this.tokens.succeed(token, output);
+    await this.store.durable();
+  }
+
+  async sendTaskFailure(token: string, error: string | undefined, cause: string | undefined): Promise<void> {
+    await this.tokens.fail(token, error, cause);
+    await this.store.durable();
+  }
+
+  async sendTaskHeartbeat(token: string): Promise<void> {
+    await this.tokens.heartbeat(token);
+    await this.store.durable();
+  }
+
   /** The executions of a machine, most recent first, optionally of one status. */
   listExecutions(stateMachineArn: string, status?: ExecutionStatus): ExecutionRecord[] {
     this.getStateMachine(stateMachineArn);
@@ -492,6 +521,26 @@ export class StepFunctions {
 
   // ---- internals ----
 
+  /**
+   * The token the interrupted attempt of `state` (scheduled at `since`) waited on, if it was a callback Task whose
+   * token is still open or has an outcome: the resumed state waits on it (or takes its outcome) instead of a new one.
+   */
+  private resumedToken(
+    executionArn: string,
+    state: string,
+    since: number,
+    history: readonly HistoryEvent[],
+  ): ResumedToken | undefined {
+    const record = this.tokens.latest(executionArn, state);
+    if (record === undefined || record.createdAt < since) return undefined;
+    if (record.status !== 'OPEN' && record.status !== 'SUCCEEDED' && record.status !== 'FAILED') return undefined;
+    return {
+      token: record.token,
+      reattach: record.submitted || record.status !== 'OPEN',
+      recorded: record.status !== 'OPEN' && lastAttemptRecorded(history),
+    };
+  }
+
   private driverFor(resource: string): TaskDriver | undefined {
     const parsed = parseIntegrationResource(resource);
     return parsed ? this.drivers[`${parsed.service}:${parsed.action}`] : undefined;
@@ -544,6 +593,7 @@ export class StepFunctions {
     }
     this.executions.set(executionArn, closed);
     this.running.delete(executionArn);
+    this.tokens.closeExecution(executionArn);
     void this.store.put(`ex/${executionArn}`, closed).catch(() => {});
     this.options.awsEvents?.put(executionStatusChangeEvent(closed));
   }
@@ -620,17 +670,32 @@ export class StepFunctions {
       return this.finish(arn, { status: 'TIMED_OUT' });
     }
     if (point.kind === 'succeeded') return this.finish(arn, { status: 'SUCCEEDED', output: point.output });
+    const taskToken =
+      point.since === undefined || compiled.definition.States[point.state]?.Type !== 'Task'
+        ? undefined
+        : this.resumedToken(arn, point.state, point.since, history);
     const resume: Resume = {
       state: point.state,
       input: point.input,
       replayed: point.replayed,
       ...(point.since !== undefined ? { since: point.since } : {}),
       ...(deadline !== undefined ? { deadline } : {}),
+      ...(taskToken !== undefined ? { taskToken } : {}),
     };
     const run = this.executionRun(execution, machine, compiled, input, resume);
     this.running.set(arn, run);
     this.toResume.set(arn, { run, input });
   }
+}
+
+/** Whether the history's last Task attempt (after its last TaskScheduled) has its outcome recorded. */
+function lastAttemptRecorded(history: readonly HistoryEvent[]): boolean {
+  for (let i = history.length - 1; i >= 0; i--) {
+    const type = history[i]!.type;
+    if (type === 'TaskScheduled') return false;
+    if (type === 'TaskSucceeded' || type === 'TaskFailed' || type === 'TaskTimedOut') return true;
+  }
+  return false;
 }
 
 /** The ECS tasks a history's last ecs:runTask.sync state was waiting on when it was cut off, if any. */

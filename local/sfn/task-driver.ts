@@ -26,6 +26,10 @@ export interface TaskContext {
   stateName: string;
   executionArn: string;
   region: string;
+  /** This invocation's task token: what `$$.Task.Token` gave its Parameters (task-tokens.ts). */
+  taskToken: string;
+  /** The state's HeartbeatSeconds (or HeartbeatSecondsPath's value), for drivers that wait on heartbeats. */
+  heartbeatSeconds?: number;
 }
 
 export interface TaskDriver {

@@ -33,6 +33,18 @@ export class TaskCancelledError extends Error {
   }
 }
 
+/**
+ * A callback task sent no heartbeat within its HeartbeatSeconds (task-tokens.ts). execution.ts records TaskTimedOut
+ * and fails the state with States.HeartbeatTimeout as the engine's own timeout error, so that, as the ASL
+ * specification has it (a heartbeat timeout is a States.Timeout), States.TaskFailed does not match it.
+ */
+export class HeartbeatTimeoutError extends Error {
+  constructor() {
+    super('The task did not send a heartbeat within its HeartbeatSeconds.');
+    this.name = 'States.HeartbeatTimeout';
+  }
+}
+
 /** The longest delay one Node timer holds; longer sleeps take several. */
 const MAX_TIMER_MS = 2_147_483_647;
 

@@ -57,6 +57,7 @@ function context(signal = new AbortController().signal) {
     stateName: 'Run Task',
     executionArn: 'arn:aws:states:us-east-1:123456789012:execution:m:e',
     region: 'us-east-1',
+    taskToken: 'not-used-by-runTask',
   };
   return { ctx, events };
 }
