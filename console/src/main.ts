@@ -495,7 +495,7 @@ function startPage(params: URLSearchParams): void {
       ),
       field(
         'priority',
-        'Priority (an integer)',
+        'Priority (0 to 9999, higher first)',
         h('input', { id: 'priority', name: 'priority', inputmode: 'numeric', 'aria-describedby': 'priority-error' }),
       ),
       field(

@@ -5,7 +5,7 @@
  */
 import { api, enc } from './api';
 import { h, mount, time } from './dom';
-import type { Queue, RunQueue } from './types';
+import type { Queue, RunView } from './types';
 import { age, live, main, showProblem } from './ui';
 
 const seconds = (s: number) =>
@@ -20,7 +20,7 @@ export function queuesPage(): void {
     h(
       'p',
       { class: 'muted' },
-      'Runs wait QUEUED for a slot, admitted by priority and then fair share. A paused queue admits none and still takes runs.',
+      'Runs wait QUEUED for a slot, admitted by priority (higher first), then fair share, then arrival. A paused queue admits none and still takes runs.',
     ),
     list,
   );
@@ -51,9 +51,10 @@ function queueCard(q: Queue): HTMLElement {
       h('dt', {}, 'Running'),
       h('dd', { class: 'queue-running' }, String(q.running)),
       h('dt', {}, 'Queued'),
-      h('dd', { class: 'queue-queued' }, String(q.queued)),
+      h('dd', { class: 'queue-queued' }, q.queuedIsLowerBound ? `at least ${q.queued}` : String(q.queued)),
       h('dt', {}, 'Oldest waiting'),
       h('dd', {}, q.oldestQueuedAt === undefined ? '–' : `${age(q.oldestQueuedAt)} (since ${time(q.oldestQueuedAt)})`),
+      q.cluster !== undefined && [h('dt', {}, 'Cluster'), h('dd', {}, q.cluster)],
       q.maxQueuedSeconds !== undefined && [
         h('dt', {}, 'Longest wait'),
         h('dd', {}, `${seconds(q.maxQueuedSeconds)}, then the run ends`),
@@ -120,7 +121,7 @@ function queueCard(q: Queue): HTMLElement {
 }
 
 /** The run page's block: the queue, the run's priority and share, and where it stands or when it was admitted. */
-export function runQueueBlock(queue: RunQueue, status: string): HTMLElement {
+export function runQueueBlock(queue: NonNullable<RunView['queue']>, status: string): HTMLElement {
   const waiting = status === 'QUEUED';
   return h(
     'section',

@@ -7,7 +7,7 @@
  */
 import { ApiProblem, api, enc } from './api';
 import { h, mount } from './dom';
-import type { RunLogEvent, RunLogPage, RunPageView } from './types';
+import type { RunLogEvent, RunLogPage, RunView } from './types';
 import { pause, problemBox, statusWords } from './ui';
 
 const PAGE_LIMIT = 1000;
@@ -24,7 +24,7 @@ const ended = (status: string) =>
 export interface LogsPanel {
   element: HTMLElement;
   /** The run view as the page last read it: new attempts and containers become choices. */
-  update(run: RunPageView): void;
+  update(run: RunView): void;
 }
 
 const clock = (ms: number) =>

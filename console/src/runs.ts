@@ -6,18 +6,23 @@ import { api, enc } from './api';
 import { h, mount, shortArn, time } from './dom';
 import { runQueueBlock } from './queues';
 import { logsPanel } from './run-logs';
-import type { Queue, RunListItem, RunPageView } from './types';
+import type { Queue, RunStatus, RunSummary, RunView } from './types';
 import { badge, live, main, pageAlive, showProblem } from './ui';
 
+/** Every status, in the order a run goes through them; the type check fails when the API gains one not listed. */
 export const STATUSES = [
   'PENDING',
+  'QUEUED',
   'WAITING_FOR_CAPACITY',
   'RUNNING',
   'SUCCEEDED',
   'FAILED',
   'CANCELLED',
   'TIMED_OUT',
-] as const;
+  'SKIPPED',
+] as const satisfies readonly RunStatus[];
+const everyStatusListed: Exclude<RunStatus, (typeof STATUSES)[number]> extends never ? true : never = true;
+void everyStatusListed;
 const FINISHED = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT', 'SKIPPED']);
 const FAILED = new Set(['FAILED', 'TIMED_OUT']);
 
@@ -29,7 +34,7 @@ const PAGE_SIZE = 50;
 
 const rowClass = (status: string) => (FAILED.has(status) ? 'failed' : status === 'SKIPPED' ? 'skipped' : '');
 
-function triggerText(trigger: RunListItem['trigger']): string {
+function triggerText(trigger: RunSummary['trigger']): string {
   if (trigger === undefined) return '';
   return trigger.name ? `${trigger.type}: ${trigger.name}` : trigger.type;
 }
@@ -85,9 +90,7 @@ export function runsPage(params: URLSearchParams): void {
         'select',
         { id: 'filter-status', onchange: onChange('status') },
         h('option', { value: '' }, 'any status'),
-        ...[...STATUSES, 'QUEUED', 'SKIPPED']
-          .filter((s, i, all) => all.indexOf(s) === i)
-          .map((s) => h('option', { value: s, selected: s === current('status') }, s.replaceAll('_', ' '))),
+        ...STATUSES.map((s) => h('option', { value: s, selected: s === current('status') }, s.replaceAll('_', ' '))),
       ),
     ),
     h(
@@ -144,7 +147,7 @@ export function runsPage(params: URLSearchParams): void {
     const query = new URLSearchParams({ limit: String(limit) });
     if (active !== undefined) query.set(active, value);
     if (from) query.set('nextToken', from);
-    const page = await api<{ items: RunListItem[]; nextToken?: string }>('GET', `/runs?${query}`);
+    const page = await api<{ items: RunSummary[]; nextToken?: string }>('GET', `/runs?${query}`);
     mount(
       body,
       page.items.length === 0 &&
@@ -214,7 +217,7 @@ export function runPage(runId: string): void {
     logs.element,
   );
   live(1500, async () => {
-    const run = await api<RunPageView>('GET', `/runs/${enc(runId)}`);
+    const run = await api<RunView>('GET', `/runs/${enc(runId)}`);
     const finished = FINISHED.has(run.status);
     mount(
       slot,
@@ -272,7 +275,7 @@ export function runPage(runId: string): void {
   });
 }
 
-function facts(run: RunPageView): HTMLElement {
+function facts(run: RunView): HTMLElement {
   const [family, revision] = shortArn(run.taskDefinitionArn).split(':');
   return h(
     'dl',
@@ -301,12 +304,17 @@ function facts(run: RunPageView): HTMLElement {
 }
 
 /** The last capacity check: while the run waits for room it says what is short; after, whether it fitted. */
-function capacityBlock(run: RunPageView): HTMLElement | undefined {
+function capacityBlock(run: RunView): HTMLElement | undefined {
   const c = run.capacity;
   const waiting = run.status === 'WAITING_FOR_CAPACITY';
   if (c === undefined) {
     return waiting
-      ? h('section', { class: 'capacity waiting', id: 'run-capacity' }, h('h2', {}, 'Waiting for room'))
+      ? h(
+          'section',
+          { class: 'capacity waiting', id: 'run-capacity' },
+          h('h2', {}, 'Waiting for room'),
+          run.waitingFor && h('p', {}, h('strong', {}, 'Waiting for: '), run.waitingFor),
+        )
       : undefined;
   }
   const short = c.shortfall && c.shortfall.tasks > 0 ? c.shortfall : undefined;
@@ -322,6 +330,7 @@ function capacityBlock(run: RunPageView): HTMLElement | undefined {
     'section',
     { class: `capacity${waiting ? ' waiting' : ''}`, id: 'run-capacity' },
     h('h2', {}, waiting ? 'Waiting for room' : 'Capacity'),
+    waiting && run.waitingFor && h('p', {}, h('strong', {}, 'Waiting for: '), run.waitingFor),
     h(
       'p',
       {},
@@ -334,7 +343,7 @@ function capacityBlock(run: RunPageView): HTMLElement | undefined {
   );
 }
 
-function attemptBlock(a: RunPageView['attempts'][number], count: number): HTMLElement {
+function attemptBlock(a: RunView['attempts'][number], count: number): HTMLElement {
   const tasks =
     a.tasks && a.tasks.length > 1
       ? a.tasks.map((t) => ({ taskArn: t.taskArn, containers: t.containers }))

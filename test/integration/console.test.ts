@@ -234,6 +234,38 @@ describeWithBrowser('the console in Chromium', () => {
     await page.waitForURL(/#\/runs\?limit=2$/);
   });
 
+  it('pauses a queue: a run started into it from the form waits QUEUED, first in line, and runs once it is resumed', async () => {
+    await page.goto(`${stack.api}/console#/queues`);
+    const card = page.locator('article[data-queue="default"]');
+    await card.getByRole('button', { name: 'Pause default' }).click();
+    await card.locator('.badge', { hasText: 'PAUSED' }).waitFor();
+    // The button's focus survives the card's refresh.
+    expect(await page.evaluate('document.activeElement?.textContent')).toBe('Resume default');
+    await shot('queues-paused');
+    await page.goto(`${stack.api}/console#/start`);
+    await page.getByLabel('Task definition').fill('anjana-educative:1');
+    await page.getByLabel('Queue', { exact: true }).fill('default');
+    await page.getByLabel('Priority').fill('7');
+    await page.getByRole('button', { name: 'Start run' }).click();
+    await page.waitForURL(/#\/runs\/[^/]+$/);
+    const runId = decodeURIComponent(page.url().split('/').pop() ?? '');
+    await expectText('#run-status', 'QUEUED');
+    await expectText('#run-queue', 'default');
+    await expectText('#queue-position', '1: next to be admitted');
+    await shot('run-queued');
+    await page.goto(`${stack.api}/console#/runs?queue=default`);
+    await page.locator(`a:text-is("${runId}")`).waitFor();
+    expect(await page.getByLabel('Queue').inputValue()).toBe('default');
+    await page.goto(`${stack.api}/console#/queues`);
+    await card.locator('.queue-queued', { hasText: /^1$/ }).waitFor();
+    await card.getByRole('button', { name: 'Resume default' }).click();
+    await card.locator('.badge', { hasText: 'ADMITTING' }).waitFor();
+    await shot('queues');
+    await page.goto(`${stack.api}/console#/runs/${runId}`);
+    await expectText('#run-status', 'SUCCEEDED');
+    await expectText('#run-queue', 'Admitted');
+  });
+
   it("shows an instance's bar grow when a run's task starts on it", async () => {
     await page.goto(`${stack.api}/console#/cluster`);
     const runsBar = page.locator('.totals .bar-row').first().locator('.seg.runs');
