@@ -8,6 +8,8 @@ import { h, mount, time } from './dom';
 import type { Queue, RunView } from './types';
 import { age, live, main, showProblem } from './ui';
 
+const ENDED = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT', 'SKIPPED']);
+
 const seconds = (s: number) =>
   s % 86_400 === 0 ? `${s / 86_400} d` : s % 3600 === 0 ? `${s / 3600} h` : s % 60 === 0 ? `${s / 60} min` : `${s} s`;
 
@@ -146,20 +148,22 @@ export function runQueueBlock(queue: NonNullable<RunView['queue']>, status: stri
               `${time(queue.admittedAt)} (after ${age(queue.enqueuedAt, Date.parse(queue.admittedAt))} in the queue)`,
             ),
           ]
-        : waiting && [
-            h('dt', {}, 'Position'),
-            h(
-              'dd',
-              { id: 'queue-position' },
-              queue.position === undefined
-                ? 'not known'
-                : queue.position === 1
-                  ? '1: next to be admitted'
-                  : `${queue.position} (${queue.position - 1} ahead)`,
-            ),
-            h('dt', {}, 'Waiting'),
-            h('dd', {}, age(queue.enqueuedAt)),
-          ],
+        : !waiting
+          ? ENDED.has(status) && [h('dt', {}, 'Admitted'), h('dd', {}, 'never: the run ended in the queue')]
+          : [
+              h('dt', {}, 'Position'),
+              h(
+                'dd',
+                { id: 'queue-position' },
+                queue.position === undefined
+                  ? 'not known'
+                  : queue.position === 1
+                    ? '1: next to be admitted'
+                    : `${queue.position} (${queue.position - 1} ahead)`,
+              ),
+              h('dt', {}, 'Waiting'),
+              h('dd', {}, age(queue.enqueuedAt)),
+            ],
       queue.waitingFor !== undefined && waiting && [h('dt', {}, 'Waiting for'), h('dd', {}, queue.waitingFor)],
     ),
   );

@@ -215,7 +215,12 @@ export function logsPanel(runId: string, alive: () => boolean): LogsPanel {
         [...new Set(run.attempts.flatMap((a) => (a.logs ?? []).map((l) => l.container)))],
         (value) => value,
       );
-      if (!started) {
+      if (!started && TERMINAL.has(run.status) && run.attempts.length === 0) {
+        // Finished without an attempt (skipped, cancelled or timed out in its queue): there is nothing to read.
+        started = true;
+        session++;
+        setState('done', `No output: no attempt ran (the run ${ended(run.status)}).`);
+      } else if (!started) {
         started = true;
         void follow();
       } else if (run.status !== runStatus) poked = true;

@@ -242,7 +242,7 @@ export function runPage(runId: string): void {
           ...run.replaced.flatMap((id, i) => [i > 0 && ', ', h('a', { href: `#/runs/${enc(id)}` }, id)]),
           '.',
         ),
-      run.queue && runQueueBlock(run.queue, run.status),
+      run.queue && run.status !== 'SKIPPED' && runQueueBlock(run.queue, run.status),
       capacityBlock(run),
       h('h2', {}, 'Attempts'),
       run.attempts.length === 0 &&

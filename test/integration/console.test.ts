@@ -6,10 +6,11 @@
  * with a message, except in CI (CI=true), where that is a failure.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { BerthClient } from '../../client';
 import { type Stack, startStack } from './stack';
@@ -44,6 +45,25 @@ const withEnv = (name: string, value: string) => ({
   containerOverrides: [{ name: 'anjana', environment: [{ name, value }] }],
 });
 
+/**
+ * The stack's triggers: one event trigger with concurrencyPolicy Forbid, whose firing while its run still goes is
+ * recorded SKIPPED. Fired only by the test that puts its events.
+ */
+const triggersFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'berth-console-triggers-')), 'triggers.yml');
+writeFileSync(
+  triggersFile,
+  `triggers:
+  console-forbid:
+    concurrencyPolicy: Forbid
+    event:
+      pattern: { source: [berth.console-test] }
+    run:
+      taskDefinition: anjana-educative
+      overrides:
+        containerOverrides: [{ name: anjana, environment: [{ name: BERTH_SIMULATE_SECONDS, value: "60" }] }]
+`,
+);
+
 let stack: Stack;
 let berth: BerthClient;
 let browser: BrowserContext;
@@ -55,7 +75,7 @@ const pageOrigins: string[] = [];
 describeWithBrowser('the console in Chromium', () => {
   beforeAll(async () => {
     mkdirSync(shots, { recursive: true });
-    stack = await startStack();
+    stack = await startStack({ env: { BERTH_TRIGGERS_FILE: triggersFile } });
     berth = new BerthClient({ baseUrl: stack.api, maxAttempts: 1 });
     pageOrigins.push(new URL(stack.api).origin);
     await berth.registerTaskDefinition(example);
@@ -266,6 +286,42 @@ describeWithBrowser('the console in Chromium', () => {
     await expectText('#run-queue', 'Admitted');
   });
 
+  it('shows a firing skipped by concurrencyPolicy Forbid as SKIPPED, muted, with the run it would have overlapped', async () => {
+    const events = new EventBridgeClient({
+      endpoint: stack.aws,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'berth-local', secretAccessKey: 'berth-local' },
+    });
+    const fire = async () => {
+      const out = await events.send(
+        new PutEventsCommand({ Entries: [{ Source: 'berth.console-test', DetailType: 'Tick', Detail: '{}' }] }),
+      );
+      expect(out.FailedEntryCount).toBe(0);
+    };
+    const runsOfTrigger = async () => (await berth.listRuns({ trigger: 'console-forbid' })).items;
+    await fire();
+    const first = await until('the first firing to make a run', runsOfTrigger, (items) => items.length === 1);
+    await fire();
+    const both = await until('the second firing to be skipped', runsOfTrigger, (items) =>
+      items.some((run) => run.status === 'SKIPPED'),
+    );
+    const skipped = both.find((run) => run.status === 'SKIPPED')!;
+    await page.goto(`${stack.api}/console#/runs?trigger=console-forbid`);
+    const row = page.locator('tr', { has: page.locator(`a:text-is("${skipped.runId}")`) });
+    await row.waitFor();
+    expect(await row.getAttribute('class')).toBe('skipped');
+    await row.getByRole('link').click();
+    await expectText('#run-status', 'SKIPPED');
+    await expectText('#run-skipped', 'concurrencyPolicy Forbid');
+    await expectText('#logs-state', 'No output: no attempt ran (the run was skipped).');
+    expect(await page.locator('#run-queue').count()).toBe(0);
+    await shot('run-skipped');
+    await page.getByRole('link', { name: 'Open the run it would have overlapped' }).click();
+    await page.waitForURL(new RegExp(`#/runs/${first[0]!.runId}$`));
+    await page.getByRole('button', { name: 'Cancel run' }).click();
+    await expectText('#run-status', 'CANCELLED');
+  });
+
   it("shows an instance's bar grow when a run's task starts on it", async () => {
     await page.goto(`${stack.api}/console#/cluster`);
     const runsBar = page.locator('.totals .bar-row').first().locator('.seg.runs');
@@ -380,6 +436,17 @@ describeWithBrowser('the console in Chromium', () => {
 
 async function expectText(selector: string, text: string): Promise<void> {
   await page.locator(selector, { hasText: text }).first().waitFor();
+}
+
+/** Reads until `done` holds, a tenth of a second apart, for at most a minute. */
+async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not within 60 s; last ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 async function widthOf(locator: ReturnType<Page['locator']>): Promise<number> {
