@@ -367,13 +367,22 @@ describeWithBrowser('the console in Chromium', () => {
     await page.getByRole('link', { name: 'anjana-educative' }).click();
     await expectText('h1', 'anjana-educative:1');
     await shot('task-definition');
-    await berth.startRun({ taskDefinition: 'anjana-educative:1' }); // a row to lay out, whatever ran before
+    // A row to lay out, whatever ran before, and a run page with its logs.
+    const { runId } = await berth.startRun({ taskDefinition: 'anjana-educative:1' });
     await page.setViewportSize({ width: 380, height: 800 });
+    const overflow = () => page.evaluate('document.documentElement.scrollWidth - window.innerWidth');
     await page.goto(`${stack.api}/console#/runs`);
     await page.locator('table.runs tbody a').first().waitFor();
-    const overflow = await page.evaluate('document.documentElement.scrollWidth - window.innerWidth');
-    expect(overflow).toBeLessThanOrEqual(0);
+    expect(await overflow()).toBeLessThanOrEqual(0);
     await shot('runs-narrow');
+    await page.goto(`${stack.api}/console#/runs/${runId}`);
+    await expectText('#run-logs .log-message', '[berth] simulated container');
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await shot('run-narrow');
+    await page.goto(`${stack.api}/console#/queues`);
+    await page.locator('article[data-queue="default"]').waitFor();
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await shot('queues-narrow');
     await page.setViewportSize({ width: 1100, height: 900 });
   });
 
