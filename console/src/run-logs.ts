@@ -55,10 +55,8 @@ export function logsPanel(runId: string, alive: () => boolean): LogsPanel {
     h(
       'p',
       { class: 'filters' },
-      h('label', { for: 'logs-attempt' }, 'Attempt '),
-      attemptSelect,
-      h('label', { for: 'logs-container' }, ' Container '),
-      containerSelect,
+      h('span', { class: 'filter' }, h('label', { for: 'logs-attempt' }, 'Attempt'), attemptSelect),
+      h('span', { class: 'filter' }, h('label', { for: 'logs-container' }, 'Container'), containerSelect),
     ),
     notes,
     dropNote,

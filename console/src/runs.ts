@@ -103,7 +103,7 @@ export function runsPage(params: URLSearchParams): void {
       'span',
       { class: 'filter' },
       h('label', { for: 'filter-trigger' }, 'Trigger'),
-      text('trigger', 'trigger-types', 'api, schedule, a name…'),
+      text('trigger', 'trigger-types', 'a type or name'),
     ),
     h('span', { class: 'filter' }, h('label', { for: 'filter-queue' }, 'Queue'), queueSelect),
     active !== undefined && h('a', { href: '#/runs', class: 'clear' }, 'Clear filter'),
