@@ -27,7 +27,13 @@ export const handler = middy()
     const queueRepairs = await reconcileQueues(queues);
     const repaired = { ...counts, ...queueRepairs };
     // Said at INFO only when something was repaired: a quiet stage logs nothing every minute.
-    const changed = counts.started + counts.failed + counts.ended + queueRepairs.released + queueRepairs.removed;
+    const changed =
+      counts.started +
+      counts.failed +
+      counts.ended +
+      queueRepairs.released +
+      queueRepairs.resumed +
+      queueRepairs.removed;
     if (changed > 0 || queueRepairs.admitted > 0) logger.info('Runs reconciled', repaired);
     else logger.debug('Runs reconciled', repaired);
     return repaired;

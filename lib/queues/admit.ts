@@ -15,6 +15,8 @@
  *   slot already it resumes itself with the new token.
  * - SendTaskSuccess to a token that is no longer waited on (TaskDoesNotExist, TaskTimedOut, InvalidToken): if the
  *   run has ended its slot is released at once; otherwise its Lambda ran again and resumes itself (above).
+ * - SendTaskSuccess that fails otherwise (throttled, unreachable) leaves the slot with its token and the record
+ *   without admittedAt: the reconciler resumes the run (lib/queues/reconcile-queues.ts), and the admissions go on.
  * - The record says QUEUED only while the run waits: the Lambda writes it after an admission attempt that did not
  *   admit the run, and the admission writes PENDING; the two changes commute (lib/runs/record-updates.ts).
  */
@@ -35,6 +37,7 @@ import {
   removeWaiting,
   slotOf,
   takeSlot,
+  takeSlotAtOnce,
   type WaitingEntry,
   waitingRuns,
 } from './store';
@@ -62,14 +65,23 @@ export function queueNamed(deps: Pick<QueueDeps, 'queues'>, name: string): Queue
 
 const TOKEN_GONE = new Set(['TaskDoesNotExist', 'TaskTimedOut', 'InvalidToken']);
 
-/** Resumes the admitted run's execution; false when its token is no longer waited on. */
-async function resume(deps: QueueDeps, queue: string, taskToken: string, admittedAt: string): Promise<boolean> {
+/**
+ * Resumes the admitted run's execution: 'resumed', 'gone' when its token is no longer waited on, 'failed' when
+ * Step Functions could not be reached (the reconciler tries again).
+ */
+export async function resume(
+  deps: QueueDeps,
+  queue: string,
+  taskToken: string,
+  admittedAt: string,
+): Promise<'resumed' | 'gone' | 'failed'> {
   try {
     await deps.sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify({ queue, admittedAt }) }));
-    return true;
+    return 'resumed';
   } catch (err) {
-    if (TOKEN_GONE.has(errorName(err) ?? '')) return false;
-    throw err;
+    if (TOKEN_GONE.has(errorName(err) ?? '')) return 'gone';
+    logger.warn('Could not resume an admitted run; the reconciler will', { queue, error: err as Error });
+    return 'failed';
   }
 }
 
@@ -99,11 +111,9 @@ export async function admit(deps: QueueDeps, queueName: string): Promise<string[
     // Lost a race (another admission, a newer token, a pause): read again.
     if (!(await takeSlot(deps.store, queue, next, admittedAt))) continue;
     admittedRuns.push(next.runId);
-    if (await resume(deps, queue.name, next.taskToken, admittedAt)) {
-      await changeRecord(deps.runs, next.runId, admitted(admittedAt));
-    } else {
-      await releaseIfEnded(deps, queue.name, next);
-    }
+    const resumed = await resume(deps, queue.name, next.taskToken, admittedAt);
+    if (resumed === 'resumed') await changeRecord(deps.runs, next.runId, admitted(admittedAt));
+    else if (resumed === 'gone') await releaseIfEnded(deps, queue.name, next);
   }
   return admittedRuns;
 }
@@ -129,9 +139,11 @@ export type EnterResult = 'admitted' | 'queued' | 'ended';
 /**
  * Enter Queue: the run waits for a slot on `taskToken`.
  * 1. A run that has ended (cancelled before its first state ran) does not queue.
- * 2. Put the run in its queue, or, if it holds a slot already (its Lambda ran again), resume it at once.
- * 3. Admit from the queue: this run, if a slot is free and it is next.
- * 4. Not admitted: the record says QUEUED.
+ * 2. In a queue with no limit that is not paused, the run takes its slot at once (one transaction): no run can be
+ *    ahead of it.
+ * 3. Else put the run in its queue, or, if it holds a slot already (its Lambda ran again), resume it at once.
+ * 4. Admit from the queue: this run, if a slot is free and it is next (a queue resumed meanwhile admits it here).
+ * 5. Not admitted: the record says QUEUED.
  */
 export async function enterQueue(
   deps: QueueDeps,
@@ -142,10 +154,25 @@ export async function enterQueue(
   const record = await getRecord(deps.runs, runId);
   if (record !== undefined && isTerminal(record.status)) return 'ended';
   const member = memberOf(runId, queue);
-  if ((await putWaiting(deps.store, member, taskToken)) === 'holds-slot') {
+  let holdsSlot = false;
+  if (queueNamed(deps, queue.name).maxConcurrentRuns === undefined) {
+    const admittedAt = now(deps).toISOString();
+    const taken = await takeSlotAtOnce(deps.store, member, taskToken, admittedAt);
+    if (taken === 'admitted') {
+      if ((await resume(deps, queue.name, taskToken, admittedAt)) === 'failed') {
+        throw new Error(`Run ${runId} holds a slot in queue ${queue.name} but could not be resumed.`);
+      }
+      await changeRecord(deps.runs, runId, admitted(admittedAt));
+      return 'admitted';
+    }
+    holdsSlot = taken === 'holds-slot';
+  }
+  if (holdsSlot || (await putWaiting(deps.store, member, taskToken)) === 'holds-slot') {
     const slot = await slotOf(deps.store, queue.name, runId);
     const admittedAt = slot?.admittedAt ?? now(deps).toISOString();
-    await resume(deps, queue.name, taskToken, admittedAt);
+    if ((await resume(deps, queue.name, taskToken, admittedAt)) === 'failed') {
+      throw new Error(`Run ${runId} holds a slot in queue ${queue.name} but could not be resumed.`);
+    }
     await changeRecord(deps.runs, runId, admitted(admittedAt));
     return 'admitted';
   }
@@ -165,6 +192,7 @@ export async function releaseRun(deps: QueueDeps, record: RunRecord): Promise<bo
   const slot = await slotOf(deps.store, place.name, record.runId);
   const released = slot !== undefined && (await releaseSlot(deps.store, place.name, slot));
   await removeWaiting(deps.store, member);
-  await admit(deps, place.name);
+  // A queue with no limit has no run waiting for a slot (only for a resume, which admits them).
+  if (queueNamed(deps, place.name).maxConcurrentRuns !== undefined) await admit(deps, place.name);
   return released;
 }

@@ -2,6 +2,7 @@
  * The queues' part of the reconciler (functions/reconcile-runs.ts, every minute): what no event will repair.
  * - A slot whose run has ended, or whose execution has ended though the record missed it, is released (and the
  *   record gets the execution's end).
+ * - A slot whose run was never resumed (SendTaskSuccess failed after the admission) resumes it with the slot's token.
  * - A waiting entry of such a run leaves the queue.
  * - Then each queue admits: a release whose admission failed (a crash between the two) is made good within a
  *   minute.
@@ -11,16 +12,17 @@ import { mapLimited } from '../concurrency';
 import { describeExecution } from '../runs/execution';
 import { isTerminal } from '../runs/record';
 import { runEndOf } from '../runs/record-events';
-import { runEnded } from '../runs/record-updates';
+import { admitted, runEnded } from '../runs/record-updates';
 import { changeRecord, getRecord } from '../runs/run-store';
 import { isoTime } from '../runs/sync-task';
-import { admit, type QueueDeps } from './admit';
+import { admit, type QueueDeps, resume } from './admit';
 import { allWaitingRuns, releaseSlot, removeWaiting, slots } from './store';
 
 const SETTLE_SECONDS = 60;
 
 export interface QueueRepairs {
   released: number;
+  resumed: number;
   removed: number;
   admitted: number;
 }
@@ -44,12 +46,21 @@ export async function reconcileQueues(
 ): Promise<QueueRepairs> {
   const now = (deps.now ?? (() => new Date()))().getTime();
   const settled = (time: string) => now - Date.parse(time) > SETTLE_SECONDS * 1000;
-  const repairs: QueueRepairs = { released: 0, removed: 0, admitted: 0 };
+  const repairs: QueueRepairs = { released: 0, resumed: 0, removed: 0, admitted: 0 };
   for (const queue of deps.queues) {
     const held = (await slots(deps.store, queue.name)).filter((s) => settled(s.admittedAt));
     await mapLimited(held, 4, async (slot) => {
-      if ((await runIsOver(deps, slot.runId)) && (await releaseSlot(deps.store, queue.name, slot))) {
-        repairs.released += 1;
+      if (await runIsOver(deps, slot.runId)) {
+        if (await releaseSlot(deps.store, queue.name, slot)) repairs.released += 1;
+        return;
+      }
+      const record = await getRecord(deps.runs, slot.runId);
+      if (record?.queue !== undefined && record.queue.admittedAt === undefined && slot.taskToken !== undefined) {
+        const resumed = await resume(deps, queue.name, slot.taskToken, slot.admittedAt);
+        if (resumed === 'resumed') {
+          await changeRecord(deps.runs, slot.runId, admitted(slot.admittedAt));
+          repairs.resumed += 1;
+        }
       }
     });
     const { entries } = await allWaitingRuns(deps.store, queue.name, 2);

@@ -59,6 +59,8 @@ export interface Slot {
   runId: string;
   admittedAt: string;
   shareIdentifier?: string | undefined;
+  /** The token the admission resumed (or is to resume) the run's execution with. */
+  taskToken?: string | undefined;
 }
 
 export interface QueueState {
@@ -140,6 +142,13 @@ const toWaiting = (item: Record<string, unknown>): WaitingEntry => ({
   ...(typeof item.shareIdentifier === 'string' && { shareIdentifier: item.shareIdentifier }),
 });
 
+const toSlot = (item: Record<string, unknown>): Slot => ({
+  runId: String(item.runId),
+  admittedAt: String(item.admittedAt),
+  ...(typeof item.shareIdentifier === 'string' && { shareIdentifier: item.shareIdentifier }),
+  ...(typeof item.taskToken === 'string' && { taskToken: item.taskToken }),
+});
+
 /** The first `limit` waiting runs in key order (priority, then first come). */
 export async function waitingRuns(store: QueueStore, queue: string, limit: number): Promise<WaitingEntry[]> {
   return (await queryPartition(store, queue, ENTRY_PREFIX, { limit })).items.map(toWaiting);
@@ -158,11 +167,7 @@ export async function allWaitingRuns(
 /** The slots held. */
 export async function slots(store: QueueStore, queue: string): Promise<Slot[]> {
   const out = await queryPartition(store, queue, SLOT_PREFIX, { pages: 100 });
-  return out.items.map((item) => ({
-    runId: String(item.runId),
-    admittedAt: String(item.admittedAt),
-    ...(typeof item.shareIdentifier === 'string' && { shareIdentifier: item.shareIdentifier }),
-  }));
+  return out.items.map(toSlot);
 }
 
 /** A waiting run's place: 1 when it is the first in key order. */
@@ -265,6 +270,7 @@ export async function takeSlot(
                 entry: slotKey(entry.runId),
                 runId: entry.runId,
                 admittedAt,
+                taskToken: entry.taskToken,
                 ...(entry.shareIdentifier !== undefined && { shareIdentifier: entry.shareIdentifier }),
               },
               ConditionExpression: 'attribute_not_exists(#e)',
@@ -278,6 +284,60 @@ export async function takeSlot(
   } catch (err) {
     if (isCanceled(err)) return false;
     throw err;
+  }
+}
+
+/**
+ * Gives a run a slot in a queue with no limit, without a waiting entry (no run can be ahead of it: runs wait in such
+ * a queue only while it is paused): the counter grows if the queue is not paused and the slot item is created.
+ * 'paused' when the queue is paused, 'holds-slot' when the run has its slot already.
+ */
+export async function takeSlotAtOnce(
+  store: QueueStore,
+  member: QueueMember,
+  taskToken: string,
+  admittedAt: string,
+): Promise<'admitted' | 'paused' | 'holds-slot'> {
+  try {
+    await store.ddb.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: store.tableName,
+              Key: { queue: member.queue, entry: STATE_ENTRY },
+              UpdateExpression: 'SET #r = if_not_exists(#r, :zero) + :one, #s = if_not_exists(#s, :zero) + :one',
+              ConditionExpression: 'attribute_not_exists(#p) OR #p = :false',
+              ExpressionAttributeNames: {
+                '#r': 'running',
+                '#s': shareAttribute(member.shareIdentifier),
+                '#p': 'paused',
+              },
+              ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':false': false },
+            },
+          },
+          {
+            Put: {
+              TableName: store.tableName,
+              Item: {
+                queue: member.queue,
+                entry: slotKey(member.runId),
+                runId: member.runId,
+                admittedAt,
+                taskToken,
+                ...(member.shareIdentifier !== undefined && { shareIdentifier: member.shareIdentifier }),
+              },
+              ConditionExpression: 'attribute_not_exists(#e)',
+              ExpressionAttributeNames: { '#e': 'entry' },
+            },
+          },
+        ],
+      }),
+    );
+    return 'admitted';
+  } catch (err) {
+    if (!isCanceled(err)) throw err;
+    return cancelReasons(err)[1] === 'ConditionalCheckFailed' ? 'holds-slot' : 'paused';
   }
 }
 
@@ -322,12 +382,7 @@ export async function slotOf(store: QueueStore, queue: string, runId: string): P
   const out = await store.ddb.send(
     new GetCommand({ TableName: store.tableName, Key: { queue, entry: slotKey(runId) }, ConsistentRead: true }),
   );
-  if (out.Item === undefined) return undefined;
-  return {
-    runId,
-    admittedAt: String(out.Item.admittedAt),
-    ...(typeof out.Item.shareIdentifier === 'string' && { shareIdentifier: out.Item.shareIdentifier }),
-  };
+  return out.Item === undefined ? undefined : toSlot(out.Item);
 }
 
 /** Takes a run out of the waiting list (it ended while waiting); nothing if it is not there. */

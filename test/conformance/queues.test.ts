@@ -11,6 +11,7 @@ import { queuesTable } from '../../deploy/queues';
 import { runsTable } from '../../deploy/runs-table';
 import { admit, enterQueue, type QueueDeps, releaseRun } from '../../lib/queues/admit';
 import type { Queue } from '../../lib/queues/config';
+import { reconcileQueues } from '../../lib/queues/reconcile-queues';
 import { readQueueState, slots, waitingRuns } from '../../lib/queues/store';
 import { getQueue, pauseQueue, waitingView } from '../../lib/queues/views';
 import type { RunRecord } from '../../lib/runs/record';
@@ -26,12 +27,17 @@ let ddb: DynamoDBDocumentClient;
 /** Tokens resumed, in order, and tokens that Step Functions no longer waits on. */
 const resumed: string[] = [];
 const goneTokens = new Set<string>();
+/** Tokens whose SendTaskSuccess is throttled (Step Functions unreachable for the admitting Lambda). */
+const throttledTokens = new Set<string>();
 const sfn = {
-  async send(command: { input: { taskToken: string } }) {
-    if (goneTokens.has(command.input.taskToken)) {
+  async send(command: { input: { taskToken?: string } }) {
+    const token = command.input.taskToken;
+    if (token === undefined) return {}; // DescribeExecution: running (no status yet)
+    if (goneTokens.has(token)) {
       throw Object.assign(new Error('Task Timed Out'), { name: 'TaskTimedOut' });
     }
-    resumed.push(command.input.taskToken);
+    if (throttledTokens.has(token)) throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+    resumed.push(token);
     return {};
   },
 } as unknown as SFNClient;
@@ -264,5 +270,30 @@ describe('queue admission on the local DynamoDB', () => {
     await end(holder);
     expect(await holders('one')).toEqual({ running: 0, slots: [] });
     expect(await admit(deps, 'one')).toEqual([]);
+  });
+
+  it("an admission whose SendTaskSuccess failed is resumed by the reconciler with the slot's token", async () => {
+    const r = await run('one');
+    throttledTokens.add(tokenOf(r));
+    await enter(r).catch(() => undefined); // the run's own Lambda fails; its admission stands
+    expect((await holders('one')).slots).toEqual([r.runId]);
+    expect((await getRecord(deps.runs, r.runId))?.queue?.admittedAt).toBeUndefined();
+    throttledTokens.delete(tokenOf(r));
+    const later = { ...deps, config: { stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:x' } };
+    const repairs = await reconcileQueues({ ...later, now: () => new Date(Date.now() + 120_000) });
+    expect(repairs).toMatchObject({ resumed: 1, released: 0 });
+    expect(resumed.at(-1)).toBe(tokenOf(r));
+    expect((await getRecord(deps.runs, r.runId))?.queue?.admittedAt).toEqual(expect.any(String));
+    await end(r);
+  });
+
+  it('a queue with no limit admits at once, holds runs while paused, and admits them all on resume', async () => {
+    await pauseQueue(deps, 'default', true);
+    const runs = await Promise.all([run('default'), run('default'), run('default')]);
+    for (const r of runs) expect(await enter(r)).toBe('queued');
+    expect((await getRecord(deps.runs, runs[0]!.runId))?.status).toBe('QUEUED');
+    expect(await pauseQueue(deps, 'default', false)).toMatchObject({ running: expect.any(Number), queued: 0 });
+    for (const r of runs) expect((await getRecord(deps.runs, r.runId))?.queue?.admittedAt).toEqual(expect.any(String));
+    for (const r of runs) await end(r);
   });
 });

@@ -26,6 +26,8 @@ import {
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { queuesTable, queuesTableName } from '../../deploy/queues';
 import { runsTable } from '../../deploy/runs-table';
+import { DEFAULT_QUEUE } from '../../lib/queues/names';
+import { executionQueue } from '../../lib/queues/run-queue';
 import type { RunRecord } from '../../lib/runs/record';
 import { newRecord } from '../../lib/runs/record-updates';
 import { createRecord, getRecord, type RunStore } from '../../lib/runs/run-store';
@@ -216,6 +218,9 @@ export async function startStack(instances: InstanceShape[], timeScale = 0.001):
           executionInput: input as unknown as Record<string, unknown>,
           createdAt: new Date(input.submittedAt),
           retentionDays: 400,
+          ...(input.queue !== undefined && {
+            queue: { name: input.queue.name, priority: input.queue.priority, enqueuedAt: input.queue.enqueuedAt },
+          }),
         }),
       );
       const out = await sfn.send(
@@ -288,9 +293,11 @@ export function executionInput(
 ): ExecutionInput {
   const { runTask, ...rest } = extra;
   runs += 1;
+  const submitted = new Date();
   return {
     runId: `run-${process.pid}-${runs}`,
-    submittedAt: new Date().toISOString(),
+    submittedAt: submitted.toISOString(),
+    queue: executionQueue({ name: DEFAULT_QUEUE }, {}, submitted),
     trigger: { type: 'api' },
     taskDefinitionArn,
     runTask: { Cluster: 'default', TaskDefinition: taskDefinitionArn, Count: 1, LaunchType: 'EC2', ...runTask },

@@ -214,6 +214,36 @@ describe('progressLines', () => {
       ['status: RUNNING -> FAILED', 'error: States.TaskFailed: exit 3'],
     ],
     [
+      'a run waiting in its queue, moving up, then admitted',
+      view({}),
+      view({
+        status: 'QUEUED',
+        queue: {
+          name: 'nightly',
+          priority: 0,
+          enqueuedAt: '2025-01-01T00:00:00Z',
+          position: 3,
+          waitingFor: 'A slot in queue nightly: 2 of 2 are held; 2 ahead of it.',
+        },
+      }),
+      [
+        'status: PENDING -> QUEUED',
+        'queue nightly, position 3: waiting for a slot in queue nightly: 2 of 2 are held; 2 ahead of it.',
+      ],
+    ],
+    [
+      'a queued run admitted',
+      view({
+        status: 'QUEUED',
+        queue: { name: 'nightly', priority: 0, enqueuedAt: '2025-01-01T00:00:00Z', position: 1 },
+      }),
+      view({
+        status: 'PENDING',
+        queue: { name: 'nightly', priority: 0, enqueuedAt: '2025-01-01T00:00:00Z', admittedAt: '2025-01-01T00:00:09Z' },
+      }),
+      ['status: QUEUED -> PENDING', 'queue nightly: admitted'],
+    ],
+    [
       'a run that replaced earlier runs of its trigger',
       undefined,
       view({ replaced: ['r0', 'r00'] }),

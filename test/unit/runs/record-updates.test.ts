@@ -2,10 +2,12 @@
 import type { RunRecord, TaskRecord } from '../../../lib/runs/record';
 import { runView } from '../../../lib/runs/record';
 import {
+  admitted,
   applyChange,
   attemptDecided,
   capacityChecked,
   newRecord,
+  queued,
   type RecordChange,
   runEnded,
   taskChanged,
@@ -311,5 +313,42 @@ describe('the run view', () => {
     const { record } = play([running(2, ARN), running(2, ARN2)]);
     expect(runView(record).attempts[0]?.tasks?.map((t) => t.taskArn)).toEqual([ARN, ARN2]);
     expect(runView(record).attempts[0]?.stoppedAt).toBeUndefined();
+  });
+});
+
+describe('a run in a queue', () => {
+  const inQueue = (): RunRecord =>
+    newRecord({
+      runId: 'run-q',
+      family: 'job',
+      taskDefinitionArn: 'arn:aws:ecs:us-east-1:123456789012:task-definition/job:1',
+      cluster: 'default',
+      trigger: { type: 'api' },
+      request: {},
+      executionInput: {},
+      createdAt: T0,
+      retentionDays: 400,
+      queue: { name: 'nightly', priority: 0, enqueuedAt: T0.toISOString() },
+    });
+  const at = '2026-12-07T15:00:02.000Z';
+
+  it('is QUEUED until admitted, then PENDING with when; the two orders give the same record', () => {
+    const queuedFirst = play([queued(), admitted(at)], inQueue());
+    const admittedFirst = play([admitted(at), queued()], inQueue());
+    expect(queuedFirst.record.status).toBe('PENDING');
+    expect(essence(queuedFirst.record)).toEqual(essence(admittedFirst.record));
+    expect(admittedFirst.writes).toBe(1);
+    expect(play([queued()], inQueue()).record).toMatchObject({ status: 'QUEUED', queueName: 'nightly' });
+  });
+
+  it('moves on from QUEUED like PENDING, and never back to QUEUED once it has moved on or ended', () => {
+    expect(
+      play([queued(), admitted(at), check('2026-12-07T15:00:03.000Z', 'WAIT'), queued()], inQueue()).record.status,
+    ).toBe('WAITING_FOR_CAPACITY');
+    expect(play([queued(), ended('CANCELLED'), queued()], inQueue()).record.status).toBe('CANCELLED');
+  });
+
+  it('writes nothing for a record without a queue', () => {
+    expect(play([queued(), admitted(at)]).writes).toBe(0);
   });
 });
