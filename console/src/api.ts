@@ -16,6 +16,8 @@ export class ApiProblem extends Error {
     readonly title: string,
     readonly detail: string,
     readonly violations: Violation[],
+    /** A 503's Retry-After, when it gave one in seconds. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(`${title}: ${detail}`);
   }
@@ -49,7 +51,10 @@ export async function api<T>(method: 'GET' | 'POST' | 'DELETE', path: string, bo
     problem.title ?? `HTTP ${response.status}`,
     problem.detail ?? problem.message ?? (text.slice(0, 200) || response.statusText),
     Array.isArray(problem.errors) ? problem.errors : [],
+    retryAfter(response.headers.get('retry-after')),
   );
 }
 
 export const enc = encodeURIComponent;
+
+const retryAfter = (value: string | null) => (value !== null && /^\d+$/.test(value) ? Number(value) : undefined);

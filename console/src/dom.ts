@@ -28,11 +28,27 @@ function append(parent: Node, children: Child[]): void {
   }
 }
 
-/** Replaces an element's content. */
+/**
+ * Replaces an element's content. Pages refresh on a timer by mounting anew: the element that had the focus inside
+ * (a link, a button) gets it back in the new content, found by its id, link or `data-key`, so a refresh does not
+ * throw a keyboard user back to the top.
+ */
 export function mount(target: Element, ...children: Child[]): void {
+  const focused = document.activeElement;
+  const key = focused !== null && focused !== target && target.contains(focused) ? focusKey(focused) : undefined;
   target.replaceChildren();
   append(target, children);
+  if (key === undefined || focused === null) return;
+  for (const candidate of target.querySelectorAll(focused.tagName)) {
+    if (focusKey(candidate) === key) {
+      (candidate as HTMLElement).focus({ preventScroll: true });
+      return;
+    }
+  }
 }
+
+const focusKey = (element: Element) =>
+  element.id || element.getAttribute('data-key') || element.getAttribute('href') || undefined;
 
 export const time = (iso: string | undefined) =>
   iso === undefined ? '' : new Date(iso).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'medium' });

@@ -1,263 +1,15 @@
 /**
  * Berth's console: plain TypeScript on the DOM, bundled by esbuild (console/build.ts). A hash router picks the page;
  * each page renders from the API and refreshes itself on a timer while it is shown (live status without reload).
- * Pages show only what the API offers: runs, one run, the cluster and its placement plan, task definitions, and
- * the start-a-run form.
+ * Pages show only what the API offers: runs, one run with its logs, queues, the cluster and its placement plan,
+ * task definitions, and the start-a-run form.
  */
 import { ApiProblem, api, enc, type Violation } from './api';
 import { h, mount, shortArn, time } from './dom';
-import type { ClusterCapacity, FamilySummary, PlacementPlan, RunSummary, RunView, TaskDefinition } from './types';
-
-const STATUSES = [
-  'PENDING',
-  'QUEUED',
-  'WAITING_FOR_CAPACITY',
-  'RUNNING',
-  'SUCCEEDED',
-  'FAILED',
-  'CANCELLED',
-  'TIMED_OUT',
-  'SKIPPED', // a trigger's firing that its concurrencyPolicy (Forbid) did not start
-];
-const FINISHED = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT', 'SKIPPED']);
-const main = document.getElementById('main') as HTMLElement;
-
-/** The running page's timer and whether it is still the page shown. */
-let generation = 0;
-let timer: ReturnType<typeof setTimeout> | undefined;
-
-/** Calls `render` now and every `ms` while the page stays; a render returning false stops the refresh. */
-function live(ms: number, render: (first: boolean) => Promise<boolean | undefined>): void {
-  const mine = generation;
-  let first = true;
-  const tick = async () => {
-    if (mine !== generation) return;
-    let again: boolean | undefined = true;
-    try {
-      again = await render(first);
-    } catch (err) {
-      if (mine === generation) showProblem(err);
-    }
-    first = false;
-    if (mine === generation && again !== false) timer = setTimeout(tick, ms);
-  };
-  void tick();
-}
-
-function problemBox(err: unknown): HTMLElement {
-  const p = err instanceof ApiProblem ? err : new ApiProblem(0, 'Error', String((err as Error)?.message ?? err), []);
-  return h(
-    'div',
-    { class: 'problem', role: 'alert' },
-    h('strong', {}, p.status ? `${p.title} (${p.status})` : p.title),
-    h('p', {}, p.detail),
-    p.violations.length > 0 &&
-      h(
-        'ul',
-        {},
-        ...p.violations.map((v) =>
-          h('li', {}, h('code', {}, v.path), ` ${v.message}`, v.rule ? ` (rule ${v.rule})` : ''),
-        ),
-      ),
-  );
-}
-
-function showProblem(err: unknown): void {
-  const slot =
-    main.querySelector('.page-problem') ?? main.insertBefore(h('div', { class: 'page-problem' }), main.firstChild);
-  mount(slot, problemBox(err));
-}
-
-const badge = (status: string) => h('span', { class: `badge s-${status.toLowerCase()}` }, status.replaceAll('_', ' '));
-
-// ---- runs ------------------------------------------------------------------------------------
-
-function runsPage(params: URLSearchParams): void {
-  const status = params.get('status') ?? '';
-  const select = h(
-    'select',
-    {
-      id: 'status-filter',
-      onchange: (e: Event) => {
-        const value = (e.target as HTMLSelectElement).value;
-        location.hash = value ? `#/runs?status=${enc(value)}` : '#/runs';
-      },
-    },
-    h('option', { value: '' }, 'any status'),
-    ...STATUSES.map((s) => h('option', { value: s, selected: s === status }, s.replaceAll('_', ' '))),
-  );
-  const body = h('tbody');
-  const more = h('div');
-  mount(
-    main,
-    h('div', { class: 'page-problem' }),
-    h('div', { class: 'heading' }, h('h1', {}, 'Runs'), h('a', { class: 'button', href: '#/start' }, 'Start a run')),
-    h('p', { class: 'filters' }, h('label', { for: 'status-filter' }, 'Status '), select),
-    h(
-      'div',
-      { class: 'scroll' },
-      h(
-        'table',
-        { class: 'runs' },
-        h(
-          'thead',
-          {},
-          h('tr', {}, h('th', {}, 'Run'), h('th', {}, 'Status'), h('th', {}, 'Created'), h('th', {}, 'Stopped')),
-        ),
-        body,
-      ),
-    ),
-    more,
-  );
-  live(2000, async () => {
-    const page = await api<{ items: RunSummary[]; nextToken?: string }>(
-      'GET',
-      `/runs?limit=50${status ? `&status=${enc(status)}` : ''}`,
-    );
-    mount(
-      body,
-      page.items.length === 0 && h('tr', {}, h('td', { colspan: 4 }, 'No runs yet.')),
-      ...page.items.map((run) =>
-        h(
-          'tr',
-          { class: run.status === 'FAILED' || run.status === 'TIMED_OUT' ? 'failed' : '' },
-          h('td', {}, h('a', { href: `#/runs/${enc(run.runId)}` }, run.runId)),
-          h('td', {}, badge(run.status)),
-          h('td', {}, time(run.createdAt)),
-          h('td', {}, time(run.stoppedAt)),
-        ),
-      ),
-    );
-    mount(more, page.nextToken !== undefined && h('p', { class: 'muted' }, 'Showing the newest 50 runs.'));
-    return true;
-  });
-}
-
-function runPage(runId: string): void {
-  const slot = h('div');
-  mount(
-    main,
-    h('div', { class: 'page-problem' }),
-    h('p', {}, h('a', { href: '#/runs' }, '← Runs')),
-    h('h1', {}, 'Run ', h('code', {}, runId)),
-    slot,
-  );
-  live(1500, async () => {
-    const run = await api<RunView>('GET', `/runs/${enc(runId)}`);
-    const finished = FINISHED.has(run.status);
-    mount(
-      slot,
-      h(
-        'dl',
-        { class: 'facts' },
-        h('dt', {}, 'Status'),
-        h('dd', { id: 'run-status' }, badge(run.status)),
-        h('dt', {}, 'Task definition'),
-        h('dd', {}, shortArn(run.taskDefinitionArn)),
-        h('dt', {}, 'Cluster'),
-        h('dd', {}, run.cluster),
-        run.trigger && [
-          h('dt', {}, 'Trigger'),
-          h('dd', {}, run.trigger.type, run.trigger.name ? ` (${run.trigger.name})` : ''),
-        ],
-        h('dt', {}, 'Created'),
-        h('dd', {}, time(run.createdAt)),
-        run.startedAt && [h('dt', {}, 'Started'), h('dd', {}, time(run.startedAt))],
-        run.stoppedAt && [h('dt', {}, 'Stopped'), h('dd', {}, time(run.stoppedAt))],
-      ),
-      run.error &&
-        h('div', { class: 'problem', role: 'status' }, h('strong', {}, run.error.code), h('p', {}, run.error.message)),
-      run.skipped &&
-        h(
-          'p',
-          { class: 'muted' },
-          `${run.skipped.reason} `,
-          h('a', { href: `#/runs/${enc(run.skipped.overlappedRunId)}` }, 'The run it would have overlapped'),
-        ),
-      run.replaced && h('p', { class: 'muted' }, `Replaced (cancelled before it started): ${run.replaced.join(', ')}`),
-      run.capacity &&
-        h(
-          'section',
-          {},
-          h('h2', {}, 'Capacity'),
-          h(
-            'p',
-            {},
-            run.capacity.fits
-              ? `Fits: ${run.capacity.placeableCount} task(s) placeable on ${run.capacity.instanceCount} instance(s)`
-              : `Waiting for room: ${run.capacity.placeableCount} placeable on ${run.capacity.instanceCount} instance(s)`,
-            run.capacity.shortfall && run.capacity.shortfall.tasks > 0
-              ? `; short ${run.capacity.shortfall.tasks} task(s), ${run.capacity.shortfall.cpu ?? 0} CPU units, ${run.capacity.shortfall.memory ?? 0} MiB${run.capacity.shortfall.reason ? ` (${run.capacity.shortfall.reason})` : ''}`
-              : '',
-            ` (checked ${time(run.capacity.checkedAt)}).`,
-          ),
-        ),
-      h('h2', {}, 'Attempts'),
-      run.attempts.length === 0 && h('p', { class: 'muted' }, 'No attempt has started yet.'),
-      ...run.attempts.map((a) =>
-        h(
-          'section',
-          { class: `attempt ${a.outcome === 'FAILED' || a.outcome === 'TIMED_OUT' ? 'failed' : ''}` },
-          h('h3', {}, `Attempt ${a.attempt} `, badge(a.outcome)),
-          h(
-            'p',
-            { class: 'muted' },
-            a.startedAt ? `started ${time(a.startedAt)}` : 'not started',
-            a.stoppedAt ? `, stopped ${time(a.stoppedAt)}` : '',
-            a.stopCode ? ` · ${a.stopCode}` : '',
-            a.stoppedReason ? ` · ${a.stoppedReason}` : '',
-          ),
-          h(
-            'div',
-            { class: 'scroll' },
-            h(
-              'table',
-              {},
-              h('thead', {}, h('tr', {}, h('th', {}, 'Container'), h('th', {}, 'Exit code'), h('th', {}, 'Reason'))),
-              h(
-                'tbody',
-                {},
-                ...a.containers.map((c) =>
-                  h(
-                    'tr',
-                    { class: c.exitCode !== undefined && c.exitCode !== 0 ? 'failed' : '' },
-                    h('td', {}, c.name),
-                    h('td', { class: 'exit-code' }, c.exitCode === undefined ? '–' : String(c.exitCode)),
-                    h('td', {}, c.reason ?? ''),
-                  ),
-                ),
-              ),
-            ),
-          ),
-          a.taskArns.length > 0 && h('p', { class: 'muted' }, 'Tasks: ', a.taskArns.map(shortArn).join(', ')),
-          a.retry &&
-            h('p', {}, h('strong', {}, a.retry.decision === 'RETRY' ? 'Retried: ' : 'Not retried: '), a.retry.why),
-        ),
-      ),
-      !finished &&
-        h(
-          'p',
-          {},
-          h(
-            'button',
-            {
-              type: 'button',
-              onclick: async (e: Event) => {
-                (e.target as HTMLButtonElement).disabled = true;
-                try {
-                  await api('POST', `/runs/${enc(runId)}/cancel`);
-                } catch (err) {
-                  showProblem(err);
-                }
-              },
-            },
-            'Cancel run',
-          ),
-        ),
-    );
-    return !finished;
-  });
-}
+import { queuesPage } from './queues';
+import { familiesList, runPage, runsPage } from './runs';
+import type { ClusterCapacity, FamilySummary, PlacementPlan, Queue, TaskDefinition } from './types';
+import { badge, live, main, nextPage, problemBox } from './ui';
 
 // ---- cluster ---------------------------------------------------------------------------------
 
@@ -470,16 +222,6 @@ function planView(plan: PlacementPlan): HTMLElement {
 
 // ---- task definitions ------------------------------------------------------------------------
 
-/** A datalist of the ACTIVE families, for the task definition inputs. */
-function familiesList(): HTMLElement {
-  const list = h('datalist', { id: 'families' });
-  api<{ items: FamilySummary[] }>('GET', '/task-definitions?limit=100').then(
-    (page) => mount(list, ...page.items.map((f) => h('option', { value: `${f.family}:${f.latestRevision}` }))),
-    () => undefined,
-  );
-  return list;
-}
-
 function taskDefinitionsPage(): void {
   const body = h('tbody');
   mount(
@@ -607,7 +349,17 @@ function taskDefinitionPage(family: string, revision: string | undefined): void 
 
 // ---- start a run -----------------------------------------------------------------------------
 
-const FIELDS = ['taskDefinition', 'count', 'cluster', 'launchType', 'timeoutSeconds', 'attempts'] as const;
+const FIELDS = [
+  'taskDefinition',
+  'count',
+  'cluster',
+  'launchType',
+  'timeoutSeconds',
+  'attempts',
+  'queue',
+  'priority',
+  'shareIdentifier',
+] as const;
 
 function startPage(params: URLSearchParams): void {
   const errors = Object.fromEntries(
@@ -635,6 +387,9 @@ function startPage(params: URLSearchParams): void {
         if (text('launchType')) request.launchType = text('launchType');
         if (number('timeoutSeconds') !== undefined) request.timeoutSeconds = number('timeoutSeconds');
         if (number('attempts') !== undefined) request.retry = { attempts: number('attempts') };
+        if (text('queue')) request.queue = text('queue');
+        if (number('priority') !== undefined) request.priority = number('priority');
+        if (text('shareIdentifier')) request.shareIdentifier = text('shareIdentifier');
         const button = form.querySelector('button[type=submit]') as HTMLButtonElement;
         button.disabled = true;
         try {
@@ -723,16 +478,46 @@ function startPage(params: URLSearchParams): void {
         'aria-describedby': 'attempts-error',
       }),
     ),
+    h(
+      'fieldset',
+      {},
+      h('legend', {}, 'Queue (optional)'),
+      field(
+        'queue',
+        'Queue',
+        h('input', {
+          id: 'queue',
+          name: 'queue',
+          list: 'queue-names',
+          placeholder: 'default',
+          'aria-describedby': 'queue-error',
+        }),
+      ),
+      field(
+        'priority',
+        'Priority (0 to 9999, higher first)',
+        h('input', { id: 'priority', name: 'priority', inputmode: 'numeric', 'aria-describedby': 'priority-error' }),
+      ),
+      field(
+        'shareIdentifier',
+        'Share identifier (fair share)',
+        h('input', { id: 'shareIdentifier', name: 'shareIdentifier', 'aria-describedby': 'shareIdentifier-error' }),
+      ),
+    ),
     h('button', { type: 'submit' }, 'Start run'),
   );
-  mount(main, h('div', { class: 'page-problem' }), h('h1', {}, 'Start a run'), form, familiesList());
+  const queueNames = h('datalist', { id: 'queue-names' });
+  api<{ queues: Queue[] }>('GET', '/queues').then(
+    ({ queues }) => mount(queueNames, ...queues.map((q) => h('option', { value: q.name }, q.description ?? ''))),
+    () => undefined,
+  );
+  mount(main, h('div', { class: 'page-problem' }), h('h1', {}, 'Start a run'), form, familiesList(), queueNames);
 }
 
 // ---- router ----------------------------------------------------------------------------------
 
 function route(): void {
-  generation++;
-  if (timer !== undefined) clearTimeout(timer);
+  nextPage();
   const [path = '', query = ''] = location.hash.replace(/^#/, '').split('?');
   const params = new URLSearchParams(query);
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
@@ -743,6 +528,7 @@ function route(): void {
   }
   if (parts[0] === 'runs' && parts[1] !== undefined) runPage(parts[1]);
   else if (parts[0] === 'cluster') clusterPage(params);
+  else if (parts[0] === 'queues') queuesPage();
   else if (parts[0] === 'task-definitions' && parts[1] !== undefined) taskDefinitionPage(parts[1], parts[2]);
   else if (parts[0] === 'task-definitions') taskDefinitionsPage();
   else if (parts[0] === 'start') startPage(params);
