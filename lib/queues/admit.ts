@@ -38,7 +38,6 @@ import {
   slotOf,
   takeSlot,
   takeSlotAtOnce,
-  type WaitingEntry,
   waitingRuns,
 } from './store';
 
