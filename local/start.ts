@@ -8,6 +8,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { runsTable } from '../deploy/runs-table';
 import { commaList } from '../lib/env';
@@ -21,6 +22,7 @@ import { ensureLocalRunLogGroup, localRunLogsRoleArn } from './run-logs';
 import { localSettings, localStageParam, paramsFromEnvironment } from './settings';
 import { lambdaClientInvoker } from './sfn/lambda-invoke';
 import { sfnService, stepFunctionsService } from './sfn/service';
+import { profileRequested, READY_PHASE, StartProfile } from './start-profile';
 import { isAlive } from './store';
 import { openLocalTriggers } from './triggers';
 import { clockFromEnv } from './triggers/clock';
@@ -56,65 +58,80 @@ function claimBuildDir(): string {
 }
 
 async function main() {
+  // `npm start -- --profile`: what the start spends, printed once the API answers (local/start-profile.ts).
+  const profile = new StartProfile();
+  const profiling = profileRequested(process.argv.slice(2), process.env);
+  profile.mark('launcher: Node, tsx and its modules', profile.origin);
   const settings = localSettings();
   const buildDir = claimBuildDir();
   const serverlessYml = readFileSync(path.join(process.cwd(), 'serverless.yml'), 'utf8');
   const invokeLambda = lambdaClientInvoker(`http://${settings.host}:${settings.lambdaPort}`, settings.region);
   // Schedules, event triggers and run events (local/triggers/): an invalid trigger file stops here, naming the trigger.
-  const triggers = await openLocalTriggers({
-    settings,
-    stage: LOCAL_STAGE,
-    runTaskStateMachineArn: runTaskStateMachineArn(settings),
-    invoke: invokeLambda,
-    // A trigger for a family the stage does not run could never start a run: refused here, as at package time.
-    runFamilies: commaList(localStageParam(serverlessYml, process.env, 'runFamilies') ?? '*'),
-  });
+  const triggers = await profile.time('launcher: trigger file read and checked', () =>
+    openLocalTriggers({
+      settings,
+      stage: LOCAL_STAGE,
+      runTaskStateMachineArn: runTaskStateMachineArn(settings),
+      invoke: invokeLambda,
+      // A trigger for a family the stage does not run could never start a run: refused here, as at package time.
+      runFamilies: commaList(localStageParam(serverlessYml, process.env, 'runFamilies') ?? '*'),
+    }),
+  );
   // Executions a restart interrupted resume once their Lambda tasks can be called (local/sfn/service.ts).
   let lambdasServing!: () => void;
   const resumeAfter = new Promise<void>((resolve) => {
     lambdasServing = resolve;
   });
-  const endpoint = await startAwsEndpoint({
-    host: settings.host,
-    port: settings.awsPort,
-    region: settings.region,
-    accountId: settings.accountId,
-    stateDir: settings.stateDir,
-    // Step Functions' Lambda tasks run the real handlers, through serverless-offline's Lambda port.
-    services: DEFAULT_SERVICES.map((service) =>
-      service === stepFunctionsService ? sfnService({ invokeLambda, resumeAfter }) : service,
-    ),
-  });
+  const endpoint = await profile.time('launcher: AWS endpoint listening', () =>
+    startAwsEndpoint({
+      host: settings.host,
+      port: settings.awsPort,
+      region: settings.region,
+      accountId: settings.accountId,
+      stateDir: settings.stateDir,
+      // Step Functions' Lambda tasks run the real handlers, through serverless-offline's Lambda port.
+      services: DEFAULT_SERVICES.map((service) =>
+        service === stepFunctionsService ? sfnService({ invokeLambda, resumeAfter }) : service,
+      ),
+    }),
+  );
   log(
     `AWS endpoint (ECS, Step Functions, EventBridge, DynamoDB, CloudWatch Logs) on ${endpoint.url}, state in ${settings.stateDir}`,
   );
   // Said once: whether ECS tasks can run their images (BERTH_ECS_RUNTIME, local/ecs/runtime/runtime.ts).
-  const docker = await probeDocker();
+  const docker = await profile.time('launcher: Docker probe', probeDocker);
   log(
     docker.ok
       ? `ECS containers run in ${docker.version} when their image is present or can be pulled`
       : `ECS containers run as host processes or are simulated: ${docker.why}`,
   );
-  const runTask = await ensureLocalWorkflows({
-    endpointUrl: endpoint.url,
-    region: settings.region,
-    accountId: settings.accountId,
-    stage: LOCAL_STAGE,
-  });
+  const runTask = await profile.time('launcher: run-task state machine', () =>
+    ensureLocalWorkflows({
+      endpointUrl: endpoint.url,
+      region: settings.region,
+      accountId: settings.accountId,
+      stage: LOCAL_STAGE,
+    }),
+  );
   log(`Run-task state machine ${runTask.action}: ${runTask.stateMachineArn}`);
-  const runLogGroup = await ensureLocalRunLogGroup({
-    endpointUrl: endpoint.url,
-    region: settings.region,
-    stage: LOCAL_STAGE,
-    retentionInDays: Number(localStageParam(serverlessYml, process.env, 'runLogRetentionDays') ?? 30),
-  });
+  const runLogGroup = await profile.time('launcher: run log group', () =>
+    ensureLocalRunLogGroup({
+      endpointUrl: endpoint.url,
+      region: settings.region,
+      stage: LOCAL_STAGE,
+      retentionInDays: Number(localStageParam(serverlessYml, process.env, 'runLogRetentionDays') ?? 30),
+    }),
+  );
   log(`Run log group ${runLogGroup}`);
   // The runs table, from the resource serverless.yml deploys (deploy/runs-table.js), with the local stage's name.
   const service = /^service:\s*(\S+)/m.exec(serverlessYml)?.[1] ?? 'berth';
-  for (const table of await ensureLocalTables(
-    { endpointUrl: endpoint.url, region: settings.region },
-    { RunsTable: runsTable({ service, stage: LOCAL_STAGE }) },
-  )) {
+  const tables = await profile.time('launcher: DynamoDB tables', () =>
+    ensureLocalTables(
+      { endpointUrl: endpoint.url, region: settings.region },
+      { RunsTable: runsTable({ service, stage: LOCAL_STAGE }) },
+    ),
+  );
+  for (const table of tables) {
     log(`Table ${table.tableName} ${table.action}${table.changes.length > 0 ? `: ${table.changes.join('; ')}` : ''}`);
   }
 
@@ -163,19 +180,16 @@ async function main() {
   const lambdaPool = path.join(__dirname, 'offline-fix', 'lambda-pool.mjs');
   // The functions' eventBridge and schedule events, as the Framework resolved them, for local rules (see the module).
   const functionEvents = path.join(__dirname, 'offline-fix', 'function-events.mjs');
+  const preloads = { offlineFix, exitWithLauncher, browserGuard, consolePage, lambdaPool, functionEvents };
+  // Profiled, serverless-offline's process marks its steps (see the module), after each preload too.
+  const startProfile = pathToFileURL(path.join(__dirname, 'offline-fix', 'start-profile.mjs')).href;
   const args = [
-    '--import',
-    pathToFileURL(offlineFix).href,
-    '--import',
-    pathToFileURL(exitWithLauncher).href,
-    '--import',
-    pathToFileURL(browserGuard).href,
-    '--import',
-    pathToFileURL(consolePage).href,
-    '--import',
-    pathToFileURL(lambdaPool).href,
-    '--import',
-    pathToFileURL(functionEvents).href,
+    ...(profiling ? ['--import', startProfile] : []),
+    ...Object.entries(preloads).flatMap(([name, file]) => [
+      '--import',
+      pathToFileURL(file).href,
+      ...(profiling ? ['--import', `${startProfile}?after=${name}`] : []),
+    ]),
     serverless,
     'offline',
     'start',
@@ -185,10 +199,13 @@ async function main() {
     LOCAL_STAGE,
     ...params,
   ];
+  if (profiling) env.BERTH_START_PROFILE_FD = '4';
+  const spawnedAt = performance.timeOrigin + performance.now();
   const child: ChildProcess = spawn(process.execPath, args, {
     env,
-    stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe', 'pipe', profiling ? 'pipe' : 'ignore'],
   });
+  if (profiling) profile.follow(child.stdio[4] as Readable, 'offline: ');
   // The functions' eventBridge and schedule events become local rules and schedules (local/events/function-rules.ts).
   let functionRules: LocalFunctionRules | undefined;
   readFunctionEventsReport(child.stdio[3] as NodeJS.ReadableStream)
@@ -225,6 +242,13 @@ async function main() {
     if (!announced && chunk.toString().includes('Server ready')) {
       announced = true;
       log(`API on http://${settings.host}:${settings.apiPort} (Ctrl-C stops everything)`);
+      if (profiling) {
+        profile.mark('serverless-offline: spawned to "Server ready"', spawnedAt);
+        void firstAnswer(profile, `http://${settings.host}:${settings.apiPort}`).then(
+          () => log(`start profile (ms from the launcher's start):\n${profile.render()}`),
+          (err: unknown) => log(`start profile: the API did not answer: ${(err as Error)?.message ?? err}`),
+        );
+      }
     }
   };
   child.stdout?.on('data', relay(process.stdout));
@@ -255,6 +279,15 @@ async function main() {
   child.on('exit', (code, signal) => {
     if (!stopping) log(`serverless-offline exited (${signal ?? code}); stopping`);
     void stop(code ?? 1);
+  });
+}
+
+/** Calls the API once (a real handler) and marks until its answer as READY_PHASE. */
+async function firstAnswer(profile: StartProfile, api: string): Promise<void> {
+  await profile.time(READY_PHASE, async () => {
+    const res = await fetch(`${api}/task-definitions?limit=1`);
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`GET /task-definitions answered ${res.status}`);
   });
 }
 
