@@ -22,6 +22,9 @@
  *   were records), called straight against the local Step Functions endpoint. The old figure leaves out the
  *   Lambda hop the new one pays, so the ratio understates the change.
  *
+ * - Lambda breakdown: per level, each function's invocations and handler time per run, from serverless-offline's
+ *   own log of each invocation, and the client's GET /runs/{id} per run (bench/runs/README.md keeps the figures).
+ *
  *   npm run bench:runs [-- --runs 24 --concurrency 1,4,16 --poll-ms 100 --ecs-poll-ms 250 --views 400]
  */
 import { readFileSync } from 'node:fs';
@@ -67,7 +70,36 @@ interface Sample {
   engineOverhead?: number;
   /** Run only: task stoppedAt -> the first GET that answered the terminal status, ms. */
   observedOverhead?: number;
+  /** Run only: the GET /runs/{id} the client made until it saw the end. */
+  polls?: number;
 }
+
+/**
+ * Where a level's time went in the Lambdas: serverless-offline logs each invocation it ran, API or Lambda port,
+ * as `(λ: <function>) RequestId: <id>  Duration: <ms> ms` (the handler's run in its warm worker, not the
+ * worker's start). Per function: invocations and handler ms per run, and the p50 of one invocation.
+ */
+function lambdaBreakdown(output: string, runs: number): string {
+  const byFunction = new Map<string, number[]>();
+  for (const match of output.matchAll(/\(λ: (\w+)\) RequestId: \S+\s+Duration: ([0-9.]+) ms/g)) {
+    const durations = byFunction.get(match[1]!) ?? [];
+    durations.push(Number(match[2]));
+    byFunction.set(match[1]!, durations);
+  }
+  const rows = [...byFunction].sort((a, b) => sum(b[1]) - sum(a[1]));
+  const lines = rows.map(
+    ([name, durations]) =>
+      `    ${name.padEnd(24)} ${(durations.length / runs).toFixed(2).padStart(8)} ${ms(sum(durations) / runs).padStart(10)} ${ms(percentile(durations, 50)).padStart(8)}`,
+  );
+  const total = rows.reduce((acc, [, durations]) => acc + sum(durations), 0);
+  return [
+    `    ${'function'.padEnd(24)} ${'calls/run'.padStart(8)} ${'ms/run'.padStart(10)} ${'p50 ms'.padStart(8)}`,
+    ...lines,
+    `    ${'all Lambdas'.padEnd(24)} ${(rows.reduce((acc, [, d]) => acc + d.length, 0) / runs).toFixed(2).padStart(8)} ${ms(total / runs).padStart(10)}`,
+  ].join('\n');
+}
+
+const sum = (xs: number[]) => xs.reduce((acc, x) => acc + x, 0);
 
 /** `total` jobs with `concurrency` in flight; returns each job's sample and the wall time. */
 async function closedLoop(concurrency: number, total: number, job: () => Promise<Sample>) {
@@ -124,7 +156,9 @@ async function oneRun(stack: Stack): Promise<Sample> {
   const answer = await res.text();
   if (res.status !== 202) throw new Error(`POST /runs answered ${res.status}: ${answer}`);
   const { runId } = JSON.parse(answer) as { runId: string };
+  let polls = 0;
   for (;;) {
+    polls++;
     const got = await fetch(`${stack.api}/runs/${runId}`);
     const text = await got.text();
     if (got.status !== 200) throw new Error(`GET /runs/${runId} answered ${got.status}: ${text}`);
@@ -138,6 +172,7 @@ async function oneRun(stack: Stack): Promise<Sample> {
         latency,
         engineOverhead: Date.parse(view.stoppedAt ?? '') - taskStopped,
         observedOverhead: seenAt - taskStopped,
+        polls,
       };
     }
     if (['FAILED', 'CANCELLED', 'TIMED_OUT'].includes(view.status)) {
@@ -180,9 +215,16 @@ async function main() {
         ` ${pad('bare p50/p99 ms', 15)} ${pad('run p50/p99 ms', 15)} ${pad('run/bare p50', 12)}` +
         ` ${pad('STOPPED->stopDate p50/p99', 25)} ${pad('STOPPED->GET p50/p99', 20)}`,
     );
+    const breakdowns: string[] = [];
     for (const level of LEVELS) {
       const bare = await closedLoop(level, RUNS, () => bareTask(ecs));
+      const outputFrom = stack.output().length;
       const runs = await closedLoop(level, RUNS, () => oneRun(stack));
+      breakdowns.push(
+        `  ${level} in flight: ${((runs.seconds * 1000) / RUNS).toFixed(0)} ms of wall per run, ` +
+          `client GET /runs/{id} ${(sum(runs.samples.map((x) => x.polls ?? 0)) / RUNS).toFixed(1)} per run\n` +
+          lambdaBreakdown(stack.output().slice(outputFrom), RUNS),
+      );
       const bareRate = RUNS / bare.seconds;
       const runRate = RUNS / runs.seconds;
       const bareLat = bare.samples.map((s) => s.latency);
@@ -199,6 +241,8 @@ async function main() {
           ` ${pad(`${ms(percentile(observed, 50))}/${ms(percentile(observed, 99))}`, 20)}`,
       );
     }
+
+    console.log(`\nLambda invocations per run (serverless-offline's own durations):\n${breakdowns.join('\n')}`);
 
     // Views of finished runs, 16 in flight: the record (GET /runs/{id}) against the execution history.
     const ids = [...finishedRuns];
