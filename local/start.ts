@@ -156,6 +156,8 @@ async function main() {
     stdio: ['pipe', 'pipe', 'pipe', 'pipe', profiling ? 'pipe' : 'ignore'],
   });
   if (profiling) profile.follow(child.stdio[4] as Readable, 'offline: ');
+  // Writing `ready` to a child that already died fails with EPIPE; its exit is handled below.
+  child.stdin?.on('error', () => {});
   // If this process dies unexpectedly, its API must not outlive it holding the ports.
   process.on('exit', () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
