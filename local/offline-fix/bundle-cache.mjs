@@ -6,7 +6,8 @@
 // - the key: esbuild's version, the build options (all of them but the output directory, which holds the
 //   launcher's pid; the depth from it to the project, which the source maps' paths depend on, is in), each
 //   plugin by name and the source of the module that exports it, and tsconfig.json and package-lock.json
-//   (resolution and dependency changes esbuild's metafile does not list);
+//   (resolution and dependency changes esbuild's metafile does not list). One entry per entry point: a build
+//   under a new key replaces it, so the cache holds one set of bundles, however often the lockfile changes;
 // - the inputs: the content hash of each input esbuild's metafile lists, and of each file a plugin asked to be
 //   watched (`watchFiles`; deploy/esbuild-plugins.js names the sources of the OpenAPI document it generates).
 //   A file missing then and present now (or the reverse) is a change too.
@@ -121,6 +122,13 @@ export function cachedEsbuild(esbuild, { cacheDir, applies, requireCache = {}, l
     options.entryPoints.length === 1 &&
     typeof options.entryPoints[0] === 'string';
 
+  /** One entry per entry point (and output depth): a new key (options, lockfile...) replaces it, so the cache stays bounded. */
+  function entryDirOf(options) {
+    const workingDir = options.absWorkingDir ?? process.cwd();
+    const toProject = path.relative(path.resolve(workingDir, options.outdir), workingDir);
+    return path.join(cacheDir, sha256(JSON.stringify([options.entryPoints[0], toProject])));
+  }
+
   function keyOf(options) {
     const { plugins = [], outdir, ...rest } = options;
     const workingDir = options.absWorkingDir ?? process.cwd();
@@ -139,8 +147,9 @@ export function cachedEsbuild(esbuild, { cacheDir, applies, requireCache = {}, l
   /** The cached result for `options` with its files written to the outdir, or undefined. */
   function fromCache(options) {
     try {
-      const entryDir = path.join(cacheDir, keyOf(options));
+      const entryDir = entryDirOf(options);
       const manifest = JSON.parse(readFileSync(path.join(entryDir, 'manifest.json'), 'utf8'));
+      if (manifest.key !== keyOf(options)) return undefined;
       for (const [file, hash] of Object.entries(manifest.inputs)) if (hashFile(file) !== hash) return undefined;
       const workingDir = options.absWorkingDir ?? process.cwd();
       const outdir = path.resolve(workingDir, options.outdir);
@@ -177,7 +186,8 @@ export function cachedEsbuild(esbuild, { cacheDir, applies, requireCache = {}, l
   function toCache(options, result, watched) {
     const workingDir = options.absWorkingDir ?? process.cwd();
     const outdir = path.resolve(workingDir, options.outdir);
-    const entryDir = path.join(cacheDir, keyOf(options));
+    const entryDir = entryDirOf(options);
+    const key = keyOf(options);
     const outputs = Object.keys(result.metafile.outputs).map((output) => path.resolve(workingDir, output));
     if (!outputs.every((output) => inside(outdir, output))) return;
     const inputs = {};
@@ -186,7 +196,7 @@ export function cachedEsbuild(esbuild, { cacheDir, applies, requireCache = {}, l
       inputs[file] = hashFile(file);
     }
     for (const file of watched) inputs[file] = hashFile(file);
-    const digest = sha256(JSON.stringify(inputs));
+    const digest = sha256(JSON.stringify([key, inputs]));
     const temporary = path.join(entryDir, `.tmp-${process.pid}-${randomUUID()}`);
     try {
       const relative = outputs.map((output) => path.relative(outdir, output));
@@ -213,7 +223,7 @@ export function cachedEsbuild(esbuild, { cacheDir, applies, requireCache = {}, l
       const manifestTemporary = path.join(entryDir, `.manifest-${process.pid}-${randomUUID()}`);
       writeFileSync(
         manifestTemporary,
-        JSON.stringify({ digest, inputs, outputs: relative, warnings: result.warnings ?? [] }),
+        JSON.stringify({ key, digest, inputs, outputs: relative, warnings: result.warnings ?? [] }),
       );
       renameSync(manifestTemporary, path.join(entryDir, 'manifest.json'));
       for (const entry of readdirSync(entryDir)) {
