@@ -155,7 +155,8 @@ async function main() {
   const profileOf = (output: string) => {
     const lines = output.slice(output.indexOf('start profile')).split('\n');
     const end = lines.findIndex((line) => /^ready \d+$/.test(line));
-    return lines.slice(0, end + 1).join('\n');
+    // A start whose profile was cut short (the launcher killed before its own first answer): what there is.
+    return lines.slice(0, end < 0 ? lines.findIndex((line, i) => i > 1 && !/\s\d+$/.test(line)) : end + 1).join('\n');
   };
   if (lastCold.includes('start profile')) console.log(`\nlast cold start, ${profileOf(lastCold)}`);
   if (lastWarm.includes('start profile')) console.log(`\nlast warm start, ${profileOf(lastWarm)}`);
