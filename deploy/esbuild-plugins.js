@@ -79,6 +79,10 @@ const queuesAtBuildTime = {
   },
 };
 
+// Which file is read (BERTH_QUEUES_FILE): the bundle cache (local/offline-fix/bundle-cache.mjs) keys on it, as it
+// keys on the file's content through watchFiles. Not enumerable: esbuild refuses a plugin with members it does not know.
+Object.defineProperty(queuesAtBuildTime, 'cacheKey', { value: () => queueFile(), enumerable: false });
+
 module.exports = [openApiAtBuildTime, queuesAtBuildTime];
 module.exports.queuesAtBuildTime = queuesAtBuildTime;
 module.exports.openApiAtBuildTime = openApiAtBuildTime;

@@ -14,8 +14,7 @@ import {
 /** serverless.yml custom.runLogGroupName (`/berth/${sls:stage}/runs`, pinned by test/unit/deploy/run-log-group.test.ts). */
 export const runLogGroupName = (stage: string) => `/berth/${stage}/runs`;
 
-export const localRunLogsRoleArn = (accountId: string, stage: string, service = 'berth') =>
-  `arn:aws:iam::${accountId}:role/${service}-${stage}-run-logs`;
+export { localRunLogsRoleArn } from './stack-names';
 
 export async function ensureLocalRunLogGroup(options: {
   endpointUrl: string;

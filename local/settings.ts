@@ -7,6 +7,8 @@
  *   BERTH_REGION      region in ARNs and for the handlers (default AWS_REGION, else us-east-1)
  *   BERTH_ACCOUNT_ID  account id in ARNs (default 000000000000)
  *   BERTH_STATE_DIR   where the endpoint keeps its state (default .berth/state, git-ignored)
+ *   BERTH_BUNDLE_CACHE_DIR  where the functions' bundles are kept between starts (default .berth/cache/bundles;
+ *                     BERTH_BUNDLE_CACHE=off builds them all at each start: local/offline-fix/bundle-cache.mjs)
  *   BERTH_CORS_ORIGINS, BERTH_ALLOWED_HOSTS  which browser requests the local servers take (endpoint/browser-guard.ts)
  * and every stage setting serverless.yml gives the handlers from a param (`BERTH_MAX_TASK_CPU: ${param:maxTaskCpu}`):
  * set in the environment, it overrides the param (paramsFromEnvironment).
@@ -23,6 +25,7 @@ export interface LocalSettings {
   region: string;
   accountId: string;
   stateDir: string;
+  bundleCacheDir: string;
 }
 
 /** A port from the environment, 0 (any free one) to 65535. */
@@ -40,6 +43,7 @@ export function localSettings(env: NodeJS.ProcessEnv = process.env, cwd = proces
     region: env.BERTH_REGION ?? env.AWS_REGION ?? 'us-east-1',
     accountId,
     stateDir: path.resolve(cwd, env.BERTH_STATE_DIR ?? '.berth/state'),
+    bundleCacheDir: path.resolve(cwd, env.BERTH_BUNDLE_CACHE_DIR || '.berth/cache/bundles'),
   };
 }
 

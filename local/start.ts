@@ -1,32 +1,26 @@
 /**
  * `npm start`: the whole stack on this machine.
- * 1. Start Berth's local AWS endpoint (ECS, Step Functions wire protocols) in this process.
- * 2. Run serverless-offline as a child serving the real handlers, pointed at that endpoint
- *    through AWS_ENDPOINT_URL, with dummy credentials so nothing can reach a real account.
+ * 1. Spawn serverless-offline serving the real handlers, pointed at Berth's local AWS endpoint through
+ *    AWS_ENDPOINT_URL (its port chosen first), with dummy credentials so nothing can reach a real account.
+ * 2. Meanwhile, in this process, set up the local AWS side (local/start-setup.ts: the trigger file's checks, the
+ *    endpoint, the run-task state machine, the run log group, the runs table); only then may serverless-offline
+ *    open its API and Lambda ports (local/offline-fix/launcher-ready.mjs), so no request sees a stack half set up.
+ *    The two start in parallel: serverless-offline's start (the Framework, the bundles) is the longer one.
  * 3. On Ctrl-C (or SIGTERM) stop the child, then close the endpoint; if the child dies, stop too.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
-import { queuesTable } from '../deploy/queues';
-import { runsTable } from '../deploy/runs-table';
-import { commaList } from '../lib/env';
-import { loadStageQueues } from '../lib/queues/file';
-import { ensureLocalTables } from './dynamodb/tables';
-import { probeDocker } from './ecs/runtime/runtime';
-import { startAwsEndpoint } from './endpoint/server';
-import { DEFAULT_SERVICES } from './endpoint/services';
-import { type LocalFunctionRules, readFunctionEventsReport, startFunctionRules } from './events/function-rules';
-import { localEventSubscribers } from './events/subscribers';
-import { ensureLocalRunLogGroup, localRunLogsRoleArn } from './run-logs';
-import { localSettings, localStageParam, paramsFromEnvironment } from './settings';
-import { lambdaClientInvoker } from './sfn/lambda-invoke';
-import { sfnService, stepFunctionsService } from './sfn/service';
+import type { LocalFunctionRules } from './events/function-rules';
+import { localSettings, paramsFromEnvironment } from './settings';
+import { localRunLogsRoleArn, runTaskStateMachineName } from './stack-names';
+import { profileRequested, READY_PHASE, StartProfile } from './start-profile';
+import type * as StartSetup from './start-setup';
+import type { LocalAws } from './start-setup';
 import { isAlive } from './store';
-import { openLocalTriggers } from './triggers';
-import { clockFromEnv } from './triggers/clock';
-import { ensureLocalWorkflows, runTaskStateMachineName } from './workflows';
 
 // The stack runs on the developer's Node (20 is supported; Lambda runs 22+): the SDK's notice about
 // Node 20 support says nothing about Berth, here or in the handlers.
@@ -57,80 +51,33 @@ function claimBuildDir(): string {
   return path.join(root, String(process.pid));
 }
 
+/** `port`, or when it is 0 a port that was free a moment ago (serverless-offline must be told it before it listens). */
+async function concretePort(host: string, port: number): Promise<number> {
+  if (port !== 0) return port;
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const { port: free } = server.address() as net.AddressInfo;
+      server.close(() => resolve(free));
+    });
+  });
+}
+
 async function main() {
+  // `npm start -- --profile`: what the start spends, printed once the API answers (local/start-profile.ts).
+  const profile = new StartProfile();
+  const profiling = profileRequested(process.argv.slice(2), process.env);
+  profile.mark('launcher: Node, tsx and its modules', profile.origin);
   const settings = localSettings();
   const buildDir = claimBuildDir();
   const serverlessYml = readFileSync(path.join(process.cwd(), 'serverless.yml'), 'utf8');
-  const invokeLambda = lambdaClientInvoker(`http://${settings.host}:${settings.lambdaPort}`, settings.region);
-  // The queue file, validated as `serverless package` validates it: an invalid queue stops here, naming it.
-  const queues = loadStageQueues(process.cwd());
-  log(
-    `Queues: ${queues.map((q) => `${q.name} (${q.maxConcurrentRuns === undefined ? 'no limit' : `limit ${q.maxConcurrentRuns}`})`).join(', ')}`,
-  );
-  // Schedules, event triggers and run events (local/triggers/): an invalid trigger file stops here, naming the trigger.
-  const triggers = await openLocalTriggers({
-    settings,
-    stage: LOCAL_STAGE,
-    runTaskStateMachineArn: runTaskStateMachineArn(settings),
-    invoke: invokeLambda,
-    // A trigger for a family the stage does not run could never start a run: refused here, as at package time.
-    runFamilies: commaList(localStageParam(serverlessYml, process.env, 'runFamilies') ?? '*'),
-  });
-  // Executions a restart interrupted resume once their Lambda tasks can be called (local/sfn/service.ts).
-  let lambdasServing!: () => void;
-  const resumeAfter = new Promise<void>((resolve) => {
-    lambdasServing = resolve;
-  });
-  const endpoint = await startAwsEndpoint({
-    host: settings.host,
-    port: settings.awsPort,
-    region: settings.region,
-    accountId: settings.accountId,
-    stateDir: settings.stateDir,
-    // Step Functions' Lambda tasks run the real handlers, through serverless-offline's Lambda port.
-    services: DEFAULT_SERVICES.map((service) =>
-      service === stepFunctionsService ? sfnService({ invokeLambda, resumeAfter }) : service,
-    ),
-  });
-  log(
-    `AWS endpoint (ECS, Step Functions, EventBridge, DynamoDB, CloudWatch Logs) on ${endpoint.url}, state in ${settings.stateDir}`,
-  );
-  // Said once: whether ECS tasks can run their images (BERTH_ECS_RUNTIME, local/ecs/runtime/runtime.ts).
-  const docker = await probeDocker();
-  log(
-    docker.ok
-      ? `ECS containers run in ${docker.version} when their image is present or can be pulled`
-      : `ECS containers run as host processes or are simulated: ${docker.why}`,
-  );
-  const runTask = await ensureLocalWorkflows({
-    endpointUrl: endpoint.url,
-    region: settings.region,
-    accountId: settings.accountId,
-    stage: LOCAL_STAGE,
-  });
-  log(`Run-task state machine ${runTask.action}: ${runTask.stateMachineArn}`);
-  const runLogGroup = await ensureLocalRunLogGroup({
-    endpointUrl: endpoint.url,
-    region: settings.region,
-    stage: LOCAL_STAGE,
-    retentionInDays: Number(localStageParam(serverlessYml, process.env, 'runLogRetentionDays') ?? 30),
-  });
-  log(`Run log group ${runLogGroup}`);
-  // The runs table, from the resource serverless.yml deploys (deploy/runs-table.js), with the local stage's name.
-  const service = /^service:\s*(\S+)/m.exec(serverlessYml)?.[1] ?? 'berth';
-  for (const table of await ensureLocalTables(
-    { endpointUrl: endpoint.url, region: settings.region },
-    {
-      RunsTable: runsTable({ service, stage: LOCAL_STAGE }),
-      QueuesTable: queuesTable({ service, stage: LOCAL_STAGE }),
-    },
-  )) {
-    log(`Table ${table.tableName} ${table.action}${table.changes.length > 0 ? `: ${table.changes.join('; ')}` : ''}`);
-  }
+  const awsPort = await concretePort(settings.host, settings.awsPort);
+  const endpointUrl = `http://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${awsPort}`;
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    AWS_ENDPOINT_URL: endpoint.url,
+    AWS_ENDPOINT_URL: endpointUrl,
     AWS_REGION: settings.region,
     AWS_DEFAULT_REGION: settings.region,
     AWS_ACCESS_KEY_ID: 'berth-local',
@@ -141,8 +88,13 @@ async function main() {
     // Its own bundles (serverless.yml custom.esbuild.outputWorkFolder): `npx serverless package`, or another
     // stack started from this checkout, cleans and rewrites `.esbuild`, never the bundles this stack serves.
     BERTH_BUILD_DIR: path.relative(process.cwd(), buildDir),
+    // Bundles are kept there and served again while their inputs are unchanged (offline-fix/bundle-cache.mjs).
+    BERTH_BUNDLE_CACHE_DIR: settings.bundleCacheDir,
     // The child reports its functions' resolved eventBridge/schedule events on fd 3 (offline-fix/function-events.mjs).
     BERTH_FUNCTION_EVENTS_FD: '3',
+    // It opens its ports once this process says the AWS side is set up (offline-fix/launcher-ready.mjs).
+    BERTH_WAIT_FOR_LAUNCHER: '1',
+    ...(profiling && { BERTH_START_PROFILE_FD: '4' }),
   };
   for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_CONTAINER_CREDENTIALS_FULL_URI']) delete env[name];
 
@@ -161,31 +113,34 @@ async function main() {
     `subnets=${process.env.BERTH_SUBNETS || LOCAL_SUBNET}`,
   ].map((param) => `--param=${param}`);
   const serverless = path.join(path.dirname(require.resolve('serverless/package.json')), 'bin', 'serverless.js');
-  // The hooks fix serverless-offline's handling of a timed-out worker (see local/offline-fix/hooks.mjs).
-  const offlineFix = path.join(__dirname, 'offline-fix', 'register.mjs');
-  // It exits when its stdin ends, that is when this process is gone, however it died (see the module).
-  const exitWithLauncher = path.join(__dirname, 'offline-fix', 'exit-with-launcher.mjs');
-  // No web page may drive its API or Lambda port: Host and Origin checks (local/endpoint/browser-guard.ts).
-  const browserGuard = path.join(__dirname, 'offline-fix', 'browser-guard.mjs');
-  // The console page at /console on the API's own origin (see the module).
-  const consolePage = path.join(__dirname, 'offline-fix', 'console.mjs');
-  // At most BERTH_LAMBDA_WORKERS workers per function, so a burst queues instead of timing out (see the module).
-  const lambdaPool = path.join(__dirname, 'offline-fix', 'lambda-pool.mjs');
-  // The functions' eventBridge and schedule events, as the Framework resolved them, for local rules (see the module).
-  const functionEvents = path.join(__dirname, 'offline-fix', 'function-events.mjs');
+  const preload = (name: string) => path.join(__dirname, 'offline-fix', name);
+  const preloads = {
+    // The hooks fix serverless-offline's handling of a timed-out worker (see local/offline-fix/hooks.mjs).
+    offlineFix: preload('register.mjs'),
+    // It exits when its stdin ends, that is when this process is gone, however it died (see the module).
+    exitWithLauncher: preload('exit-with-launcher.mjs'),
+    // Its ports open once this process has set up the AWS side (see the module).
+    launcherReady: preload('launcher-ready.mjs'),
+    // No web page may drive its API or Lambda port: Host and Origin checks (local/endpoint/browser-guard.ts).
+    browserGuard: preload('browser-guard.mjs'),
+    // The console page at /console on the API's own origin (see the module).
+    consolePage: preload('console.mjs'),
+    // At most BERTH_LAMBDA_WORKERS workers per function, so a burst queues instead of timing out (see the module).
+    lambdaPool: preload('lambda-pool.mjs'),
+    // The functions' eventBridge and schedule events, as the Framework resolved them, for local rules (see the module).
+    functionEvents: preload('function-events.mjs'),
+    // Bundles served from .berth/cache/bundles while their inputs are unchanged (see the module).
+    bundleCache: preload('bundle-cache.mjs'),
+  };
+  // Profiled, serverless-offline's process marks its steps (see the module), after each preload too.
+  const startProfile = pathToFileURL(preload('start-profile.mjs')).href;
   const args = [
-    '--import',
-    pathToFileURL(offlineFix).href,
-    '--import',
-    pathToFileURL(exitWithLauncher).href,
-    '--import',
-    pathToFileURL(browserGuard).href,
-    '--import',
-    pathToFileURL(consolePage).href,
-    '--import',
-    pathToFileURL(lambdaPool).href,
-    '--import',
-    pathToFileURL(functionEvents).href,
+    ...(profiling ? ['--import', startProfile] : []),
+    ...Object.entries(preloads).flatMap(([name, file]) => [
+      '--import',
+      pathToFileURL(file).href,
+      ...(profiling ? ['--import', `${startProfile}?after=${name}`] : []),
+    ]),
     serverless,
     'offline',
     'start',
@@ -195,35 +150,14 @@ async function main() {
     LOCAL_STAGE,
     ...params,
   ];
+  const spawnedAt = performance.timeOrigin + performance.now();
   const child: ChildProcess = spawn(process.execPath, args, {
     env,
-    stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe', 'pipe', profiling ? 'pipe' : 'ignore'],
   });
-  // The functions' eventBridge and schedule events become local rules and schedules (local/events/function-rules.ts).
-  let functionRules: LocalFunctionRules | undefined;
-  readFunctionEventsReport(child.stdio[3] as NodeJS.ReadableStream)
-    .then((report) =>
-      startFunctionRules({
-        report,
-        settings,
-        invoke: invokeLambda,
-        subscribers: localEventSubscribers,
-        clock: clockFromEnv(),
-        log,
-      }),
-    )
-    .then((rules) => {
-      if (stopping) void rules.close();
-      else functionRules = rules;
-    })
-    .catch((err: unknown) =>
-      log(`serverless.yml functions' events are not run locally: ${(err as Error)?.message ?? err}`),
-    );
-  // Schedules and event triggers start once the handlers they invoke are served.
-  triggers
-    .startWhenServing(`http://${settings.host}:${settings.lambdaPort}/`)
-    .catch((err: unknown) => log(`Triggers failed to start: ${(err as Error)?.message ?? err}`))
-    .finally(lambdasServing);
+  if (profiling) profile.follow(child.stdio[4] as Readable, 'offline: ');
+  // Writing `ready` to a child that already died fails with EPIPE; its exit is handled below.
+  child.stdin?.on('error', () => {});
   // If this process dies unexpectedly, its API must not outlive it holding the ports.
   process.on('exit', () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -235,12 +169,21 @@ async function main() {
     if (!announced && chunk.toString().includes('Server ready')) {
       announced = true;
       log(`API on http://${settings.host}:${settings.apiPort} (Ctrl-C stops everything)`);
+      if (profiling) {
+        profile.mark('serverless-offline: spawned to "Server ready"', spawnedAt);
+        void firstAnswer(profile, `http://${settings.host}:${settings.apiPort}`).then(
+          () => log(`start profile (ms from the launcher's start):\n${profile.render()}`),
+          (err: unknown) => log(`start profile: the API did not answer: ${(err as Error)?.message ?? err}`),
+        );
+      }
     }
   };
   child.stdout?.on('data', relay(process.stdout));
   child.stderr?.on('data', relay(process.stderr));
 
   let stopping = false;
+  let aws: LocalAws | undefined;
+  let functionRules: LocalFunctionRules | undefined;
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
@@ -255,8 +198,8 @@ async function main() {
       });
     }
     await functionRules?.close();
-    await triggers.close();
-    await endpoint.close();
+    await aws?.triggers.close();
+    await aws?.endpoint.close();
     rmSync(buildDir, { recursive: true, force: true });
     process.exit(code);
   };
@@ -265,6 +208,62 @@ async function main() {
   child.on('exit', (code, signal) => {
     if (!stopping) log(`serverless-offline exited (${signal ?? code}); stopping`);
     void stop(code ?? 1);
+  });
+
+  // The AWS side, loaded and set up while serverless-offline starts.
+  let lambdasServing!: () => void;
+  const resumeAfter = new Promise<void>((resolve) => {
+    lambdasServing = resolve;
+  });
+  // A require, not a static import: serverless-offline is already starting while this process loads the AWS side.
+  const setup = await profile.time(
+    'launcher: AWS side loaded (local/start-setup.ts)',
+    async () => require('./start-setup') as typeof StartSetup,
+  );
+  try {
+    aws = await setup.setUpLocalAws({
+      settings,
+      awsPort,
+      stage: LOCAL_STAGE,
+      serverlessYml,
+      runTaskStateMachineArn: runTaskStateMachineArn(settings),
+      resumeAfter,
+      profile,
+      log,
+    });
+  } catch (err) {
+    console.error('[berth] failed to start:', err);
+    await stop(1);
+    return;
+  }
+  if (stopping || aws === undefined) return;
+  // serverless-offline may now open its ports.
+  child.stdin?.write('ready\n');
+  profile.mark('launcher: spawn to "ready" sent (AWS side set up)', spawnedAt);
+  const { invokeLambda, triggers } = aws;
+  // The functions' eventBridge and schedule events become local rules and schedules (local/events/function-rules.ts).
+  setup
+    .serveFunctionEvents(child.stdio[3] as NodeJS.ReadableStream, { settings, invokeLambda, log })
+    .then((rules) => {
+      if (stopping) void rules.close();
+      else functionRules = rules;
+    })
+    .catch((err: unknown) =>
+      log(`serverless.yml functions' events are not run locally: ${(err as Error)?.message ?? err}`),
+    );
+  // Schedules and event triggers start once the handlers they invoke are served.
+  triggers
+    .startWhenServing(`http://${settings.host}:${settings.lambdaPort}/`)
+    .catch((err: unknown) => log(`Triggers failed to start: ${(err as Error)?.message ?? err}`))
+    .finally(lambdasServing);
+}
+
+/** Calls the API once (a real handler) and marks until its answer as READY_PHASE. */
+async function firstAnswer(profile: StartProfile, api: string): Promise<void> {
+  await profile.time(READY_PHASE, async () => {
+    const res = await fetch(`${api}/task-definitions?limit=1`);
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`GET /task-definitions answered ${res.status}`);
   });
 }
 

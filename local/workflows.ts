@@ -8,6 +8,9 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { loadDefinition, localRunTaskValues } from '../workflows/definitions';
 import { type EnsuredStateMachine, ensureStateMachine } from './sfn/ensure';
+import { runTaskStateMachineName } from './stack-names';
+
+export { runTaskStateMachineName };
 
 export interface LocalWorkflowOptions {
   endpointUrl: string;
@@ -28,12 +31,6 @@ export function localRunTaskDefinition(options: Omit<LocalWorkflowOptions, 'endp
   });
   return JSON.stringify(loadDefinition('run-task', values));
 }
-
-/**
- * The run-task state machine's name: serverless.yml custom.runTaskStateMachineName
- * (`${self:service}-${sls:stage}-run-task`, pinned against this by test/unit/deploy/state-machine-name.test.ts).
- */
-export const runTaskStateMachineName = (stage: string, service = 'berth') => `${service}-${stage}-run-task`;
 
 export async function ensureLocalWorkflows(options: LocalWorkflowOptions): Promise<EnsuredStateMachine> {
   const sfn = new SFNClient({

@@ -22,9 +22,16 @@
  *   were records), called straight against the local Step Functions endpoint. The old figure leaves out the
  *   Lambda hop the new one pays, so the ratio understates the change.
  *
+ * - Lambda breakdown: per level, each function's invocations and handler time per run, from serverless-offline's
+ *   own log of each invocation, and the client's GET /runs/{id} per run (bench/runs/README.md keeps the figures).
+ *
+ * - Memory (--memory N): the resident size of each process of the stack (found by its BERTH_STATE_DIR) after 10
+ *   runs and after N (16 in flight, stopped early at --memory-seconds), and the ratio (issue 14: at most 1.5x).
+ *
+ *   npm run bench:runs -- --memory 1000 [--memory-seconds 240]
  *   npm run bench:runs [-- --runs 24 --concurrency 1,4,16 --poll-ms 100 --ecs-poll-ms 250 --views 400]
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DescribeTasksCommand, ECSClient, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
@@ -47,6 +54,9 @@ const POLL_MS = Number(argAt('poll-ms')) || 100;
 const ECS_POLL_MS = argAt('ecs-poll-ms');
 const VIEWS = Number(argAt('views')) || 400;
 const VIEWS_IN_FLIGHT = 16;
+/** --memory N: the memory mode (see memoryGrowth): N runs at most, within --memory-seconds (default 240). */
+const MEMORY_RUNS = Number(argAt('memory')) || 0;
+const MEMORY_SECONDS = Number(argAt('memory-seconds')) || 240;
 const finishedRuns: string[] = [];
 /** The placeholder subnet `npm start` gives awsvpc runs (local/start.ts); the bare RunTask uses it too. */
 const SUBNET = 'subnet-00000000000000000';
@@ -67,7 +77,36 @@ interface Sample {
   engineOverhead?: number;
   /** Run only: task stoppedAt -> the first GET that answered the terminal status, ms. */
   observedOverhead?: number;
+  /** Run only: the GET /runs/{id} the client made until it saw the end. */
+  polls?: number;
 }
+
+/**
+ * Where a level's time went in the Lambdas: serverless-offline logs each invocation it ran, API or Lambda port,
+ * as `(λ: <function>) RequestId: <id>  Duration: <ms> ms` (the handler's run in its warm worker, not the
+ * worker's start). Per function: invocations and handler ms per run, and the p50 of one invocation.
+ */
+function lambdaBreakdown(output: string, runs: number): string {
+  const byFunction = new Map<string, number[]>();
+  for (const match of output.matchAll(/\(λ: (\w+)\) RequestId: \S+\s+Duration: ([0-9.]+) ms/g)) {
+    const durations = byFunction.get(match[1]!) ?? [];
+    durations.push(Number(match[2]));
+    byFunction.set(match[1]!, durations);
+  }
+  const rows = [...byFunction].sort((a, b) => sum(b[1]) - sum(a[1]));
+  const lines = rows.map(
+    ([name, durations]) =>
+      `    ${name.padEnd(24)} ${(durations.length / runs).toFixed(2).padStart(8)} ${ms(sum(durations) / runs).padStart(10)} ${ms(percentile(durations, 50)).padStart(8)}`,
+  );
+  const total = rows.reduce((acc, [, durations]) => acc + sum(durations), 0);
+  return [
+    `    ${'function'.padEnd(24)} ${'calls/run'.padStart(8)} ${'ms/run'.padStart(10)} ${'p50 ms'.padStart(8)}`,
+    ...lines,
+    `    ${'all Lambdas'.padEnd(24)} ${(rows.reduce((acc, [, d]) => acc + d.length, 0) / runs).toFixed(2).padStart(8)} ${ms(total / runs).padStart(10)}`,
+  ].join('\n');
+}
+
+const sum = (xs: number[]) => xs.reduce((acc, x) => acc + x, 0);
 
 /** `total` jobs with `concurrency` in flight; returns each job's sample and the wall time. */
 async function closedLoop(concurrency: number, total: number, job: () => Promise<Sample>) {
@@ -124,7 +163,9 @@ async function oneRun(stack: Stack): Promise<Sample> {
   const answer = await res.text();
   if (res.status !== 202) throw new Error(`POST /runs answered ${res.status}: ${answer}`);
   const { runId } = JSON.parse(answer) as { runId: string };
+  let polls = 0;
   for (;;) {
+    polls++;
     const got = await fetch(`${stack.api}/runs/${runId}`);
     const text = await got.text();
     if (got.status !== 200) throw new Error(`GET /runs/${runId} answered ${got.status}: ${text}`);
@@ -138,6 +179,7 @@ async function oneRun(stack: Stack): Promise<Sample> {
         latency,
         engineOverhead: Date.parse(view.stoppedAt ?? '') - taskStopped,
         observedOverhead: seenAt - taskStopped,
+        polls,
       };
     }
     if (['FAILED', 'CANCELLED', 'TIMED_OUT'].includes(view.status)) {
@@ -149,6 +191,68 @@ async function oneRun(stack: Stack): Promise<Sample> {
 
 const ms = (x: number) => (Number.isFinite(x) ? `${Math.round(x)}` : '-');
 const pad = (s: string, n: number) => s.padStart(n);
+
+/** The stack's processes (every process whose environment names its state directory), by role, with their RSS in KiB. */
+function stackProcesses(stateDir: string): Map<string, number> {
+  const found = new Map<string, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(entry)) continue;
+    try {
+      const environ = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
+      if (!environ.includes(`BERTH_STATE_DIR=${stateDir}`)) continue;
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ');
+      const role = cmdline.includes('local/start.ts')
+        ? 'launcher (endpoint, Step Functions engine)'
+        : cmdline.includes('serverless.js offline')
+          ? 'serverless-offline (API, Lambda workers)'
+          : cmdline.includes('--service=')
+            ? 'esbuild service'
+            : cmdline.slice(0, 60);
+      const rss = Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))?.[1] ?? Number.NaN);
+      found.set(`${role} [${entry}]`, rss);
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return found;
+}
+
+/**
+ * Memory mode: 10 runs (16 in flight), each process's RSS; then runs up to MEMORY_RUNS in all (stopped at
+ * MEMORY_SECONDS), each process's RSS again. Growth per run shows as a ratio above 1 that rises with the runs.
+ */
+async function memoryGrowth(stack: Stack) {
+  const settle = () => sleep(2000);
+  await closedLoop(VIEWS_IN_FLIGHT, 10, () => oneRun(stack));
+  await settle();
+  const early = stackProcesses(stack.stateDir);
+  const deadline = performance.now() + MEMORY_SECONDS * 1000;
+  let done = 10;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: VIEWS_IN_FLIGHT }, async () => {
+      while (done < MEMORY_RUNS && performance.now() < deadline) {
+        done++;
+        await oneRun(stack);
+      }
+    }),
+  );
+  const seconds = (performance.now() - start) / 1000;
+  await settle();
+  const late = stackProcesses(stack.stateDir);
+  console.log(
+    `bench/runs memory: RSS after 10 runs and after ${done} (${VIEWS_IN_FLIGHT} in flight, ${seconds.toFixed(0)} s;` +
+      ` load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')})`,
+  );
+  for (const [name, before] of early) {
+    const after = late.get(name);
+    const ratio = after === undefined ? '-' : `${(after / before).toFixed(2)}x`;
+    const perRun = after === undefined ? '-' : `${((after - before) / (done - 10)).toFixed(1)} KiB/run`;
+    console.log(
+      `  ${name.padEnd(56)} ${(before / 1024).toFixed(0).padStart(6)} MiB -> ${after === undefined ? 'gone' : `${(after / 1024).toFixed(0)} MiB`}  ${ratio}  ${perRun}`,
+    );
+  }
+}
 
 async function main() {
   const env: Record<string, string> = {};
@@ -167,6 +271,10 @@ async function main() {
     });
     if (registered.status !== 201) throw new Error(`registering the example answered ${registered.status}`);
 
+    if (MEMORY_RUNS > 0) {
+      await memoryGrowth(stack);
+      return;
+    }
     // Warm-up: serverless-offline loads each handler on its first call.
     await closedLoop(2, 4, () => oneRun(stack));
     await closedLoop(2, 4, () => bareTask(ecs));
@@ -180,9 +288,16 @@ async function main() {
         ` ${pad('bare p50/p99 ms', 15)} ${pad('run p50/p99 ms', 15)} ${pad('run/bare p50', 12)}` +
         ` ${pad('STOPPED->stopDate p50/p99', 25)} ${pad('STOPPED->GET p50/p99', 20)}`,
     );
+    const breakdowns: string[] = [];
     for (const level of LEVELS) {
       const bare = await closedLoop(level, RUNS, () => bareTask(ecs));
+      const outputFrom = stack.output().length;
       const runs = await closedLoop(level, RUNS, () => oneRun(stack));
+      breakdowns.push(
+        `  ${level} in flight: ${((runs.seconds * 1000) / RUNS).toFixed(0)} ms of wall per run, ` +
+          `client GET /runs/{id} ${(sum(runs.samples.map((x) => x.polls ?? 0)) / RUNS).toFixed(1)} per run\n` +
+          lambdaBreakdown(stack.output().slice(outputFrom), RUNS),
+      );
       const bareRate = RUNS / bare.seconds;
       const runRate = RUNS / runs.seconds;
       const bareLat = bare.samples.map((s) => s.latency);
@@ -199,6 +314,8 @@ async function main() {
           ` ${pad(`${ms(percentile(observed, 50))}/${ms(percentile(observed, 99))}`, 20)}`,
       );
     }
+
+    console.log(`\nLambda invocations per run (serverless-offline's own durations):\n${breakdowns.join('\n')}`);
 
     // Views of finished runs, 16 in flight: the record (GET /runs/{id}) against the execution history.
     const ids = [...finishedRuns];

@@ -9,8 +9,10 @@ import { createRequire } from 'node:module';
 import { isMainThread } from 'node:worker_threads';
 
 if (isMainThread) {
-  const { tsImport } = await import('tsx/esm/api');
-  const { browserGuardPolicy, guardServer } = await tsImport('../endpoint/browser-guard.ts', import.meta.url);
+  // tsx's CommonJS API: an in-thread require hook for these files only (its ESM API would add a loader thread that
+  // every later import of serverless-offline goes through).
+  const { require: tsxRequire } = await import('tsx/cjs/api');
+  const { browserGuardPolicy, guardServer } = tsxRequire('../endpoint/browser-guard.ts', import.meta.url);
   const require = createRequire(import.meta.url);
   const hapi = createRequire(require.resolve('serverless-offline'))('@hapi/hapi');
   const createServer = hapi.Server;

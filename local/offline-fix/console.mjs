@@ -10,8 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
 
 if (isMainThread) {
-  const { tsImport } = await import('tsx/esm/api');
-  const { buildConsole } = await tsImport('../../console/assets.ts', import.meta.url);
+  // tsx's CommonJS API, as ./browser-guard.mjs loads its module (no loader thread).
+  const { require: tsxRequire } = await import('tsx/cjs/api');
+  const { buildConsole } = tsxRequire('../../console/assets.ts', import.meta.url);
   const assets = await buildConsole(fileURLToPath(new URL('../../console/', import.meta.url)));
   const require = createRequire(import.meta.url);
   const hapi = createRequire(require.resolve('serverless-offline'))('@hapi/hapi');
