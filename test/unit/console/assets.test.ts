@@ -12,6 +12,7 @@ describe('the console build', () => {
       'href="#main"',
       'href="#/runs"',
       'href="#/start"',
+      'href="#/queues"',
       'href="#/cluster"',
       'href="#/task-definitions"',
     ]);
