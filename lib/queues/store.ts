@@ -219,6 +219,42 @@ export async function putWaiting(
 }
 
 /**
+ * The two writes that give `member` a slot, in one transaction with whatever else the caller adds: the queue's
+ * counter (and its share's) grows, on the condition that the queue is not paused and, with a limit, below it; the
+ * slot item is created, holding the token, on the condition that there is none.
+ */
+function slotWrites(store: QueueStore, member: QueueMember, taskToken: string, admittedAt: string, limit?: number) {
+  const limited = limit !== undefined;
+  return {
+    counter: {
+      Update: {
+        TableName: store.tableName,
+        Key: { queue: member.queue, entry: STATE_ENTRY },
+        UpdateExpression: 'SET #r = if_not_exists(#r, :zero) + :one, #s = if_not_exists(#s, :zero) + :one',
+        ConditionExpression: `(attribute_not_exists(#p) OR #p = :false)${limited ? ' AND (attribute_not_exists(#r) OR #r < :limit)' : ''}`,
+        ExpressionAttributeNames: { '#r': 'running', '#s': shareAttribute(member.shareIdentifier), '#p': 'paused' },
+        ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':false': false, ...(limited && { ':limit': limit }) },
+      },
+    },
+    slot: {
+      Put: {
+        TableName: store.tableName,
+        Item: {
+          queue: member.queue,
+          entry: slotKey(member.runId),
+          runId: member.runId,
+          admittedAt,
+          taskToken,
+          ...(member.shareIdentifier !== undefined && { shareIdentifier: member.shareIdentifier }),
+        },
+        ConditionExpression: 'attribute_not_exists(#e)',
+        ExpressionAttributeNames: { '#e': 'entry' },
+      },
+    },
+  };
+}
+
+/**
  * Gives `entry` a slot: in one transaction, the counter grows if the queue is below its limit and not paused, the
  * entry goes (only if it still holds the token read: a newer one means the run's Lambda ran again), and the slot
  * item is created. False when any condition failed (the caller reads again).
@@ -229,54 +265,22 @@ export async function takeSlot(
   entry: WaitingEntry,
   admittedAt: string,
 ): Promise<boolean> {
-  const limited = queue.maxConcurrentRuns !== undefined;
+  const { counter, slot } = slotWrites(store, entry, entry.taskToken, admittedAt, queue.maxConcurrentRuns);
   try {
     await store.ddb.send(
       new TransactWriteCommand({
         TransactItems: [
-          {
-            Update: {
-              TableName: store.tableName,
-              Key: { queue: queue.name, entry: STATE_ENTRY },
-              UpdateExpression: 'SET #r = if_not_exists(#r, :zero) + :one, #s = if_not_exists(#s, :zero) + :one',
-              ConditionExpression: `(attribute_not_exists(#p) OR #p = :false)${limited ? ' AND (attribute_not_exists(#r) OR #r < :limit)' : ''}`,
-              ExpressionAttributeNames: {
-                '#r': 'running',
-                '#s': shareAttribute(entry.shareIdentifier),
-                '#p': 'paused',
-              },
-              ExpressionAttributeValues: {
-                ':zero': 0,
-                ':one': 1,
-                ':false': false,
-                ...(limited && { ':limit': queue.maxConcurrentRuns }),
-              },
-            },
-          },
+          counter,
           {
             Delete: {
               TableName: store.tableName,
-              Key: { queue: queue.name, entry: entry.entry },
+              Key: { queue: entry.queue, entry: entry.entry },
               ConditionExpression: '#t = :token',
               ExpressionAttributeNames: { '#t': 'taskToken' },
               ExpressionAttributeValues: { ':token': entry.taskToken },
             },
           },
-          {
-            Put: {
-              TableName: store.tableName,
-              Item: {
-                queue: queue.name,
-                entry: slotKey(entry.runId),
-                runId: entry.runId,
-                admittedAt,
-                taskToken: entry.taskToken,
-                ...(entry.shareIdentifier !== undefined && { shareIdentifier: entry.shareIdentifier }),
-              },
-              ConditionExpression: 'attribute_not_exists(#e)',
-              ExpressionAttributeNames: { '#e': 'entry' },
-            },
-          },
+          slot,
         ],
       }),
     );
@@ -298,42 +302,9 @@ export async function takeSlotAtOnce(
   taskToken: string,
   admittedAt: string,
 ): Promise<'admitted' | 'paused' | 'holds-slot'> {
+  const { counter, slot } = slotWrites(store, member, taskToken, admittedAt);
   try {
-    await store.ddb.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: store.tableName,
-              Key: { queue: member.queue, entry: STATE_ENTRY },
-              UpdateExpression: 'SET #r = if_not_exists(#r, :zero) + :one, #s = if_not_exists(#s, :zero) + :one',
-              ConditionExpression: 'attribute_not_exists(#p) OR #p = :false',
-              ExpressionAttributeNames: {
-                '#r': 'running',
-                '#s': shareAttribute(member.shareIdentifier),
-                '#p': 'paused',
-              },
-              ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':false': false },
-            },
-          },
-          {
-            Put: {
-              TableName: store.tableName,
-              Item: {
-                queue: member.queue,
-                entry: slotKey(member.runId),
-                runId: member.runId,
-                admittedAt,
-                taskToken,
-                ...(member.shareIdentifier !== undefined && { shareIdentifier: member.shareIdentifier }),
-              },
-              ConditionExpression: 'attribute_not_exists(#e)',
-              ExpressionAttributeNames: { '#e': 'entry' },
-            },
-          },
-        ],
-      }),
-    );
+    await store.ddb.send(new TransactWriteCommand({ TransactItems: [counter, slot] }));
     return 'admitted';
   } catch (err) {
     if (!isCanceled(err)) throw err;
