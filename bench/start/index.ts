@@ -18,6 +18,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '../../test/integration/stack';
 
 const root = path.resolve(__dirname, '..', '..');
 const argAt = (name: string) => {
@@ -30,17 +31,6 @@ const MAX_SECONDS = Number(argAt('max-seconds')) || 270;
 const START_TIMEOUT_MS = 60_000;
 
 type Mode = 'cold' | 'warm' | 'baseline';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { type AwsEndpointOptions, startAwsEndpoint } from '../../local/endpoint/server';
 
 export const REGION = 'us-east-1';
@@ -30,6 +31,16 @@ export function ecsClient(url: string): ECSClient {
     region: REGION,
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
     maxAttempts: 1, // a 500 is asserted as it comes, not retried
+  });
+}
+
+/** An SFN client for the local endpoint: any credentials, and no retries, so an error is asserted as it comes. */
+export function sfnClient(url: string): SFNClient {
+  return new SFNClient({
+    endpoint: url,
+    region: REGION,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: 1,
   });
 }
 

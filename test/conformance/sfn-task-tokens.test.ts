@@ -17,7 +17,7 @@ import {
   SendTaskFailureCommand,
   SendTaskHeartbeatCommand,
   SendTaskSuccessCommand,
-  SFNClient,
+  type SFNClient,
   StartExecutionCommand,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
@@ -26,7 +26,7 @@ import { sfnService } from '../../local/sfn/service';
 import { newTaskToken } from '../../local/sfn/task-tokens';
 import { DurableStore } from '../../local/store';
 import { awsCli, awsCliJson } from './aws-cli';
-import { ACCOUNT_ID, type LocalEndpoint, REGION, startLocalEndpoint, tempStateDir } from './endpoint';
+import { ACCOUNT_ID, type LocalEndpoint, REGION, sfnClient, startLocalEndpoint, tempStateDir } from './endpoint';
 
 jest.setTimeout(30_000);
 
@@ -53,15 +53,6 @@ const handlers: Record<string, InProcessHandler> = {
     throw error;
   },
 };
-
-function sfnClient(url: string): SFNClient {
-  return new SFNClient({
-    endpoint: url,
-    region: REGION,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    maxAttempts: 1,
-  });
-}
 
 function start(stateDir = tempStateDir()): Promise<LocalEndpoint> {
   return startLocalEndpoint(stateDir, {

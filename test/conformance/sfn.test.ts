@@ -17,7 +17,7 @@ import {
   type HistoryEvent,
   ListExecutionsCommand,
   ListStateMachinesCommand,
-  SFNClient,
+  type SFNClient,
   StartExecutionCommand,
   StopExecutionCommand,
   UpdateStateMachineCommand,
@@ -27,7 +27,7 @@ import { ensureStateMachine } from '../../local/sfn/ensure';
 import { type InProcessHandler, inProcessInvoker } from '../../local/sfn/lambda-invoke';
 import { sfnService } from '../../local/sfn/service';
 import { DEFAULT_CONFIG, FAST, waitForTask } from './ecs-cluster';
-import { ACCOUNT_ID, type LocalEndpoint, REGION, startLocalEndpoint, tempStateDir } from './endpoint';
+import { ACCOUNT_ID, type LocalEndpoint, REGION, sfnClient, startLocalEndpoint, tempStateDir } from './endpoint';
 
 jest.setTimeout(30_000);
 
@@ -73,15 +73,6 @@ function start(stateDir = tempStateDir()): Promise<LocalEndpoint> {
         stopGraceMs: 5_000,
       }),
     ],
-  });
-}
-
-function sfnClient(url: string): SFNClient {
-  return new SFNClient({
-    endpoint: url,
-    region: REGION,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    maxAttempts: 1,
   });
 }
 

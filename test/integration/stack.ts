@@ -10,7 +10,8 @@ import path from 'node:path';
 
 const root = path.resolve(__dirname, '..', '..');
 
-async function freePort(): Promise<number> {
+/** A port on 127.0.0.1 that nothing listens on now. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
