@@ -134,7 +134,11 @@ async function main() {
   };
   // Profiled, serverless-offline's process marks its steps (see the module), after each preload too.
   const startProfile = pathToFileURL(preload('start-profile.mjs')).href;
+  // BERTH_CPU_PROFILE_DIR=dir: V8 CPU profiles of serverless-offline's process and each Lambda worker, written
+  // when they exit (bench/runs/README.md reads them); the launcher gets the same from whoever starts it.
+  const cpuProfileDir = process.env.BERTH_CPU_PROFILE_DIR;
   const args = [
+    ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(cpuProfileDir)}`] : []),
     ...(profiling ? ['--import', startProfile] : []),
     ...Object.entries(preloads).flatMap(([name, file]) => [
       '--import',

@@ -217,6 +217,46 @@ function stackProcesses(stateDir: string): Map<string, number> {
   return found;
 }
 
+/** CPU seconds (user + system) each process of the stack has used so far, by the same names as stackProcesses. */
+function stackCpu(stateDir: string): Map<string, number> {
+  const ticks = 100; // USER_HZ: /proc's clock ticks per second on Linux
+  const found = new Map<string, number>();
+  for (const name of stackProcesses(stateDir).keys()) {
+    const pid = /\[([0-9]+)\]$/.exec(name)?.[1];
+    if (pid === undefined) continue;
+    // Per thread, by the thread's name (the main thread's is the process's; Node names a Worker's thread after
+    // the worker, libuv's pool `libuv-worker`, V8's platform threads `V8 DefaultWorke`...).
+    for (const tid of readdirSync(`/proc/${pid}/task`, { withFileTypes: true }).map((d) => d.name)) {
+      try {
+        const comm = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+        // Fields after the command's closing parenthesis: state is field 3, utime 14 and stime 15.
+        const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        const thread = tid === pid ? 'main thread' : comm;
+        const key = `${name.replace(/ \[[0-9]+\]$/, '')}: ${thread}`;
+        found.set(key, (found.get(key) ?? 0) + (Number(fields[11]) + Number(fields[12])) / ticks);
+      } catch {
+        // gone
+      }
+    }
+  }
+  const self = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+  found.set('bench client (polling, bare tasks)', (Number(self[11]) + Number(self[12])) / ticks);
+  return found;
+}
+
+/** Each process's CPU ms per run between two stackCpu readings. */
+function cpuBreakdown(before: Map<string, number>, after: Map<string, number>, runs: number): string {
+  const rows = [...after]
+    .map(([name, seconds]) => [name, ((seconds - (before.get(name) ?? 0)) * 1000) / runs] as const)
+    .filter(([, perRun]) => perRun > 0)
+    .sort((a, b) => b[1] - a[1]);
+  return [
+    `    ${'process'.padEnd(56)} ${'CPU ms/run'.padStart(10)}`,
+    ...rows.map(([name, perRun]) => `    ${name.padEnd(56)} ${ms(perRun).padStart(10)}`),
+    `    ${'all'.padEnd(56)} ${ms(sum(rows.map(([, perRun]) => perRun))).padStart(10)}`,
+  ].join('\n');
+}
+
 /**
  * Memory mode: 10 runs (16 in flight), each process's RSS; then runs up to MEMORY_RUNS in all (stopped at
  * MEMORY_SECONDS), each process's RSS again. Growth per run shows as a ratio above 1 that rises with the runs.
@@ -289,10 +329,18 @@ async function main() {
         ` ${pad('STOPPED->stopDate p50/p99', 25)} ${pad('STOPPED->GET p50/p99', 20)}`,
     );
     const breakdowns: string[] = [];
+    const cpuBreakdowns: string[] = [];
     for (const level of LEVELS) {
+      const bareCpu = stackCpu(stack.stateDir);
       const bare = await closedLoop(level, RUNS, () => bareTask(ecs));
       const outputFrom = stack.output().length;
+      const runCpu = stackCpu(stack.stateDir);
       const runs = await closedLoop(level, RUNS, () => oneRun(stack));
+      const afterCpu = stackCpu(stack.stateDir);
+      cpuBreakdowns.push(
+        `  ${level} in flight, bare task:\n${cpuBreakdown(bareCpu, runCpu, RUNS)}\n` +
+          `  ${level} in flight, run:\n${cpuBreakdown(runCpu, afterCpu, RUNS)}`,
+      );
       breakdowns.push(
         `  ${level} in flight: ${((runs.seconds * 1000) / RUNS).toFixed(0)} ms of wall per run, ` +
           `client GET /runs/{id} ${(sum(runs.samples.map((x) => x.polls ?? 0)) / RUNS).toFixed(1)} per run\n` +
@@ -316,6 +364,7 @@ async function main() {
     }
 
     console.log(`\nLambda invocations per run (serverless-offline's own durations):\n${breakdowns.join('\n')}`);
+    console.log(`\nCPU per run by process (/proc user + system time over the level):\n${cpuBreakdowns.join('\n')}`);
 
     // Views of finished runs, 16 in flight: the record (GET /runs/{id}) against the execution history.
     const ids = [...finishedRuns];
@@ -370,7 +419,9 @@ async function main() {
     throw err;
   } finally {
     ecs.destroy();
-    await stack.kill();
+    // Profiled (BERTH_CPU_PROFILE_DIR), the processes must exit on their own to write their profiles.
+    if (process.env.BERTH_CPU_PROFILE_DIR) await stack.stop();
+    else await stack.kill();
   }
 }
 

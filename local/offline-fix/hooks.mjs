@@ -1,34 +1,113 @@
 /**
- * Module hooks for the serverless-offline child of `npm start` (registered by ./register.mjs).
+ * Module hooks for the serverless-offline child of `npm start` (registered by ./register.mjs): source fixes to
+ * serverless-offline 13 (the last release for Serverless Framework v3), each checked against the source it was
+ * written for, so an upgrade that changes that source fails the start instead of running unfixed.
  *
- * serverless-offline 13 (the last release for Serverless Framework v3) terminates a function's worker
- * thread when an invocation exceeds the function's timeout, but keeps the dead runner: the function goes
- * back to the pool IDLE, the next invocation is posted to the terminated worker, never answers, and ends
- * in `[504] - Lambda timeout.` after the full timeout; so does every later one, at any concurrency,
- * until the process restarts (dherault/serverless-offline#1896, fixed in 14.x by #1898). Lambda gives
- * the next invocation a fresh execution environment instead; so does this patch: `HandlerRunner.cleanup()`
- * drops its runner, and the next `run()` starts a new worker.
+ * 1. HandlerRunner.cleanup(): serverless-offline terminates a function's worker thread when an invocation exceeds
+ *    the function's timeout, but keeps the dead runner: the function goes back to the pool IDLE, the next
+ *    invocation is posted to the terminated worker, never answers, and ends in `[504] - Lambda timeout.` after the
+ *    full timeout; so does every later one, until the process restarts (dherault/serverless-offline#1896, fixed in
+ *    14.x by #1898). Lambda gives the next invocation a fresh execution environment instead; so does this fix:
+ *    `cleanup()` drops its runner, and the next `run()` starts a new worker.
+ * 2. InProcessRunner.run() (what each worker thread runs per invocation) resolved the handler again on every
+ *    invocation: it walked the bundle's folders up to `/`, stat-ing and reading and parsing each package.json on
+ *    the way, before taking the module from the require cache. Lambda loads the handler once, in the execution
+ *    environment's init; so does this fix: the handler is resolved on the first invocation and kept (a failed load
+ *    is not kept, so the next invocation tries again, as a Lambda init error does).
+ * 3. WorkerThreadRunner.run() made a MessageChannel per invocation and never closed it: every invocation left two
+ *    ports, their listeners and the answer they last carried, alive for the life of the worker. Closed once the
+ *    answer is in.
+ * 4. LambdaFunction.runHandler() raced the handler against a timer of the function's whole timeout (up to 900 s)
+ *    and never cancelled it: every invocation left a pending timer and its promise for that long. Cancelled once
+ *    the invocation is over.
  */
-const HANDLER_RUNNER = /\/serverless-offline\/src\/lambda\/handler-runner\/HandlerRunner\.js$/;
-const CLEANUP = /cleanup\(\) \{\n(\s*\/\/[^\n]*\n)?\s*return this\.#runner\.cleanup\(\)\n\s*\}/;
-const FIXED = `cleanup() {
+const PATCHES = [
+  {
+    name: 'HandlerRunner.cleanup()',
+    file: /\/serverless-offline\/src\/lambda\/handler-runner\/HandlerRunner\.js$/,
+    from: /cleanup\(\) \{\n(\s*\/\/[^\n]*\n)?\s*return this\.#runner\.cleanup\(\)\n\s*\}/,
+    to: `cleanup() {
     const runner = this.#runner
     this.#runner = null
     return runner?.cleanup()
-  }`;
+  }`,
+  },
+  {
+    name: 'InProcessRunner.run() loading the handler',
+    file: /\/serverless-offline\/src\/lambda\/handler-runner\/in-process-runner\/InProcessRunner\.js$/,
+    from: /const handler = await load\(\n\s*this\.#servicePath,\n\s*join\(this\.#codeDir, this\.#handler\),\n\s*\)/,
+    to: `this.loadedHandler ??= load(this.#servicePath, join(this.#codeDir, this.#handler)).catch((err) => {
+      this.loadedHandler = undefined
+      throw err
+    })
+    const handler = await this.loadedHandler`,
+  },
+  {
+    name: 'WorkerThreadRunner.run() message channel',
+    file: /\/serverless-offline\/src\/lambda\/handler-runner\/worker-thread-runner\/WorkerThreadRunner\.js$/,
+    from: /port1\n(\s*)\.on\("message", \(value\) => \{\n/,
+    to: `port1
+$1.on("message", (value) => {
+$1  port1.close()
+`,
+  },
+  {
+    name: 'LambdaFunction.runHandler() timeout timer',
+    file: /\/serverless-offline\/src\/lambda\/LambdaFunction\.js$/,
+    from: /async #timeoutAndTerminate\(\) \{\n\s*await setTimeout\(this\.#timeout\)\n/,
+    to: `async #timeoutAndTerminate(signal) {
+    await setTimeout(this.#timeout, undefined, { signal })
+`,
+    // The race passes an AbortSignal it aborts when the invocation is over (the timer's AbortError then rejects a
+    // promise nobody awaits any more, so it is caught here).
+    also: [
+      {
+        from: /let result\n\n(\s*)try \{\n(\s*)result = await Promise\.race\(\[\n(\s*)this\.#handlerRunner\.run\(this\.#event, context\),\n(\s*)\.\.\.\(this\.#noTimeout \? \[\] : \[this\.#timeoutAndTerminate\(\)\]\),\n(\s*)\]\)\n/,
+        to: `let result
+$1const timer = new AbortController()
 
-/** HandlerRunner.js's source with the fix; throws if the source is not the one this fix is for. */
-export function patchHandlerRunner(source) {
-  if (!CLEANUP.test(source)) {
-    throw new Error(
-      'serverless-offline HandlerRunner.cleanup() is not the one local/offline-fix patches: check the fix is still needed',
-    );
+$1try {
+$2result = await Promise.race([
+$3this.#handlerRunner.run(this.#event, context),
+$4...(this.#noTimeout
+$4  ? []
+$4  : [this.#timeoutAndTerminate(timer.signal).catch((err) => {
+$4      if (err?.name !== "AbortError") throw err
+$4      return new Promise(() => {})
+$4    })]),
+$5]).finally(() => timer.abort())
+`,
+      },
+    ],
+  },
+];
+
+/** `source` (of `url`) with the fixes that apply to it; throws naming the fix if the source is not the one it is for. */
+export function patchSource(url, source) {
+  let patched = source;
+  for (const patch of PATCHES) {
+    if (!patch.file.test(url)) continue;
+    for (const { from, to } of [patch, ...(patch.also ?? [])]) {
+      if (!from.test(patched)) {
+        throw new Error(
+          `serverless-offline ${patch.name} is not the one local/offline-fix patches: check the fix is still needed`,
+        );
+      }
+      patched = patched.replace(from, to);
+    }
   }
-  return source.replace(CLEANUP, FIXED);
+  return patched;
+}
+
+/** HandlerRunner.js's source with fix 1; throws if the source is not the one this fix is for. */
+export function patchHandlerRunner(source) {
+  return patchSource('/serverless-offline/src/lambda/handler-runner/HandlerRunner.js', source);
 }
 
 export async function load(url, context, nextLoad) {
   const result = await nextLoad(url, context);
-  if (!HANDLER_RUNNER.test(url) || result.source === undefined || result.source === null) return result;
-  return { ...result, source: patchHandlerRunner(Buffer.from(result.source).toString('utf8')) };
+  if (!PATCHES.some((patch) => patch.file.test(url)) || result.source === undefined || result.source === null) {
+    return result;
+  }
+  return { ...result, source: patchSource(url, Buffer.from(result.source).toString('utf8')) };
 }

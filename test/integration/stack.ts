@@ -48,7 +48,10 @@ export interface StackOptions {
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const stateDir = options.stateDir ?? mkdtempSync(path.join(os.tmpdir(), 'berth-it-'));
   const [apiPort, awsPort, lambdaPort] = [await freePort(), await freePort(), await freePort()];
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
+  // BERTH_CPU_PROFILE_DIR: the launcher's V8 CPU profile too (local/start.ts profiles serverless-offline).
+  const cpuProfileDir = options.env?.BERTH_CPU_PROFILE_DIR ?? process.env.BERTH_CPU_PROFILE_DIR;
+  const profile = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(cpuProfileDir)}`] : [];
+  const child: ChildProcess = spawn(process.execPath, [...profile, '--import', 'tsx', 'local/start.ts'], {
     cwd: root,
     detached: true, // its own process group, so kill -9 reaches serverless-offline too
     stdio: ['ignore', 'pipe', 'pipe'],
