@@ -29,7 +29,7 @@
  *   runs and after N (16 in flight, stopped early at --memory-seconds), and the ratio (issue 14: at most 1.5x).
  *
  *   npm run bench:runs -- --memory 1000 [--memory-seconds 240]
- *   npm run bench:runs [-- --runs 24 --concurrency 1,4,16 --poll-ms 100 --ecs-poll-ms 250 --views 400]
+ *   npm run bench:runs [-- --runs 24 --concurrency 1,4,16 --poll-ms 100 --ecs-poll-ms 250 --views 400 --view-rate 100]
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -54,6 +54,8 @@ const POLL_MS = Number(argAt('poll-ms')) || 100;
 const ECS_POLL_MS = argAt('ecs-poll-ms');
 const VIEWS = Number(argAt('views')) || 400;
 const VIEWS_IN_FLIGHT = 16;
+/** --view-rate: GET /runs/{id} per second of runs in flight while 16 run (issue 14: at least 100). */
+const VIEW_RATE = Number(argAt('view-rate')) || 100;
 /** --memory N: the memory mode (see memoryGrowth): N runs at most, within --memory-seconds (default 240). */
 const MEMORY_RUNS = Number(argAt('memory')) || 0;
 const MEMORY_SECONDS = Number(argAt('memory-seconds')) || 240;
@@ -79,6 +81,10 @@ interface Sample {
   observedOverhead?: number;
   /** Run only: the GET /runs/{id} the client made until it saw the end. */
   polls?: number;
+  /** Run only: task stoppedAt -> the record's updatedAt when first seen SUCCEEDED (the write that said so, or a later one), ms. */
+  recordOverhead?: number;
+  /** Run only: the record's createdAt -> its updatedAt when first seen SUCCEEDED: the run as the server saw it, ms. */
+  recordSeconds?: number;
 }
 
 /**
@@ -149,11 +155,16 @@ async function bareTask(ecs: ECSClient): Promise<Sample> {
 
 interface RunView {
   status: string;
+  createdAt: string;
+  updatedAt: string;
   stoppedAt?: string;
   attempts: { stoppedAt?: string }[];
 }
 
-async function oneRun(stack: Stack): Promise<Sample> {
+/** The runs in flight now (POSTed, not yet seen SUCCEEDED), for the viewers of viewsInFlight. */
+const inFlight = new Set<string>();
+
+async function oneRun(stack: Stack, pollMs = POLL_MS): Promise<Sample> {
   const start = performance.now();
   const res = await fetch(`${stack.api}/runs`, {
     method: 'POST',
@@ -163,6 +174,7 @@ async function oneRun(stack: Stack): Promise<Sample> {
   const answer = await res.text();
   if (res.status !== 202) throw new Error(`POST /runs answered ${res.status}: ${answer}`);
   const { runId } = JSON.parse(answer) as { runId: string };
+  inFlight.add(runId);
   let polls = 0;
   for (;;) {
     polls++;
@@ -172,6 +184,7 @@ async function oneRun(stack: Stack): Promise<Sample> {
     const view = JSON.parse(text) as RunView;
     if (view.status === 'SUCCEEDED') {
       const seenAt = Date.now();
+      inFlight.delete(runId);
       finishedRuns.push(runId);
       const latency = performance.now() - start;
       const taskStopped = Date.parse(view.attempts[0]?.stoppedAt ?? '');
@@ -179,13 +192,15 @@ async function oneRun(stack: Stack): Promise<Sample> {
         latency,
         engineOverhead: Date.parse(view.stoppedAt ?? '') - taskStopped,
         observedOverhead: seenAt - taskStopped,
+        recordOverhead: Date.parse(view.updatedAt) - taskStopped,
+        recordSeconds: (Date.parse(view.updatedAt) - Date.parse(view.createdAt)) / 1000,
         polls,
       };
     }
     if (['FAILED', 'CANCELLED', 'TIMED_OUT'].includes(view.status)) {
       throw new Error(`run ${runId} ended ${view.status}: ${JSON.stringify(view)}`);
     }
-    await sleep(POLL_MS);
+    await sleep(pollMs);
   }
 }
 
@@ -294,6 +309,61 @@ async function memoryGrowth(stack: Stack) {
   }
 }
 
+/**
+ * Views while runs execute (issue 14, item 4): RUNS runs with 16 in flight whose clients look once a second (the
+ * baseline: next to no polling), then the same with viewers reading GET /runs/{id} of the runs in flight at
+ * VIEW_RATE views/s (paced, at most 16 at once). A run's time is the record's own (createdAt to the write that said
+ * SUCCEEDED), so the clients' poll interval does not enter it; the slowdown is watched against quiet.
+ */
+async function viewsInFlight(stack: Stack) {
+  const recordSeconds = (samples: Sample[]) => samples.map((x) => x.recordSeconds ?? Number.NaN);
+  const quiet = recordSeconds((await closedLoop(VIEWS_IN_FLIGHT, RUNS, () => oneRun(stack, 1000))).samples);
+  let viewing = true;
+  const latencies: number[] = [];
+  let open = 0;
+  const viewers = (async () => {
+    const start = performance.now();
+    const pending: Promise<void>[] = [];
+    for (let n = 0; viewing; n++) {
+      // Paced: view n goes at start + n / VIEW_RATE; behind schedule, at most 16 wait at once.
+      const due = start + (n * 1000) / VIEW_RATE - performance.now();
+      if (due > 0) await sleep(due);
+      while (open >= VIEWS_IN_FLIGHT && viewing) await sleep(1);
+      const ids = [...inFlight];
+      if (ids.length === 0) continue;
+      const id = ids[n % ids.length]!;
+      open++;
+      const t = performance.now();
+      pending.push(
+        fetch(`${stack.api}/runs/${id}`)
+          .then(async (res) => {
+            await res.text();
+            if (res.status !== 200) throw new Error(`GET /runs/${id} answered ${res.status}`);
+            latencies.push(performance.now() - t);
+          })
+          .finally(() => open--),
+      );
+    }
+    await Promise.all(pending);
+  })();
+  const started = performance.now();
+  const watched = recordSeconds((await closedLoop(VIEWS_IN_FLIGHT, RUNS, () => oneRun(stack, 1000))).samples);
+  const seconds = (performance.now() - started) / 1000;
+  viewing = false;
+  await viewers;
+  const row = (name: string, xs: number[]) =>
+    `  ${name.padEnd(44)} p50/p99/max ${percentile(xs, 50).toFixed(2)}/${percentile(xs, 99).toFixed(2)}/${Math.max(...xs).toFixed(2)} s`;
+  console.log(
+    `\nviews while ${VIEWS_IN_FLIGHT} runs are in flight (${RUNS} runs each way, run time from its record):\n` +
+      `  GET /runs/{id} of runs in flight: ${(latencies.length / seconds).toFixed(1)} views/s (paced at ${VIEW_RATE}), ` +
+      `p50/p99 ${ms(percentile(latencies, 50))}/${ms(percentile(latencies, 99))} ms\n` +
+      `${row('runs, their clients looking once a second', quiet)}\n` +
+      `${row('runs, with the viewers', watched)}\n` +
+      `  watched/quiet: p50 ${(percentile(watched, 50) / percentile(quiet, 50)).toFixed(2)}x, p99 ` +
+      `${(percentile(watched, 99) / percentile(quiet, 99)).toFixed(2)}x`,
+  );
+}
+
 async function main() {
   const env: Record<string, string> = {};
   if (ECS_POLL_MS !== undefined) env.BERTH_SFN_ECS_POLL_MS = ECS_POLL_MS;
@@ -326,7 +396,7 @@ async function main() {
     console.log(
       `${pad('in flight', 9)} ${pad('bare tasks/s', 12)} ${pad('runs/s', 7)} ${pad('bare/run', 8)}` +
         ` ${pad('bare p50/p99 ms', 15)} ${pad('run p50/p99 ms', 15)} ${pad('run/bare p50', 12)}` +
-        ` ${pad('STOPPED->stopDate p50/p99', 25)} ${pad('STOPPED->GET p50/p99', 20)}`,
+        ` ${pad('STOPPED->stopDate p50/p99', 25)} ${pad('STOPPED->record p50/p99', 23)} ${pad('STOPPED->GET p50/p99', 20)}`,
     );
     const breakdowns: string[] = [];
     const cpuBreakdowns: string[] = [];
@@ -352,6 +422,7 @@ async function main() {
       const runLat = runs.samples.map((s) => s.latency);
       const engine = runs.samples.map((s) => s.engineOverhead ?? Number.NaN);
       const observed = runs.samples.map((s) => s.observedOverhead ?? Number.NaN);
+      const recorded = runs.samples.map((s) => s.recordOverhead ?? Number.NaN);
       console.log(
         `${pad(String(level), 9)} ${pad(bareRate.toFixed(1), 12)} ${pad(runRate.toFixed(2), 7)}` +
           ` ${pad(`${(bareRate / runRate).toFixed(1)}x`, 8)}` +
@@ -359,11 +430,14 @@ async function main() {
           ` ${pad(`${ms(percentile(runLat, 50))}/${ms(percentile(runLat, 99))}`, 15)}` +
           ` ${pad(`${(percentile(runLat, 50) / percentile(bareLat, 50)).toFixed(1)}x`, 12)}` +
           ` ${pad(`${ms(percentile(engine, 50))}/${ms(percentile(engine, 99))}`, 25)}` +
+          ` ${pad(`${ms(percentile(recorded, 50))}/${ms(percentile(recorded, 99))}`, 23)}` +
           ` ${pad(`${ms(percentile(observed, 50))}/${ms(percentile(observed, 99))}`, 20)}`,
       );
     }
 
     console.log(`\nLambda invocations per run (serverless-offline's own durations):\n${breakdowns.join('\n')}`);
+    await viewsInFlight(stack);
+
     console.log(`\nCPU per run by process (/proc user + system time over the level):\n${cpuBreakdowns.join('\n')}`);
 
     // Views of finished runs, 16 in flight: the record (GET /runs/{id}) against the execution history.

@@ -197,7 +197,10 @@ export function lambdaClientInvoker(endpoint: string, region: string): LambdaInv
           requestId,
         };
       }
-      if (error.$metadata !== undefined && error.name !== 'Error')
+      // The Lambda service answered with an error (ResourceNotFoundException, ...). Without an HTTP answer (the
+      // connection refused or reset: the SDK names those TimeoutError too) it is the client's failure, which Step
+      // Functions reports as Lambda.SdkClientException, one of the errors a workflow retries.
+      if (error.$metadata?.httpStatusCode !== undefined && error.name !== 'Error')
         throw new LambdaServiceError(error.name, error.message);
       throw new LambdaServiceError('SdkClientException', `Unable to execute HTTP request: ${error.message}`);
     }

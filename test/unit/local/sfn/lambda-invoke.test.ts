@@ -3,10 +3,14 @@
  * (the handler's errorType; Sandbox.Timedout for a timeout), also when serverless-offline reported the
  * error as a plain "Error" (local/sfn/lambda-invoke.ts, asLambdaReports).
  */
+import { execFileSync } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   asLambdaReports,
   inProcessInvoker,
   type LambdaInvoker,
+  lambdaClientInvoker,
   lambdaInvokeDriver,
   OFFLINE_TIMEOUT_MESSAGE,
 } from '../../../../local/sfn/lambda-invoke';
@@ -94,5 +98,52 @@ describe('lambda:invoke driver', () => {
   it('names a Lambda service failure Lambda.<Exception>', async () => {
     const missing = inProcessInvoker({});
     expect((await failure(missing)).error).toBe('Lambda.ResourceNotFoundException');
+  });
+
+  describe('through the Lambda API (lambdaClientInvoker, as npm start invokes serverless-offline)', () => {
+    let server: Server;
+    let answer: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void;
+    beforeAll(async () => {
+      server = createServer((req, res) => answer(req, res));
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    });
+    afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const invoker = () =>
+      lambdaClientInvoker(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, 'us-east-1');
+
+    it('a connection reset before any answer is Lambda.SdkClientException, which workflows retry', () => {
+      // In its own process: under jest the SDK wraps a socket error from another realm into a plain Error, which
+      // would hide the name (TimeoutError) the SDK really gives a reset connection.
+      const script = `
+        const { createServer } = require('node:http');
+        const { lambdaClientInvoker, lambdaInvokeDriver } = require(${JSON.stringify(require.resolve('../../../../local/sfn/lambda-invoke'))});
+        const server = createServer((req) => req.socket.destroy());
+        server.listen(0, '127.0.0.1', async () => {
+          const invoke = lambdaClientInvoker('http://127.0.0.1:' + server.address().port, 'us-east-1');
+          try {
+            await lambdaInvokeDriver(invoke).run(${JSON.stringify(params)}, {});
+          } catch (err) {
+            console.log(JSON.stringify({ error: err.error, cause: err.causeText }));
+          }
+          server.close();
+        });`;
+      const out = JSON.parse(
+        execFileSync(process.execPath, ['--import', 'tsx', '-e', script], {
+          encoding: 'utf8',
+          env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+          timeout: 20_000,
+        }),
+      ) as { error: string; cause: string };
+      expect(out.error).toBe('Lambda.SdkClientException');
+      expect(out.cause).toMatch(/^Unable to execute HTTP request: /);
+    });
+
+    it("an error the Lambda service answered keeps the service's name", async () => {
+      answer = (_req, res) => {
+        res.writeHead(404, { 'content-type': 'application/json', 'x-amzn-errortype': 'ResourceNotFoundException' });
+        res.end(JSON.stringify({ Type: 'User', message: 'Function not found: berth-dev-checkCapacity' }));
+      };
+      expect((await failure(invoker())).error).toBe('Lambda.ResourceNotFoundException');
+    });
   });
 });
