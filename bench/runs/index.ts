@@ -413,7 +413,8 @@ async function main() {
       );
       breakdowns.push(
         `  ${level} in flight: ${((runs.seconds * 1000) / RUNS).toFixed(0)} ms of wall per run, ` +
-          `client GET /runs/{id} ${(sum(runs.samples.map((x) => x.polls ?? 0)) / RUNS).toFixed(1)} per run\n` +
+          `client GET /runs/{id} ${(sum(runs.samples.map((x) => x.polls ?? 0)) / RUNS).toFixed(1)} per run, ` +
+          `the stack's log ${((stack.output().length - outputFrom) / 1024 / RUNS).toFixed(1)} KiB per run\n` +
           lambdaBreakdown(stack.output().slice(outputFrom), RUNS),
       );
       const bareRate = RUNS / bare.seconds;

@@ -33,12 +33,21 @@ const TERMINAL = ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] as const;
 /**
  * Berth's tasks, when they start running and when they stop: the transitions the record shows. The others
  * (PROVISIONING, PENDING, ACTIVATING, DEACTIVATING, STOPPING, ...) would each cost an invocation and a write and
- * say nothing a reader acts on; a task that never ran still ends with STOPPED.
+ * say nothing a reader acts on; a task that never ran still ends with STOPPED. So would the changes of a running
+ * task once its containers have stopped or its stop has begun (an essential container's exit, a StopTask:
+ * lastStatus still RUNNING, desiredStatus STOPPED or no container RUNNING): the STOPPED change that follows carries
+ * the same exit codes and reasons. A task with several containers is delivered while any of them runs.
  */
 export const taskStateChangePattern = () => ({
   source: ['aws.ecs'],
   'detail-type': [ECS_TASK_STATE_CHANGE],
-  detail: { group: [{ prefix: TASK_GROUP_PREFIX }], lastStatus: ['RUNNING', 'STOPPED'] },
+  detail: {
+    group: [{ prefix: TASK_GROUP_PREFIX }],
+    $or: [
+      { lastStatus: ['RUNNING'], desiredStatus: ['RUNNING'], containers: { lastStatus: ['RUNNING'] } },
+      { lastStatus: ['STOPPED'] },
+    ],
+  },
 });
 export const executionStatusChangePattern = <Arn>(stateMachineArn: Arn) => ({
   source: ['aws.states'],

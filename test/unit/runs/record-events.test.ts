@@ -12,6 +12,7 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { parse } from 'yaml';
 import { handler } from '../../../functions/record-run-event';
+import { compileEventPattern, matchesEventPattern } from '../../../lib/events/pattern';
 import type { RunRecord } from '../../../lib/runs/record';
 import { runView } from '../../../lib/runs/record';
 import { executionStatusChangePattern, parseTaskGroup, taskStateChangePattern } from '../../../lib/runs/record-events';
@@ -301,6 +302,61 @@ describe('Step Functions Execution Status Change', () => {
   it('answers an event that is not valid without throwing (a redelivery would be refused again)', async () => {
     const result = await handler({ 'detail-type': 'ECS Task State Change', source: 'aws.ecs', detail: {} }, context);
     expect(result).toMatchObject({ refused: true, status: 400 });
+  });
+});
+
+describe('the task rule', () => {
+  const pattern = compileEventPattern(taskStateChangePattern());
+  const change = (lastStatus: string, desiredStatus: string, containers: string[], group = 'berth:run-1:1') => ({
+    source: 'aws.ecs',
+    'detail-type': 'ECS Task State Change',
+    detail: {
+      group,
+      lastStatus,
+      desiredStatus,
+      taskArn: 'arn:aws:ecs:us-east-1:123456789012:task/default/t1',
+      containers: containers.map((status, i) => ({ name: `c${i}`, lastStatus: status })),
+    },
+  });
+  const delivered = (lifecycle: [string, string, string[]][]) =>
+    lifecycle.filter(([last, desired, containers]) => matchesEventPattern(pattern, change(last, desired, containers)));
+
+  it("delivers a Berth task's start and its end, and no change in between", () => {
+    expect(
+      delivered([
+        ['PROVISIONING', 'RUNNING', ['PENDING']],
+        ['PENDING', 'RUNNING', ['PENDING']],
+        ['RUNNING', 'RUNNING', ['RUNNING']],
+        ['RUNNING', 'RUNNING', ['STOPPED']], // its container exited
+        ['RUNNING', 'STOPPED', ['STOPPED']], // so the task is to stop
+        ['DEPROVISIONING', 'STOPPED', ['STOPPED']],
+        ['STOPPED', 'STOPPED', ['STOPPED']],
+      ]),
+    ).toEqual([
+      ['RUNNING', 'RUNNING', ['RUNNING']],
+      ['STOPPED', 'STOPPED', ['STOPPED']],
+    ]);
+  });
+
+  it('delivers a task of several containers while any runs, and not once StopTask has begun its stop', () => {
+    expect(
+      delivered([
+        ['RUNNING', 'RUNNING', ['RUNNING', 'RUNNING']],
+        ['RUNNING', 'RUNNING', ['STOPPED', 'RUNNING']], // a non-essential container exited
+        ['RUNNING', 'STOPPED', ['RUNNING', 'RUNNING']], // StopTask
+        ['STOPPED', 'STOPPED', ['STOPPED', 'STOPPED']],
+      ]),
+    ).toEqual([
+      ['RUNNING', 'RUNNING', ['RUNNING', 'RUNNING']],
+      ['RUNNING', 'RUNNING', ['STOPPED', 'RUNNING']],
+      ['STOPPED', 'STOPPED', ['STOPPED', 'STOPPED']],
+    ]);
+  });
+
+  it('delivers the end of a task stopped before it ran, and nothing of tasks Berth did not start', () => {
+    expect(matchesEventPattern(pattern, change('STOPPED', 'STOPPED', ['PENDING']))).toBe(true);
+    expect(matchesEventPattern(pattern, change('RUNNING', 'RUNNING', ['RUNNING'], 'service:web'))).toBe(false);
+    expect(matchesEventPattern(pattern, change('STOPPED', 'STOPPED', ['STOPPED'], 'family:x'))).toBe(false);
   });
 });
 
