@@ -100,6 +100,7 @@ module.exports.apiRoles = async ({ resolveVariable }) => {
       { Effect: 'Allow', Action: 'states:StartExecution', Resource: stateMachine },
       // The PENDING record, written before the start; a repeated Idempotency-Key finds it.
       readWriteRecords(),
+      admitAtStart(),
     ]),
     // Readers read the table only: no Step Functions call on the read path. A QUEUED run's position: its queue's items.
     GetRunRole: apiRole('getRun', [onRunsTable('GetItem'), readQueues()]),
@@ -227,6 +228,12 @@ const admitRuns = () => [
   readWriteRecords(),
   { Effect: 'Allow', Action: 'states:SendTaskSuccess', Resource: '*' },
 ];
+
+/**
+ * Starting a run of a queue with no limit admits it there and then (lib/queues/admit.ts admitAtStart): the queue's
+ * counter updated and the run's slot put in one transaction, the slot deleted again if the run cannot start.
+ */
+const admitAtStart = () => onQueuesTable('PutItem', 'UpdateItem', 'DeleteItem');
 
 /** The clusters runs may use (param runClusters, else the stage's default cluster) as ARNs. */
 async function runClusters(resolveVariable) {
@@ -490,6 +497,7 @@ module.exports.triggerRoles = async ({ resolveVariable }) => {
       // and under Replace the cancel of the live ones.
       queryRunsIndexes,
       { Effect: 'Allow', Action: 'states:StopExecution', Resource: executions },
+      admitAtStart(),
       deadLetter,
     ]),
     PublishRunEventRole: role('publish-run-event', 'lambda.amazonaws.com', [

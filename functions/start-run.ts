@@ -4,6 +4,7 @@ import { ecsClient } from '../lib/clients/ecs';
 import { sfnClient } from '../lib/clients/sfn';
 import { accepted, httpApi, ok } from '../lib/http';
 import { deployedQueues } from '../lib/queues/deployed';
+import { queueStore } from '../lib/queues/deps';
 import { startRunRoute } from '../lib/routes/start-run';
 import { loadRunsConfig } from '../lib/runs/config';
 import { locationOfRun } from '../lib/runs/execution';
@@ -16,6 +17,8 @@ const deps = {
   config: loadRunsConfig(),
   store: { ddb: dynamoClient(), config: loadRunStoreConfig() },
   queues: deployedQueues,
+  // A run of a queue with no limit is admitted at its start and skips Enter Queue (lib/queues/admit.ts).
+  queueStore: queueStore(),
 };
 
 export const handler = httpApi(startRunRoute, async ({ body, headers, caller }) => {

@@ -5,6 +5,7 @@ import { sfnClient } from '../lib/clients/sfn';
 import { eventTarget } from '../lib/event-target';
 import { logger } from '../lib/http';
 import { deployedQueues } from '../lib/queues/deployed';
+import { queueStore } from '../lib/queues/deps';
 import { loadRunsConfig } from '../lib/runs/config';
 import { loadRunStoreConfig } from '../lib/runs/run-store';
 import { startTriggeredRun } from '../lib/triggers/start-triggered-run';
@@ -15,6 +16,8 @@ const deps = {
   config: loadRunsConfig(),
   store: { ddb: dynamoClient(), config: loadRunStoreConfig() },
   queues: deployedQueues,
+  // A run of a queue with no limit is admitted at its start and skips Enter Queue (lib/queues/admit.ts).
+  queueStore: queueStore(),
 };
 
 export const handler = eventTarget('Trigger', async (event) => {

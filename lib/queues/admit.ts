@@ -181,6 +181,30 @@ export async function enterQueue(
 }
 
 /**
+ * POST /runs, before the run's execution starts: a queue with no limit that is not paused admits the run there and
+ * then (one transaction), so its execution skips Enter Queue (workflows/run-task.asl.yaml, Admitted At Start):
+ * one Lambda invocation and one SendTaskSuccess fewer per run. The admission time, or undefined when the run is to
+ * enter its queue as any other (a queue with a limit, where runs may be waiting ahead of it, or a paused one).
+ * A run that holds its slot already (a repeated Idempotency-Key) is admitted.
+ */
+export async function admitAtStart(
+  deps: Pick<QueueDeps, 'store' | 'queues'>,
+  runId: string,
+  queue: QueuePlace,
+  admittedAt: Date,
+): Promise<string | undefined> {
+  if (queueNamed(deps, queue.name).maxConcurrentRuns !== undefined) return undefined;
+  const at = admittedAt.toISOString();
+  const taken = await takeSlotAtOnce(deps.store, memberOf(runId, queue), undefined, at);
+  return taken === 'paused' ? undefined : at;
+}
+
+/** Gives back the slot of a run admitted at its start whose execution never started. */
+export async function releaseAtStart(deps: Pick<QueueDeps, 'store'>, runId: string, queue: QueuePlace): Promise<void> {
+  await releaseSlot(deps.store, queue.name, memberOf(runId, queue));
+}
+
+/**
  * The run's execution ended: its slot is released (once, whatever repeats), a run that ended while waiting leaves
  * the queue, and the queue admits the next runs.
  */

@@ -223,7 +223,13 @@ export async function putWaiting(
  * counter (and its share's) grows, on the condition that the queue is not paused and, with a limit, below it; the
  * slot item is created, holding the token, on the condition that there is none.
  */
-function slotWrites(store: QueueStore, member: QueueMember, taskToken: string, admittedAt: string, limit?: number) {
+function slotWrites(
+  store: QueueStore,
+  member: QueueMember,
+  taskToken: string | undefined,
+  admittedAt: string,
+  limit?: number,
+) {
   const limited = limit !== undefined;
   return {
     counter: {
@@ -244,7 +250,7 @@ function slotWrites(store: QueueStore, member: QueueMember, taskToken: string, a
           entry: slotKey(member.runId),
           runId: member.runId,
           admittedAt,
-          taskToken,
+          ...(taskToken !== undefined && { taskToken }),
           ...(member.shareIdentifier !== undefined && { shareIdentifier: member.shareIdentifier }),
         },
         ConditionExpression: 'attribute_not_exists(#e)',
@@ -294,12 +300,13 @@ export async function takeSlot(
 /**
  * Gives a run a slot in a queue with no limit, without a waiting entry (no run can be ahead of it: runs wait in such
  * a queue only while it is paused): the counter grows if the queue is not paused and the slot item is created.
- * 'paused' when the queue is paused, 'holds-slot' when the run has its slot already.
+ * 'paused' when the queue is paused, 'holds-slot' when the run has its slot already. No token when the run is
+ * admitted before its execution starts (POST /runs): there is nothing to resume.
  */
 export async function takeSlotAtOnce(
   store: QueueStore,
   member: QueueMember,
-  taskToken: string,
+  taskToken: string | undefined,
   admittedAt: string,
 ): Promise<'admitted' | 'paused' | 'holds-slot'> {
   const { counter, slot } = slotWrites(store, member, taskToken, admittedAt);

@@ -47,7 +47,7 @@ export interface HistoryCosts {
 /** The worst case of workflows/run-task.asl.yaml, as historyCostsFromAsl derives it (pinned by the unit test). */
 export const RUN_TASK_HISTORY_COSTS: HistoryCosts = {
   execution: 2,
-  admission: 66,
+  admission: 68,
   capacityLoop: 80,
   retryLoop: 132,
   finish: 131,

@@ -16,9 +16,11 @@ import {
 import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { ConflictError, NotFoundError, PolicyError, ServiceUnavailableError, ValidationError } from '../errors';
 import { checkGuardrails } from '../guardrails';
+import { admitAtStart, releaseAtStart } from '../queues/admit';
 import type { Queue } from '../queues/config';
 import { DEFAULT_QUEUE } from '../queues/names';
 import { executionQueue, resolveRunQueue, withQueueDefaults } from '../queues/run-queue';
+import type { QueueStore } from '../queues/store';
 import type { Violation } from '../task-definition/validate';
 import { clusterName, type RunsConfig } from './config';
 import { errorName } from './execution';
@@ -42,6 +44,11 @@ export interface RunsDeps {
   store: RunStore;
   /** The stage's queues (lib/queues/deployed.ts); the `default` queue alone when absent. */
   queues?: readonly Queue[];
+  /**
+   * The queues table: with it, a run of a queue with no limit is admitted here, before its execution starts
+   * (lib/queues/admit.ts admitAtStart), and skips Enter Queue. Without it every run enters its queue in the workflow.
+   */
+  queueStore?: QueueStore;
   /** Injectable for tests. */
   now?: () => Date;
   newRunId?: () => string;
@@ -360,6 +367,17 @@ export async function startRun(deps: RunsDeps, input: StartRunInput): Promise<St
     queue: executionQueue(queue, request, now),
   });
   const admission: Admission = input.admit === undefined ? {} : await input.admit(runId);
+  const place = {
+    name: queue.name,
+    priority: request.priority ?? 0,
+    ...(request.shareIdentifier !== undefined && { shareIdentifier: request.shareIdentifier }),
+    enqueuedAt: now.toISOString(),
+  };
+  const admittedAt =
+    admission.skipped === undefined && deps.queueStore !== undefined
+      ? await admitAtStart({ store: deps.queueStore, queues: deps.queues ?? [] }, runId, place, now)
+      : undefined;
+  if (admittedAt !== undefined && executionInput.queue !== undefined) executionInput.queue.admittedAt = admittedAt;
   const run = {
     runId,
     family: td.family ?? familyOf(taskDefinitionArn),
@@ -372,12 +390,7 @@ export async function startRun(deps: RunsDeps, input: StartRunInput): Promise<St
     idempotency,
     createdAt: now,
     retentionDays: deps.store.config.retentionDays,
-    queue: {
-      name: queue.name,
-      priority: request.priority ?? 0,
-      ...(request.shareIdentifier !== undefined && { shareIdentifier: request.shareIdentifier }),
-      enqueuedAt: now.toISOString(),
-    },
+    queue: { ...place, ...(admittedAt !== undefined && { admittedAt }) },
     // Where each container logs, so GET /runs/{id} and its logs name the streams without reading ECS.
     logging: (td.containerDefinitions ?? []).map((c) => ({
       name: c.name ?? '',
@@ -393,6 +406,11 @@ export async function startRun(deps: RunsDeps, input: StartRunInput): Promise<St
   };
   const record = admission.skipped === undefined ? newRecord(run) : skippedRecord(run, admission.skipped);
   if (!(await createRecord(deps.store, record))) {
+    // A fresh run id that exists already gives back the slot just taken; a key's run id is the winner's run, whose
+    // slot this is.
+    if (admittedAt !== undefined && key === undefined && deps.queueStore !== undefined) {
+      await releaseAtStart({ store: deps.queueStore }, runId, place);
+    }
     const winner = await getRecord(deps.store, runId);
     if (winner !== undefined && key !== undefined && hash !== undefined) return repeated(deps, winner, key, hash);
     throw new ConflictError(`Run ${runId} exists already.`);
@@ -415,6 +433,10 @@ export async function startRun(deps: RunsDeps, input: StartRunInput): Promise<St
           source: 'reconciler',
         }),
       ).catch(() => undefined); // The reconciler fails it later if this write fails too.
+      // No execution will end to release its slot (the queue reconciler would, once the record says FAILED).
+      if (admittedAt !== undefined && deps.queueStore !== undefined) {
+        await releaseAtStart({ store: deps.queueStore }, runId, place).catch(() => undefined);
+      }
     }
     throw err;
   }

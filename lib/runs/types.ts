@@ -85,6 +85,8 @@ export interface ExecutionQueue {
   maxQueuedSeconds: number;
   /** The cause of the run's failure when it waited longer (Queue Wait Expired's CausePath). */
   timeoutMessage: string;
+  /** Set when POST /runs admitted the run (a queue with no limit): the execution skips Enter Queue. */
+  admittedAt?: string;
 }
 
 export interface ExecutionInput {

@@ -25,6 +25,7 @@ import type {
 
 /** Names of the states, shared by the ASL (checked by the workflow tests) and the run view. */
 export const States = {
+  AdmittedAtStart: 'Admitted At Start',
   EnterQueue: 'Enter Queue',
   QueueWaitExpired: 'Queue Wait Expired',
   CheckCapacity: 'Check Capacity',

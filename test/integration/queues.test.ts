@@ -4,6 +4,7 @@
  *   than 2 RUNNING, the others QUEUED with positions; all SUCCEEDED, admitted in priority then arrival order;
  * - a run of priority 10 posted after 4 queued runs of priority 0 is admitted next;
  * - a paused queue holds new runs QUEUED; resuming admits them;
+ * - a queue with no limit admits a run at POST /runs (its execution skips Enter Queue), and holds runs when paused;
  * - a run waiting past maxQueuedSeconds fails with QueueTimeLimitExceeded naming the queue;
  * - 100 POSTs at once into a queue of limit 3: sampled, never more than 3 hold slots; all succeed.
  * Containers run as host processes (BERTH_ECS_RUNTIME=process): the point is the queue, not the image.
@@ -11,6 +12,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { GetExecutionHistoryCommand, ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { berthCli, type Stack, startStack } from './stack';
 
 jest.setTimeout(300_000);
@@ -55,6 +57,24 @@ async function eventually<T>(what: string, probe: () => Promise<T | undefined>, 
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${stack.output().slice(-4000)}`);
     await sleep(200);
+  }
+}
+
+/** The run's execution history, from the local Step Functions endpoint (the execution is named by the run id). */
+async function executionHistory(runId: string) {
+  const sfn = new SFNClient({
+    endpoint: stack.aws,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'it', secretAccessKey: 'it' },
+  });
+  try {
+    const machine = (await sfn.send(new ListStateMachinesCommand({}))).stateMachines?.find((m) =>
+      m.name?.endsWith('-run-task'),
+    );
+    const executionArn = `${machine?.stateMachineArn?.replace(':stateMachine:', ':execution:')}:${runId}`;
+    return (await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }))).events ?? [];
+  } finally {
+    sfn.destroy();
   }
 }
 
@@ -167,6 +187,32 @@ it('a paused queue holds new runs QUEUED; resuming admits them', async () => {
   expect(resumed.body).toMatchObject({ paused: false });
   const { final } = await sampleUntilDone(ids, 2);
   expect(final.map((r) => r.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+});
+
+it('a queue with no limit admits a run at POST /runs, and its execution skips Enter Queue; paused, it holds runs', async () => {
+  const quick = await call('POST', '/runs', { taskDefinition: 'it-queue-quick' });
+  expect(quick.status).toBe(202);
+  // Admitted by POST /runs itself: the first read already says so.
+  const first = await view(quick.body.runId);
+  expect(first.queue).toMatchObject({ name: 'default', admittedAt: first.createdAt });
+  const [ended] = (await sampleUntilDone([quick.body.runId], 1)).final;
+  expect(ended.status).toBe('SUCCEEDED');
+  const history = await executionHistory(quick.body.runId);
+  const entered = history.flatMap((e) => (e.stateEnteredEventDetails?.name ? [e.stateEnteredEventDetails.name] : []));
+  expect(entered.slice(0, 2)).toEqual(['Admitted At Start', 'Check Capacity']);
+
+  // Paused, the same queue holds a new run in the workflow's Enter Queue until it is resumed.
+  expect((await call('POST', '/queues/default/pause')).status).toBe(200);
+  try {
+    const held = await start({ taskDefinition: 'it-queue-quick' });
+    await eventually('the run to wait QUEUED', async () => ((await view(held)).status === 'QUEUED' ? true : undefined));
+    expect((await view(held)).waitingFor).toBe('Queue default to be resumed (it is paused).');
+    expect((await call('POST', '/queues/default/resume')).status).toBe(200);
+    expect((await sampleUntilDone([held], 1)).final[0].status).toBe('SUCCEEDED');
+  } finally {
+    await call('POST', '/queues/default/resume');
+  }
+  expect((await call('GET', '/queues/default')).body).toMatchObject({ running: 0, queued: 0 });
 });
 
 it('a run waiting past maxQueuedSeconds fails, saying what it waited for', async () => {

@@ -67,6 +67,7 @@ it('a run that waits until its capacity budget is spent records every capacity l
   const loop = ['Check Capacity', 'Is There Room', 'Wait For Capacity'];
   const states = path_(events);
   expect(states).toEqual([
+    'Admitted At Start',
     'Enter Queue',
     ...loop,
     ...loop,
@@ -91,7 +92,16 @@ it('a run whose attempts fail records each retry loop, within the bound', async 
   );
   const attempt = ['Check Capacity', 'Is There Room', 'Run Task', 'Decide Retry', 'Should Retry'];
   const states = path_(events);
-  expect(states).toEqual(['Enter Queue', ...attempt, 'Back Off', ...attempt, 'Back Off', ...attempt, 'Run Failed']);
+  expect(states).toEqual([
+    'Admitted At Start',
+    'Enter Queue',
+    ...attempt,
+    'Back Off',
+    ...attempt,
+    'Back Off',
+    ...attempt,
+    'Run Failed',
+  ]);
   expect(events).toHaveLength(eventsOfPath(states));
   expect(events.length).toBeLessThan(worstCaseHistoryEvents(settings));
 });

@@ -74,9 +74,9 @@ const failed = (events: HistoryEvent[]) =>
   events.filter((e) => e.type === 'TaskFailed').map((e) => e.taskFailedEventDetails?.error);
 
 describe('run-task workflow', () => {
-  it('happy path: admitted, check, run, every container exits 0 (4 state transitions)', async () => {
+  it('happy path: enter the queue, check, run, every container exits 0 (5 state transitions)', async () => {
     const { events, view, record } = await runToEnd(executionInput(job), 'SUCCEEDED');
-    expect(path_(events)).toEqual(['Enter Queue', 'Check Capacity', 'Is There Room', 'Run Task']);
+    expect(path_(events)).toEqual(['Admitted At Start', 'Enter Queue', 'Check Capacity', 'Is There Room', 'Run Task']);
     const scheduled = events.find((e) => e.taskScheduledEventDetails?.resource === 'runTask.sync');
     const parameters = JSON.parse(scheduled?.taskScheduledEventDetails?.parameters ?? '{}');
     // The group names the run and the attempt: the record rule matches it, the record writer files the task by it.
@@ -112,6 +112,19 @@ describe('run-task workflow', () => {
     expect(view.attempts[0]?.taskArns).toHaveLength(1);
   });
 
+  it('a run POST /runs admitted already (a queue with no limit) skips Enter Queue (4 state transitions)', async () => {
+    const input = executionInput(job);
+    input.queue = { ...input.queue!, admittedAt: new Date().toISOString() };
+    const { events, record } = await runToEnd(input, 'SUCCEEDED');
+    expect(path_(events)).toEqual(['Admitted At Start', 'Check Capacity', 'Is There Room', 'Run Task']);
+    // Check Capacity's invoke and the task; no Enter Queue invoke waiting for a token.
+    expect(events.filter((e) => e.type === 'TaskScheduled').map((e) => e.taskScheduledEventDetails?.resource)).toEqual([
+      'invoke',
+      'runTask.sync',
+    ]);
+    expect(record).toMatchObject({ status: 'SUCCEEDED', capacity: { fits: true } });
+  });
+
   it('waits for capacity, then runs once an instance with room joins', async () => {
     const input = executionInput(job, {
       runTask: { Overrides: { ContainerOverrides: [{ Name: 'main', Cpu: 2048 }] } },
@@ -136,7 +149,8 @@ describe('run-task workflow', () => {
     const events = await stack.history(arn);
     expect(execution.status).toBe('SUCCEEDED');
     const states = path_(events);
-    expect(states.slice(0, 5)).toEqual([
+    expect(states.slice(0, 6)).toEqual([
+      'Admitted At Start',
       'Enter Queue',
       'Check Capacity',
       'Is There Room',
@@ -165,6 +179,7 @@ describe('run-task workflow', () => {
       capacity: { fits: false, shortfall: { tasks: 1, cpu: 4096, memory: 256, reason: 'RESOURCE:CPU' } },
     });
     expect(path_(events)).toEqual([
+      'Admitted At Start',
       'Enter Queue',
       ...['Check Capacity', 'Is There Room', 'Wait For Capacity'],
       ...['Check Capacity', 'Is There Room', 'Wait For Capacity'],
@@ -190,7 +205,7 @@ describe('run-task workflow', () => {
   it('retries a throttled RunTask with backoff in the same state, then succeeds', async () => {
     await stack.admin('PutFaults', { throttle: { rate: 1, operations: ['RunTask'], count: 2 } });
     const { events, view } = await runToEnd(executionInput(job), 'SUCCEEDED');
-    expect(path_(events)).toEqual(['Enter Queue', 'Check Capacity', 'Is There Room', 'Run Task']);
+    expect(path_(events)).toEqual(['Admitted At Start', 'Enter Queue', 'Check Capacity', 'Is There Room', 'Run Task']);
     expect(failed(events)).toEqual(['ECS.AmazonECSException', 'ECS.AmazonECSException']);
     expect(view.attempts.map((a) => a.outcome)).toEqual(['SUCCEEDED']);
   });
@@ -205,7 +220,13 @@ describe('run-task workflow', () => {
         throttle: { rate: 1, operations: ['ListContainerInstances'], count: AWS_MAX_ATTEMPTS },
       });
       const { events, view } = await runToEnd(executionInput(job), 'SUCCEEDED');
-      expect(path_(events)).toEqual(['Enter Queue', 'Check Capacity', 'Is There Room', 'Run Task']);
+      expect(path_(events)).toEqual([
+        'Admitted At Start',
+        'Enter Queue',
+        'Check Capacity',
+        'Is There Room',
+        'Run Task',
+      ]);
       expect(failed(events)).toEqual([TRANSIENT_AWS_ERROR]);
       const cause = JSON.parse(events.find((e) => e.type === 'TaskFailed')?.taskFailedEventDetails?.cause ?? '{}');
       expect(cause.errorMessage).toBe(
@@ -219,6 +240,7 @@ describe('run-task workflow', () => {
       await stack.admin('PutFaults', { throttle: { rate: 1, operations: ['RunTask'], count: 6 } });
       const { events, view } = await runToEnd(executionInput(job), 'SUCCEEDED');
       expect(path_(events)).toEqual([
+        'Admitted At Start',
         'Enter Queue',
         ...['Check Capacity', 'Is There Room', 'Run Task', 'Wait For Capacity'],
         ...['Check Capacity', 'Is There Room', 'Run Task'],
@@ -235,7 +257,13 @@ describe('run-task workflow', () => {
       stack.failInvokes('checkCapacity', ['Sandbox.Timedout', 'Lambda.Unknown']);
       const { events, view } = await runToEnd(executionInput(job), 'SUCCEEDED');
       expect(failed(events)).toEqual(['Sandbox.Timedout', 'Lambda.Unknown']);
-      expect(path_(events)).toEqual(['Enter Queue', 'Check Capacity', 'Is There Room', 'Run Task']);
+      expect(path_(events)).toEqual([
+        'Admitted At Start',
+        'Enter Queue',
+        'Check Capacity',
+        'Is There Room',
+        'Run Task',
+      ]);
       expect(view.attempts.map((a) => [a.attempt, a.outcome])).toEqual([[1, 'SUCCEEDED']]);
     });
 
@@ -307,6 +335,7 @@ describe('run-task workflow', () => {
     await stack.admin('PutFaults', { placementFailure: { reason: 'RESOURCE:CPU', count: 1 } });
     const { events, view } = await runToEnd(executionInput(job), 'SUCCEEDED');
     expect(path_(events)).toEqual([
+      'Admitted At Start',
       'Enter Queue',
       ...['Check Capacity', 'Is There Room', 'Run Task', 'Wait For Capacity'],
       ...['Check Capacity', 'Is There Room', 'Run Task'],
@@ -335,6 +364,7 @@ describe('run-task workflow', () => {
       'SUCCEEDED',
     );
     expect(path_(events)).toEqual([
+      'Admitted At Start',
       'Enter Queue',
       ...['Check Capacity', 'Is There Room', 'Run Task', 'Decide Retry', 'Should Retry', 'Back Off'],
       ...['Check Capacity', 'Is There Room', 'Run Task'],
@@ -404,6 +434,7 @@ describe('run-task workflow', () => {
       'FAILED',
     );
     expect(path_(events)).toEqual([
+      'Admitted At Start',
       'Enter Queue',
       'Check Capacity',
       'Is There Room',
@@ -473,6 +504,7 @@ describe('run-task workflow', () => {
       attempts: [{ attempt: 1, outcome: 'TIMED_OUT', retry: { decision: 'EXIT' } }],
     });
     expect(path_(events)).toEqual([
+      'Admitted At Start',
       'Enter Queue',
       'Check Capacity',
       'Is There Room',

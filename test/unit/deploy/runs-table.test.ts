@@ -126,6 +126,10 @@ describe('least privilege on the runs table', () => {
         'ecs:DescribeClusters',
         'ecs:DescribeTaskDefinition',
         'states:StartExecution',
+        // A run of a queue with no limit takes its slot at once, and gives it back if it cannot start.
+        'dynamodb:DeleteItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
       ],
     ],
     ['CancelRunRole', ['dynamodb:GetItem', 'dynamodb:PutItem', 'states:StopExecution']],

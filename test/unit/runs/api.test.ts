@@ -150,7 +150,7 @@ describe('POST /runs', () => {
     expect(body(result).errors).toEqual([
       {
         path: '$.capacity',
-        message: expect.stringContaining('capacity.checkIntervalSeconds of at least 1951'),
+        message: expect.stringContaining('capacity.checkIntervalSeconds of at least 1958'),
       },
     ]);
     expect(ecs.calls()).toHaveLength(0);

@@ -27,7 +27,13 @@ describe('the run-task state names the run view reads', () => {
   });
 
   it('starts at Enter Queue, waiting on a task token, then goes to Check Capacity, whose output carries the check the view reports', () => {
-    expect(asl.StartAt).toBe(States.EnterQueue);
+    // Unless POST /runs admitted the run already (a queue with no limit): then straight to Check Capacity.
+    expect(asl.StartAt).toBe(States.AdmittedAtStart);
+    expect(state(States.AdmittedAtStart)).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.queue.admittedAt', IsPresent: true, Next: States.CheckCapacity }],
+      Default: States.EnterQueue,
+    });
     expect(state(States.EnterQueue)).toMatchObject({
       Type: 'Task',
       Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
