@@ -124,6 +124,8 @@ async function main() {
     exitWithLauncher: preload('exit-with-launcher.mjs'),
     // Its ports open once this process has set up the AWS side (see the module).
     launcherReady: preload('launcher-ready.mjs'),
+    // tsx's require hook for the TypeScript the next preloads and deploy/*.js load, cached across starts (see the module).
+    tsxRequire: preload('tsx-require.mjs'),
     // No web page may drive its API or Lambda port: Host and Origin checks (local/endpoint/browser-guard.ts).
     browserGuard: preload('browser-guard.mjs'),
     // The console page at /console on the API's own origin (see the module).
