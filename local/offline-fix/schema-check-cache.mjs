@@ -20,7 +20,7 @@
 // is wrapped to decide, per call, whether the validator is the real one.
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { createRequire, Module } from 'node:module';
 import path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 
@@ -172,10 +172,27 @@ if (isMainThread && cacheDir && process.env.BERTH_SCHEMA_CHECK_CACHE !== 'off') 
       'local/offline-fix/schema-check-cache.mjs must be imported before anything loads the Framework (its schema handler is loaded)',
     );
   }
-  const resolveAjvValidate = fromFramework(resolvePath);
-  // In place before the handler's module takes it (at its load, below).
+  // In place before the handler's module takes it (at its load, below). The real module (ajv, its code generator,
+  // object-hash) is loaded only when a check runs: a known verdict needs none of it.
+  let real;
+  const resolveAjvValidate = (schema) => {
+    if (real === undefined) {
+      const entry = require.cache[resolvePath];
+      delete require.cache[resolvePath];
+      try {
+        real = fromFramework(resolvePath);
+      } finally {
+        require.cache[resolvePath] = entry;
+      }
+    }
+    return real(schema);
+  };
   let resolveRemembered;
-  require.cache[resolvePath].exports = (schema) => resolveRemembered(schema);
+  const entry = new Module(resolvePath);
+  entry.filename = resolvePath;
+  entry.loaded = true;
+  entry.exports = (schema) => resolveRemembered(schema);
+  require.cache[resolvePath] = entry;
   resolveRemembered = rememberValidConfigurations({
     ConfigSchemaHandler: fromFramework('./index.js'),
     resolveAjvValidate,
