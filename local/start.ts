@@ -136,6 +136,8 @@ async function main() {
     functionEvents: preload('function-events.mjs'),
     // Bundles served from .berth/cache/bundles while their inputs are unchanged (see the module).
     bundleCache: preload('bundle-cache.mjs'),
+    // serverless-esbuild's packaging modules (zip, spawn) loaded on first use, which `offline start` never makes.
+    packagingLazy: preload('packaging-lazy.mjs'),
   };
   // The schema check's verdict kept for an unchanged configuration and schema (see the module): imported first,
   // before anything loads the Framework's classes (the profile and ./offline-fix/function-events.mjs do).
