@@ -90,6 +90,9 @@ async function main() {
     BERTH_BUILD_DIR: path.relative(process.cwd(), buildDir),
     // Bundles are kept there and served again while their inputs are unchanged (offline-fix/bundle-cache.mjs).
     BERTH_BUNDLE_CACHE_DIR: settings.bundleCacheDir,
+    // A serverless.yml the Framework's schema check found valid is not checked again while it and the schema are
+    // unchanged (offline-fix/schema-check-cache.mjs).
+    BERTH_SCHEMA_CHECK_CACHE_DIR: path.resolve(process.env.BERTH_SCHEMA_CHECK_CACHE_DIR || '.berth/cache/schema-check'),
     // The child reports its functions' resolved eventBridge/schedule events on fd 3 (offline-fix/function-events.mjs).
     BERTH_FUNCTION_EVENTS_FD: '3',
     // It opens its ports once this process says the AWS side is set up (offline-fix/launcher-ready.mjs).
@@ -121,6 +124,8 @@ async function main() {
     exitWithLauncher: preload('exit-with-launcher.mjs'),
     // Its ports open once this process has set up the AWS side (see the module).
     launcherReady: preload('launcher-ready.mjs'),
+    // tsx's require hook for the TypeScript the next preloads and deploy/*.js load, cached across starts (see the module).
+    tsxRequire: preload('tsx-require.mjs'),
     // No web page may drive its API or Lambda port: Host and Origin checks (local/endpoint/browser-guard.ts).
     browserGuard: preload('browser-guard.mjs'),
     // The console page at /console on the API's own origin (see the module).
@@ -131,7 +136,12 @@ async function main() {
     functionEvents: preload('function-events.mjs'),
     // Bundles served from .berth/cache/bundles while their inputs are unchanged (see the module).
     bundleCache: preload('bundle-cache.mjs'),
+    // serverless-esbuild's packaging modules (zip, spawn) loaded on first use, which `offline start` never makes.
+    packagingLazy: preload('packaging-lazy.mjs'),
   };
+  // The schema check's verdict kept for an unchanged configuration and schema (see the module): imported first,
+  // before anything loads the Framework's classes (the profile and ./offline-fix/function-events.mjs do).
+  const schemaCheckCache = pathToFileURL(preload('schema-check-cache.mjs')).href;
   // Profiled, serverless-offline's process marks its steps (see the module), after each preload too.
   const startProfile = pathToFileURL(preload('start-profile.mjs')).href;
   // BERTH_CPU_PROFILE_DIR=dir: V8 CPU profiles of serverless-offline's process and each Lambda worker, written
@@ -139,6 +149,8 @@ async function main() {
   const cpuProfileDir = process.env.BERTH_CPU_PROFILE_DIR;
   const args = [
     ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(cpuProfileDir)}`] : []),
+    '--import',
+    schemaCheckCache,
     ...(profiling ? ['--import', startProfile] : []),
     ...Object.entries(preloads).flatMap(([name, file]) => [
       '--import',

@@ -3,8 +3,9 @@
  * free loopback ports with a fresh state directory) to the API's first 200 (GET /task-definitions?limit=1, a real
  * handler behind serverless-offline), polled every 25 ms. Modes, interleaved round by round so load changes hit
  * them alike:
- * - cold: an empty bundle cache (every function bundled by esbuild, as every start did before the cache);
- * - warm: the cache the cold starts filled (nothing changed since the last start, the usual case);
+ * - cold: an empty bundle cache and schema check cache (every function bundled by esbuild and serverless.yml checked
+ *   by ajv, as every start did before these caches);
+ * - warm: the caches the cold starts filled (nothing changed since the last start, the usual case);
  * - baseline (with --baseline-dir DIR): the launcher of another checkout, e.g. the previous commit:
  *     git archive main | tar -x -C /tmp/berth-main && ln -s "$PWD/node_modules" /tmp/berth-main/node_modules
  * Prints each start, each mode's median and best, the ratios, the load average (two cores are shared) before and
@@ -15,7 +16,6 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../test/integration/stack';
@@ -105,6 +105,7 @@ const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 async function main() {
   const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'berth-bench-bundles-'));
+  const schemaCheckDir = mkdtempSync(path.join(os.tmpdir(), 'berth-bench-schema-check-'));
   const deadline = performance.now() + MAX_SECONDS * 1000;
   const modes: Mode[] = ['cold', 'warm', ...(BASELINE_DIR === undefined ? [] : (['baseline'] as const))];
   const results: Record<Mode, number[]> = { cold: [], warm: [], baseline: [] };
@@ -116,11 +117,18 @@ async function main() {
     for (let round = 1; round <= ROUNDS; round++) {
       for (const mode of modes) {
         if (performance.now() > deadline) throw new Error(`stopped at --max-seconds ${MAX_SECONDS}`);
-        if (mode === 'cold') rmSync(cacheDir, { recursive: true, force: true });
+        if (mode === 'cold') {
+          rmSync(cacheDir, { recursive: true, force: true });
+          rmSync(schemaCheckDir, { recursive: true, force: true });
+        }
         const start =
           mode === 'baseline'
             ? await oneStart(BASELINE_DIR!, {})
-            : await oneStart(root, { BERTH_BUNDLE_CACHE_DIR: cacheDir, BERTH_START_PROFILE: '1' });
+            : await oneStart(root, {
+                BERTH_BUNDLE_CACHE_DIR: cacheDir,
+                BERTH_SCHEMA_CHECK_CACHE_DIR: schemaCheckDir,
+                BERTH_START_PROFILE: '1',
+              });
         results[mode].push(start.ms);
         if (mode === 'warm') lastWarm = start.output;
         if (mode === 'cold') lastCold = start.output;
@@ -129,6 +137,7 @@ async function main() {
     }
   } finally {
     rmSync(cacheDir, { recursive: true, force: true });
+    rmSync(schemaCheckDir, { recursive: true, force: true });
   }
   console.log('\nmode       median     best');
   for (const mode of modes) {

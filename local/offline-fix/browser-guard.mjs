@@ -9,9 +9,9 @@ import { createRequire } from 'node:module';
 import { isMainThread } from 'node:worker_threads';
 
 if (isMainThread) {
-  // tsx's CommonJS API: an in-thread require hook for these files only (its ESM API would add a loader thread that
-  // every later import of serverless-offline goes through).
-  const { require: tsxRequire } = await import('tsx/cjs/api');
+  // tsx's CommonJS API (an in-thread require hook for these files only: its ESM API would add a loader thread that
+  // every later import of serverless-offline goes through), registered once for the process (./tsx-require.mjs).
+  const { tsxRequire } = await import('./tsx-require.mjs');
   const { browserGuardPolicy, guardServer } = tsxRequire('../endpoint/browser-guard.ts', import.meta.url);
   const require = createRequire(import.meta.url);
   const hapi = createRequire(require.resolve('serverless-offline'))('@hapi/hapi');

@@ -64,21 +64,28 @@ function fileHasher() {
   };
 }
 
-/** The source of the loaded module that exports `plugin` (alone, in an array or as a member), else its setup's. */
+/**
+ * The source of the loaded module that exports `plugin` (alone, in an array or as a member), else its setup's.
+ * Modules that export it alone or in an array are looked for first: looking at every module's members reads
+ * getters (lazily loaded exports), which across the thousands of modules the Framework loads took most of a second.
+ */
 function pluginSource(plugin, requireCache) {
-  for (const module of Object.values(requireCache)) {
-    const exported = module?.exports;
-    if (exported === undefined || exported === null) continue;
-    const holds =
-      exported === plugin ||
-      (Array.isArray(exported) && exported.includes(plugin)) ||
-      (typeof exported === 'object' && Object.values(exported).includes(plugin));
-    if (holds) {
-      try {
-        return sha256(readFileSync(module.filename));
-      } catch {
-        break;
-      }
+  const modules = Object.values(requireCache);
+  const exporting =
+    modules.find(
+      (module) => module?.exports === plugin || (Array.isArray(module?.exports) && module.exports.includes(plugin)),
+    ) ??
+    modules.find(
+      (module) =>
+        typeof module?.exports === 'object' &&
+        module.exports !== null &&
+        Object.values(module.exports).includes(plugin),
+    );
+  if (exporting !== undefined) {
+    try {
+      return sha256(readFileSync(exporting.filename));
+    } catch {
+      // unreadable: its setup's source below
     }
   }
   return sha256(String(plugin.setup));
@@ -113,6 +120,12 @@ const inside = (dir, file) => {
  */
 export function cachedEsbuild(esbuild, { cacheDir, applies, requireCache = {}, log = () => {} }) {
   const hashFile = fileHasher();
+  // Each function's build passes the same plugin objects: their source is looked up once.
+  const pluginSources = new WeakMap();
+  const sourceOf = (plugin) => {
+    if (!pluginSources.has(plugin)) pluginSources.set(plugin, pluginSource(plugin, requireCache));
+    return pluginSources.get(plugin);
+  };
 
   const cacheable = (options) =>
     applies(options) &&
@@ -140,11 +153,7 @@ export function cachedEsbuild(esbuild, { cacheDir, applies, requireCache = {}, l
         toProject: path.relative(path.resolve(workingDir, outdir), workingDir),
         // A plugin whose output depends on more than files (an environment variable naming one) says so by its
         // `cacheKey()` (deploy/esbuild-plugins.js queuesAtBuildTime: the queue file it reads).
-        plugins: plugins.map((plugin) => [
-          plugin.name,
-          pluginSource(plugin, requireCache),
-          plugin.cacheKey?.() ?? null,
-        ]),
+        plugins: plugins.map((plugin) => [plugin.name, sourceOf(plugin), plugin.cacheKey?.() ?? null]),
         tsconfig: hashFile(path.join(workingDir, 'tsconfig.json')),
         lockfile: hashFile(path.join(workingDir, 'package-lock.json')),
       }),

@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
 
 if (isMainThread) {
-  // tsx's CommonJS API, as ./browser-guard.mjs loads its module (no loader thread).
-  const { require: tsxRequire } = await import('tsx/cjs/api');
+  // tsx's CommonJS API, as ./browser-guard.mjs loads its module (./tsx-require.mjs).
+  const { tsxRequire } = await import('./tsx-require.mjs');
   const { buildConsole } = tsxRequire('../../console/assets.ts', import.meta.url);
   const assets = await buildConsole(fileURLToPath(new URL('../../console/', import.meta.url)));
   const require = createRequire(import.meta.url);
