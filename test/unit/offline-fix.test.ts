@@ -66,3 +66,34 @@ describe('serverless-offline HandlerRunner fix', () => {
     expect(out.refused).toMatch(/offline-fix/);
   });
 });
+
+describe('the serverless-offline fixes (local/offline-fix/hooks.mjs)', () => {
+  it('apply to the installed serverless-offline, each changing its source', () => {
+    const hooks = pathToFileURL(path.join(root, 'local/offline-fix/hooks.mjs')).href;
+    const lambda = path.join(root, 'node_modules/serverless-offline/src/lambda');
+    const files = [
+      'handler-runner/HandlerRunner.js',
+      'handler-runner/in-process-runner/InProcessRunner.js',
+      'handler-runner/worker-thread-runner/WorkerThreadRunner.js',
+      'LambdaFunction.js',
+    ].map((f) => path.join(lambda, f));
+    const check = `
+      import { patchSource } from ${JSON.stringify(hooks)};
+      import { readFileSync } from 'node:fs';
+      const files = ${JSON.stringify(files)};
+      console.log(JSON.stringify(files.map((f) => {
+        const source = readFileSync(f, 'utf8');
+        const patched = patchSource(f, source);
+        return { changed: patched !== source, loadsOnce: patched.includes('this.loadedHandler ??='),
+          closesPort: patched.includes('port1.close()'), cancelsTimer: patched.includes('timer.abort()') };
+      })));
+    `;
+    const out = JSON.parse(
+      execFileSync(process.execPath, ['--input-type=module', '-e', check], { encoding: 'utf8' }),
+    ) as { changed: boolean; loadsOnce: boolean; closesPort: boolean; cancelsTimer: boolean }[];
+    expect(out.map((o) => o.changed)).toEqual([true, true, true, true]);
+    expect(out[1]?.loadsOnce).toBe(true);
+    expect(out[2]?.closesPort).toBe(true);
+    expect(out[3]?.cancelsTimer).toBe(true);
+  });
+});
