@@ -24,6 +24,10 @@
  *
  * - Lambda breakdown: per level, each function's invocations and handler time per run, from serverless-offline's
  *   own log of each invocation, and the client's GET /runs/{id} per run (bench/runs/README.md keeps the figures).
+ * - CPU breakdown: per level, each process's and thread's CPU per run, from /proc (stackCpu).
+ * - Views while runs execute (viewsInFlight): GET /runs/{id} of runs in flight at --view-rate, and what it costs
+ *   the runs it watches, against the same runs unwatched.
+ * - Overhead to the record: task STOPPED to the record's write that said SUCCEEDED (its updatedAt).
  *
  * - Memory (--memory N): the resident size of each process of the stack (found by its BERTH_STATE_DIR) after 10
  *   runs and after N (16 in flight, stopped early at --memory-seconds), and the ratio (issue 14: at most 1.5x).
