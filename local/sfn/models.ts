@@ -134,7 +134,7 @@ export interface StepFunctionsOptions {
 
 /** The store options Step Functions' store is opened with: finished executions' records and events can leave memory. */
 export const SFN_STORE_OPTIONS: StoreOptions = {
-  evictable: (key) => key.startsWith('ex/') || key.startsWith('ev/'),
+  evictable: (key) => key.startsWith('ex/') || key.startsWith('ev/') || key.startsWith(TOKEN_PREFIX),
 };
 
 export const FINISHED_IN_MEMORY = 100;
@@ -619,6 +619,7 @@ export class StepFunctions {
       this.store.evict(`ex/${arn}`);
       for (const event of this.histories.get(arn) ?? []) this.store.evict(`ev/${arn}/${event.id}`);
       this.histories.delete(arn);
+      this.tokens.forget(arn);
     }
   }
 
