@@ -171,7 +171,8 @@ export class Tasks {
   /**
    * Forgets the tasks STOPPED for longer than stoppedTaskSeconds, as ECS does ("stopped tasks appear in the
    * returned results for at least one hour"): out of the indexes (DescribeTasks then answers MISSING), out of
-   * the journal, their log file removed. Client tokens stay: a repeated RunTask still answers the same ARNs.
+   * the journal, their log file removed. Client tokens stay (on disk, out of memory): a repeated RunTask still answers
+   * the same ARNs.
    */
   private async purgeStopped(): Promise<void> {
     if (this.agent.closed) return;
@@ -385,6 +386,8 @@ export class Tasks {
         failures,
       };
       writes.push(this.store.put(`${TOKEN_KEY}${request.clientToken}`, token));
+      // Read again only by a RunTask that repeats the token: it need not stay in memory (ECS_STORE_OPTIONS).
+      this.store.evict(`${TOKEN_KEY}${request.clientToken}`);
     }
     await Promise.all(writes);
     const tasks = created.map((entry) => entry.stored.task);
