@@ -11,8 +11,9 @@
  * `finishedInMemory` (default FINISHED_IN_MEMORY) to finish: past that, memory keeps what ListExecutions shows of it
  * (its summary) and the store lets go of its record and history events (DurableStore's evict), which
  * DescribeExecution and GetExecutionHistory then read back from the journal. So memory does not grow with every run
- * while executions stay readable as long as on AWS (90 days) and longer, across restarts. Writes are put as they happen (group commit batches them); every
- * answer waits until what it shows is on disk (`durable()`), so no answer reveals state a crash could lose.
+ * while executions stay readable as long as on AWS (90 days) and longer, across restarts. Writes are put as they
+ * happen (group commit batches them); every answer waits until what it shows is on disk (`durable()`), so no answer
+ * reveals state a crash could lose.
  * An execution that was RUNNING when its process died is resumed where its history says it was (resume.ts,
  * execution.ts), once its Task states can be called (`resumeAfterRestart`, when the endpoint serves and, under
  * `npm start`, the Lambda port too); until then it reads RUNNING and can be stopped. Its `$$.Execution` context
