@@ -600,7 +600,7 @@ export class StepFunctions {
     list.push(execution.executionArn);
   }
 
-  /** Past the most recent finishedInMemory finished executions, the earliest finished leave memory (the module comment). */
+  /** Past the finishedInMemory most recently finished executions, the earliest leave memory (module comment). */
   private evictFinished(): void {
     const keep = this.options.finishedInMemory ?? FINISHED_IN_MEMORY;
     for (const arn of this.finishedInMemory) {
