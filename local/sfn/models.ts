@@ -138,7 +138,8 @@ export const SFN_STORE_OPTIONS: StoreOptions = {
   evictable: (key) => key.startsWith('ex/') || key.startsWith('ev/') || key.startsWith(TOKEN_PREFIX),
 };
 
-export const FINISHED_IN_MEMORY = 100;
+/** A history of the runs workflow is about 40 KB (each ECS state carries the task JSON): 25 of them is 1 MB. */
+export const FINISHED_IN_MEMORY = 25;
 
 export interface CreateStateMachineInput {
   name: string;

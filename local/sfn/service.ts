@@ -16,7 +16,7 @@
  *                      task state changes (the STOPPED events it puts on the bus) and polls only every
  *   ecsFallbackPollMs  BERTH_SFN_ECS_FALLBACK_POLL_MS (default 5000), in case an event is missed
  *   ecsEndpoint        default: the endpoint's own URL
- *   finishedInMemory   BERTH_SFN_FINISHED_IN_MEMORY (default 100): how many of the most recently finished executions
+ *   finishedInMemory   BERTH_SFN_FINISHED_IN_MEMORY (default 25): how many of the most recently finished executions
  *                      stay in memory in full; older ones are read back from the journal (models.ts)
  */
 import { ECSClient } from '@aws-sdk/client-ecs';
