@@ -154,6 +154,8 @@ export class Tasks {
     await sweepDockerOrphans(options.stateDir, adopted).catch((err: unknown) =>
       console.error('[berth] ECS could not remove the Docker containers a previous endpoint left:', err),
     );
+    // Read again only by a RunTask that repeats one (ECS_STORE_OPTIONS).
+    for (const [key] of store.entries(TOKEN_KEY)) store.evict(key);
     await model.purgeStopped();
     model.schedulePurge();
     return model;
