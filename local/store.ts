@@ -26,15 +26,23 @@
  * Reads are served from memory. Values are kept by reference: treat a value as immutable once it is put
  * (replace it with a new object to change it). After a failed write the store refuses further writes,
  * since memory would no longer match the disk.
+ *
+ * Evicted values (`evict`): a store opened with an `evictable` rule can let go of the values of those keys (say,
+ * a finished execution's history, which is only read on demand) once their latest line is on disk: memory then
+ * keeps the key and where its line is in the journal, and `get` reads and parses that line again (a positioned
+ * read: the page cache keeps it cheap). The store knows where the lines of evictable keys are as it writes them
+ * (and as compaction rewrites them); a value put again is in memory again until it is evicted again.
  */
 import { randomUUID } from 'node:crypto';
-import { fdatasyncSync, promises as fs, readFileSync, writeSync } from 'node:fs';
+import { fdatasyncSync, promises as fs, readFileSync, readSync, writeSync } from 'node:fs';
 import path from 'node:path';
 
 type JournalRecord = { put: string; value: unknown } | { delete: string };
 
 interface Batch {
   chunks: string[];
+  /** The key each chunk puts, where it is evictable (positions are kept for those only). */
+  keys: Array<string | undefined>;
   promise: Promise<void>;
   resolve: () => void;
   reject: (err: unknown) => void;
@@ -57,7 +65,7 @@ function newBatch(): Batch {
   });
   // Every caller awaits its own write; this keeps a write nobody awaits from becoming an unhandled rejection.
   promise.catch(() => {});
-  return { chunks: [], promise, resolve, reject };
+  return { chunks: [], keys: [], promise, resolve, reject };
 }
 
 async function fsyncDirectory(dir: string): Promise<void> {
@@ -148,8 +156,30 @@ function putLine(key: string, value: unknown): string {
   return `${JSON.stringify({ put: key, value })}\n`;
 }
 
+/** Where the line of an evicted (or evictable) value is in the journal, in bytes. */
+class Position {
+  constructor(
+    readonly offset: number,
+    readonly length: number,
+  ) {}
+}
+
+export interface StoreOptions {
+  /** The keys whose values `evict` may take out of memory (their lines' positions are kept). */
+  evictable?: (key: string) => boolean;
+}
+
+const never = () => false;
+
 export class DurableStore<V = unknown> {
-  private readonly data: Map<string, V>;
+  /** Values in memory, or where an evicted one's line is. */
+  private readonly data: Map<string, V | Position>;
+  /** The latest line of each evictable key in memory whose line is on disk. */
+  private readonly positions: Map<string, Position>;
+  /** Keys to evict once their latest line is on disk (it is in the pending batch, or deferred). */
+  private readonly evicting = new Set<string>();
+  /** The journal's length in bytes: where the next batch goes. */
+  private end: number;
   /** Writes not yet on disk: the batch written at the end of this event-loop turn. */
   private pending: Batch | undefined;
   /** Deferred values not yet in a batch, by key (the latest only). */
@@ -164,15 +194,20 @@ export class DurableStore<V = unknown> {
     private readonly lockFile: string,
     private readonly handle: fs.FileHandle,
     data: Map<string, V>,
+    compacted: { end: number; positions: Map<string, Position> },
+    private readonly evictable: (key: string) => boolean,
   ) {
     this.data = data;
+    this.end = compacted.end;
+    this.positions = compacted.positions;
   }
 
   /**
    * Opens (creating if need be) the store `name` in `dir`: replays and compacts its journal, then takes it
    * for appending. Fails if another live process, or this one, has it open.
    */
-  static async open<V = unknown>(dir: string, name: string): Promise<DurableStore<V>> {
+  static async open<V = unknown>(dir: string, name: string, options: StoreOptions = {}): Promise<DurableStore<V>> {
+    const evictable = options.evictable ?? never;
     if (!NAME.test(name)) throw new Error(`store name must be letters, digits, '.', '_' or '-', got "${name}"`);
     await fs.mkdir(dir, { recursive: true });
     const file = path.resolve(dir, `${name}.jsonl`);
@@ -189,9 +224,10 @@ export class DurableStore<V = unknown> {
         throw err;
       });
       replayJournal(text, data, file);
-      await DurableStore.compact(dir, file, data);
-      const handle = await fs.open(file, 'a');
-      return new DurableStore<V>(file, lockFile, handle, data as Map<string, V>);
+      const compacted = await DurableStore.compact(dir, file, data, evictable);
+      // Appends, and positioned reads of evicted values.
+      const handle = await fs.open(file, 'a+');
+      return new DurableStore<V>(file, lockFile, handle, data as Map<string, V>, compacted, evictable);
     } catch (err) {
       openJournals.delete(file);
       if (locked) await fs.rm(lockFile, { force: true });
@@ -199,15 +235,28 @@ export class DurableStore<V = unknown> {
     }
   }
 
-  /** Writes the live entries to a temp file, makes it durable, and renames it over the journal. */
-  private static async compact(dir: string, file: string, data: Map<string, unknown>): Promise<void> {
+  /**
+   * Writes the live entries to a temp file, makes it durable, and renames it over the journal; returns its length
+   * and where the evictable keys' lines are in it.
+   */
+  private static async compact(
+    dir: string,
+    file: string,
+    data: Map<string, unknown>,
+    evictable: (key: string) => boolean,
+  ): Promise<{ end: number; positions: Map<string, Position> }> {
     const temp = `${file}.${randomUUID()}.tmp`;
     const handle = await fs.open(temp, 'w');
+    const positions = new Map<string, Position>();
+    let end = 0;
     try {
       const chunks: string[] = [];
       let size = 0;
       for (const [key, value] of data) {
         const line = putLine(key, value);
+        const bytes = Buffer.byteLength(line);
+        if (evictable(key)) positions.set(key, new Position(end, bytes));
+        end += bytes;
         chunks.push(line);
         size += line.length;
         if (size >= 1 << 20) {
@@ -231,6 +280,7 @@ export class DurableStore<V = unknown> {
     for (const entry of await fs.readdir(dir)) {
       if (entry.startsWith(`${base}.`) && entry.endsWith('.tmp')) await fs.rm(path.join(dir, entry), { force: true });
     }
+    return { end, positions };
   }
 
   get size(): number {
@@ -243,7 +293,47 @@ export class DurableStore<V = unknown> {
   }
 
   get(key: string): V | undefined {
-    return this.data.get(key);
+    const value = this.data.get(key);
+    return value instanceof Position ? this.readLine(key, value) : value;
+  }
+
+  /** How many values are evicted (out of memory, read from the journal on demand). */
+  get evictedCount(): number {
+    let count = 0;
+    for (const value of this.data.values()) if (value instanceof Position) count++;
+    return count;
+  }
+
+  /**
+   * Lets go of `key`'s value (it must be evictable): from now on `get` reads it from the journal. Takes effect once
+   * its latest line is on disk. Nothing to do for a key that is not here or is evicted already.
+   */
+  evict(key: string): void {
+    if (!this.evictable(key)) throw new Error(`${key} is not evictable in ${this.file}`);
+    if (this.failure || !this.data.has(key) || this.data.get(key) instanceof Position) return;
+    if (this.pending === undefined && !this.deferred.has(key)) this.evictNow(key);
+    else this.evicting.add(key);
+  }
+
+  private evictNow(key: string): void {
+    const position = this.positions.get(key);
+    if (position === undefined || !this.data.has(key)) return;
+    this.data.set(key, position);
+    this.positions.delete(key);
+  }
+
+  private readLine(key: string, position: Position): V {
+    const buffer = Buffer.allocUnsafe(position.length);
+    let read = 0;
+    while (read < position.length) {
+      const n = readSync(this.handle.fd, buffer, read, position.length - read, position.offset + read);
+      if (n === 0) break;
+      read += n;
+    }
+    const record = JSON.parse(buffer.toString('utf8', 0, read)) as JournalRecord;
+    if (!('put' in record) || record.put !== key)
+      throw new Error(`${this.file}: the line of ${key} is not where it was`);
+    return record.value as V;
   }
 
   has(key: string): boolean {
@@ -255,8 +345,8 @@ export class DurableStore<V = unknown> {
    * loading state at startup; serve requests from indexes built then.
    */
   *entries(prefix = ''): IterableIterator<[string, V]> {
-    for (const entry of this.data) {
-      if (entry[0].startsWith(prefix)) yield entry;
+    for (const [key, value] of this.data) {
+      if (key.startsWith(prefix)) yield [key, value instanceof Position ? this.readLine(key, value) : value];
     }
   }
 
@@ -270,7 +360,7 @@ export class DurableStore<V = unknown> {
     const line = putLine(key, value); // before the set: a value JSON cannot hold must not reach memory
     this.data.set(key, value);
     this.deferred.delete(key); // superseded
-    return this.append(line);
+    return this.append(line, key);
   }
 
   /**
@@ -295,6 +385,8 @@ export class DurableStore<V = unknown> {
   delete(key: string): Promise<void> {
     this.checkWritable();
     this.deferred.delete(key);
+    this.positions.delete(key);
+    this.evicting.delete(key);
     if (!this.data.delete(key)) return this.durable();
     return this.append(`${JSON.stringify({ delete: key })}\n`);
   }
@@ -333,9 +425,10 @@ export class DurableStore<V = unknown> {
     return this.pending;
   }
 
-  private append(line: string): Promise<void> {
+  private append(line: string, key?: string): Promise<void> {
     const batch = this.schedule();
     batch.chunks.push(line);
+    batch.keys.push(key !== undefined && this.evictable(key) ? key : undefined);
     return batch.promise;
   }
 
@@ -347,16 +440,31 @@ export class DurableStore<V = unknown> {
     try {
       // Deferred values join the batch last: after any earlier line of the same key in it.
       if (this.deferred.size > 0) {
-        for (const [key, value] of this.deferred) batch.chunks.push(putLine(key, value));
+        for (const [key, value] of this.deferred) {
+          batch.chunks.push(putLine(key, value));
+          batch.keys.push(this.evictable(key) ? key : undefined);
+        }
         this.deferred.clear();
         if (this.deferTimer !== undefined) clearTimeout(this.deferTimer);
         this.deferTimer = undefined;
       }
       if (batch.chunks.length > 0) {
-        writeFullySync(this.handle.fd, Buffer.from(batch.chunks.join('')));
+        const data = Buffer.from(batch.chunks.join(''));
+        writeFullySync(this.handle.fd, data);
         fdatasyncSync(this.handle.fd);
         this.syncs++;
+        let offset = this.end;
+        for (let i = 0; i < batch.chunks.length; i++) {
+          const bytes = Buffer.byteLength(batch.chunks[i]!);
+          const key = batch.keys[i];
+          // A delete's line has no key here: delete() has dropped the key's position already.
+          if (key !== undefined && this.data.has(key)) this.positions.set(key, new Position(offset, bytes));
+          offset += bytes;
+        }
+        this.end += data.length;
       }
+      for (const key of this.evicting) if (!this.deferred.has(key)) this.evictNow(key);
+      this.evicting.clear();
       batch.resolve();
     } catch (err) {
       this.failure = new Error(`writing ${this.file} failed; the store refuses further writes`, { cause: err });

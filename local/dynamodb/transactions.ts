@@ -19,6 +19,7 @@
  * remembered for ten minutes in memory only, so a retry after a restart of the endpoint is applied again (its
  * conditions still guard it); no consumed capacity or item collection metrics are returned.
  */
+import { createHash } from 'node:crypto';
 import type { CheckedOperation, ConditionCheck, Dynalite } from './dynalite';
 import { DynamoDbError, ValidationError } from './exceptions';
 
@@ -106,7 +107,8 @@ export async function transactWriteItems(
 ): Promise<Json> {
   const actions = actionsOf(input);
   const token = input.ClientRequestToken;
-  const fingerprint = JSON.stringify(input.TransactItems);
+  // A digest, not the items' JSON: each token is kept for TOKEN_TTL_MS, and a run's transactions are kilobytes.
+  const fingerprint = createHash('sha256').update(JSON.stringify(input.TransactItems)).digest('base64');
   if (typeof token === 'string') {
     for (const [t, used] of memory.tokens) if (now - used.at > TOKEN_TTL_MS) memory.tokens.delete(t);
     const used = memory.tokens.get(token);

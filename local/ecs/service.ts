@@ -27,6 +27,7 @@ import { ThrottlingException } from './exceptions';
 import { Faults } from './faults';
 import { TaskDefinitions } from './models';
 import { type EcsOptions, ecsOptionsFromEnv } from './options';
+import { ECS_STORE_OPTIONS } from './task-types';
 import { Tasks } from './tasks';
 import { unmodelledOperations } from './unmodelled';
 
@@ -58,7 +59,11 @@ async function openRegion(
   logs: LogStore,
 ): Promise<Region> {
   const home = region === context.region;
-  const store = await DurableStore.open<unknown>(context.stateDir, journalName(region, context.region));
+  const store = await DurableStore.open<unknown>(
+    context.stateDir,
+    journalName(region, context.region),
+    ECS_STORE_OPTIONS,
+  );
   try {
     const scope = { ...context, region };
     const taskDefinitions = TaskDefinitions.load(store, scope);

@@ -695,7 +695,8 @@ export class TaskAgent {
 
   private watchHealth(entry: TaskEntry, name: string, handle: ContainerHandle): void {
     handle.health?.onChange((status) => {
-      const run = entry.run!;
+      const run = entry.run;
+      if (run === undefined) return; // the task has stopped
       const statuses = run.definitions
         .filter((d) => d.essential !== false && d.healthCheck?.command?.length)
         .map((d) => (d.name === name ? status : (run.handles.get(d.name ?? '')?.health?.current ?? 'UNKNOWN')));
@@ -752,8 +753,9 @@ export class TaskAgent {
   }
 
   private containerExited(entry: TaskEntry, name: string, exit: ContainerExit): void {
-    const run = entry.run!;
-    if (this.closedFlag || run.exited.has(name)) return;
+    const run = entry.run;
+    // A container of a task that failed to start may report its exit after the task has stopped.
+    if (run === undefined || this.closedFlag || run.exited.has(name)) return;
     run.exited.add(name);
     void run.shippers.get(name)?.finish();
     this.transition(entry, 'containerExited', { container: name, exit, hostLost: run.hostLost });
@@ -804,6 +806,9 @@ export class TaskAgent {
     if (run !== undefined && [...run.handles.values()].some((h) => h.kind === 'docker')) {
       await removeTaskNetwork(entry.stored.task.taskArn);
     }
+    // Nothing runs for a STOPPED task: its handles, shippers and buffers would otherwise stay as long as the task
+    // is listed (an hour), per task.
+    if (entry.run === run) delete entry.run;
   }
 
   // ---- recover: a task the previous endpoint process left unstopped (see the module comment)

@@ -12,6 +12,7 @@ import type { KeyValuePair, Tag } from '@aws-sdk/client-ecs';
 import type { PlacementConstraintInput, PlacementStrategyInput } from '../../lib/placement/types';
 import type { AwsEventChannel } from '../events/aws-events';
 import type { LogStore } from '../logs/models';
+import type { StoreOptions } from '../store';
 import type { InstanceEntry, Reservation } from './clusters';
 import type { StoredTaskDefinition } from './models';
 import type { EcsOptions } from './options';
@@ -201,6 +202,8 @@ export type TasksOptions = Pick<
 
 export const TASK_KEY = 'task/';
 export const TOKEN_KEY = 'client-token/';
+/** The ECS store's options: RunTask client tokens leave memory once written (read back by a repeated RunTask). */
+export const ECS_STORE_OPTIONS: StoreOptions = { evictable: (key) => key.startsWith(TOKEN_KEY) };
 
 /** The task id: the last part of its ARN. */
 export function taskIdOf(taskArn: string): string {

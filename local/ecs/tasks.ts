@@ -154,6 +154,8 @@ export class Tasks {
     await sweepDockerOrphans(options.stateDir, adopted).catch((err: unknown) =>
       console.error('[berth] ECS could not remove the Docker containers a previous endpoint left:', err),
     );
+    // Read again only by a RunTask that repeats one (ECS_STORE_OPTIONS).
+    for (const [key] of store.entries(TOKEN_KEY)) store.evict(key);
     await model.purgeStopped();
     model.schedulePurge();
     return model;
@@ -171,7 +173,8 @@ export class Tasks {
   /**
    * Forgets the tasks STOPPED for longer than stoppedTaskSeconds, as ECS does ("stopped tasks appear in the
    * returned results for at least one hour"): out of the indexes (DescribeTasks then answers MISSING), out of
-   * the journal, their log file removed. Client tokens stay: a repeated RunTask still answers the same ARNs.
+   * the journal, their log file removed. Client tokens stay (on disk, out of memory): a repeated RunTask still answers
+   * the same ARNs.
    */
   private async purgeStopped(): Promise<void> {
     if (this.agent.closed) return;
@@ -385,6 +388,8 @@ export class Tasks {
         failures,
       };
       writes.push(this.store.put(`${TOKEN_KEY}${request.clientToken}`, token));
+      // Read again only by a RunTask that repeats the token: it need not stay in memory (ECS_STORE_OPTIONS).
+      this.store.evict(`${TOKEN_KEY}${request.clientToken}`);
     }
     await Promise.all(writes);
     const tasks = created.map((entry) => entry.stored.task);

@@ -10,11 +10,13 @@
  *   in-process code reacts through subscribers (subscribers.ts); the functions' rules from serverless.yml are such
  *   subscribers (function-rules.ts). Scheduled rules are refused, not silently never run.
  * - Recorded events are kept up to `maxRecordedEvents` (oldest dropped first, past a cap of 100 a hundredth at a
- *   time); AWS keeps none unless archived.
+ *   time); AWS keeps none unless archived. They are kept on disk, not in memory (the store evicts each once it is
+ *   written, EVENTS_STORE_OPTIONS): memory holds each one's seq, source and detail-type, for ListRecordedEvents'
+ *   filters, and the page it answers is read back from the journal.
  */
 import { randomUUID } from 'node:crypto';
 import { compileEventPattern, type EventPattern, matchesEventPattern } from '../../lib/events/pattern';
-import type { DurableStore } from '../store';
+import type { DurableStore, StoreOptions } from '../store';
 import { ResourceNotFoundException } from './exceptions';
 import type { EventBridgeEvent, EventSubscribers } from './subscribers';
 
@@ -83,6 +85,8 @@ export interface RecordedEventsQuery {
 }
 
 const EVENT_KEY = 'event/';
+/** The store options the bus's store is opened with: recorded events leave memory once written (the module comment). */
+export const EVENTS_STORE_OPTIONS: StoreOptions = { evictable: (key) => key.startsWith(EVENT_KEY) };
 const RULE_KEY = 'rule/';
 
 const eventKey = (seq: number) => `${EVENT_KEY}${String(seq).padStart(15, '0')}`;
@@ -97,6 +101,8 @@ export class LocalEventBus {
   private readonly now: () => number;
   /** Seqs of the recorded events, oldest first. */
   private readonly seqs: number[] = [];
+  /** The source and detail-type of each recorded event, at the same index as its seq (ListRecordedEvents' filters). */
+  private readonly kinds: Array<{ source: string; detailType: string }> = [];
   private nextSeq = 1;
   private readonly rules = new Map<string, { stored: StoredRule; pattern: EventPattern }>();
 
@@ -109,12 +115,18 @@ export class LocalEventBus {
 
   static load(store: DurableStore<unknown>, options: EventBusOptions): LocalEventBus {
     const bus = new LocalEventBus(store, options);
-    for (const [, value] of store.entries(EVENT_KEY)) {
-      const seq = (value as RecordedEvent).seq;
-      bus.seqs.push(seq);
+    const loaded: Array<{ seq: number; source: string; detailType: string }> = [];
+    for (const [key, value] of store.entries(EVENT_KEY)) {
+      const { seq, event } = value as RecordedEvent;
+      loaded.push({ seq, source: event.source, detailType: event['detail-type'] });
       bus.nextSeq = Math.max(bus.nextSeq, seq + 1);
+      store.evict(key);
     }
-    bus.seqs.sort((a, b) => a - b);
+    loaded.sort((a, b) => a.seq - b.seq);
+    for (const { seq, source, detailType } of loaded) {
+      bus.seqs.push(seq);
+      bus.kinds.push({ source, detailType });
+    }
     for (const [, value] of store.entries(RULE_KEY)) {
       const stored = value as StoredRule;
       bus.rules.set(ruleKey(stored.eventBusName, stored.name), {
@@ -151,6 +163,7 @@ export class LocalEventBus {
   async putEvents(entries: readonly NewEvent[]): Promise<RecordedEvent[]> {
     const recorded = this.record(entries);
     const writes = recorded.map((record) => this.store.put(eventKey(record.seq), record));
+    for (const record of recorded) this.store.evict(eventKey(record.seq));
     writes.push(...this.trim());
     await Promise.all(writes);
     for (const { event, eventBusName, matchedRules } of recorded) {
@@ -172,7 +185,10 @@ export class LocalEventBus {
    */
   recordServiceEvents(entries: readonly NewEvent[]): RecordedEvent[] {
     const recorded = this.record(entries);
-    for (const record of recorded) this.store.putDeferred(eventKey(record.seq), record);
+    for (const record of recorded) {
+      this.store.putDeferred(eventKey(record.seq), record);
+      this.store.evict(eventKey(record.seq));
+    }
     for (const trimmed of this.trim()) trimmed.catch(() => {});
     setImmediate(() => this.options.subscribers.deliver(recorded));
     return recorded;
@@ -203,7 +219,10 @@ export class LocalEventBus {
         .map(({ stored }) => stored.name);
       return { seq: this.nextSeq++, eventBusName: entry.eventBusName, receivedAt, matchedRules, event };
     });
-    for (const record of recorded) this.seqs.push(record.seq);
+    for (const record of recorded) {
+      this.seqs.push(record.seq);
+      this.kinds.push({ source: record.event.source, detailType: record.event['detail-type'] });
+    }
     return recorded;
   }
 
@@ -215,7 +234,9 @@ export class LocalEventBus {
     const max = this.options.maxRecordedEvents;
     if (this.seqs.length <= max + Math.floor(max / 100)) return [];
     const deletes: Promise<void>[] = [];
-    while (this.seqs.length > max) deletes.push(this.store.delete(eventKey(this.seqs.shift()!)));
+    const drop = this.seqs.length - max;
+    for (const seq of this.seqs.splice(0, drop)) deletes.push(this.store.delete(eventKey(seq)));
+    this.kinds.splice(0, drop);
     return deletes;
   }
 
@@ -229,11 +250,12 @@ export class LocalEventBus {
       if (start < 0) return { events };
     }
     for (let i = start; i < this.seqs.length; i++) {
+      const kind = this.kinds[i]!;
+      if (query.source !== undefined && kind.source !== query.source) continue;
+      if (query.detailType !== undefined && kind.detailType !== query.detailType) continue;
+      if (events.length === query.maxResults) return { events, next: events[events.length - 1]!.seq };
       const record = this.store.get(eventKey(this.seqs[i]!)) as RecordedEvent | undefined;
       if (record === undefined) continue;
-      if (query.source !== undefined && record.event.source !== query.source) continue;
-      if (query.detailType !== undefined && record.event['detail-type'] !== query.detailType) continue;
-      if (events.length === query.maxResults) return { events, next: events[events.length - 1]!.seq };
       events.push(record);
     }
     return { events };

@@ -9,7 +9,7 @@
 import type { ServiceFactory } from '../endpoint/service';
 import { DurableStore } from '../store';
 import { eventBridgeOperations } from './api';
-import { LocalEventBus } from './models';
+import { EVENTS_STORE_OPTIONS, LocalEventBus } from './models';
 import { type EventSubscribers, localEventSubscribers } from './subscribers';
 
 export const EVENTS_TARGET_PREFIX = 'AWSEvents';
@@ -32,7 +32,7 @@ export function eventBridgeService(options: EventBridgeServiceOptions = {}): Ser
     throw new Error(`maxRecordedEvents must be a positive integer, got ${maxRecordedEvents}`);
   }
   return async ({ stateDir, region, accountId, awsEvents }) => {
-    const store = await DurableStore.open<unknown>(stateDir, 'events');
+    const store = await DurableStore.open<unknown>(stateDir, 'events', EVENTS_STORE_OPTIONS);
     const now = options.now ?? Date.now;
     const bus = LocalEventBus.load(store, {
       region,

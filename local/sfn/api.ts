@@ -23,7 +23,13 @@ import {
   ValidationException,
 } from './exceptions';
 import type { HistoryEvent } from './history';
-import { EXECUTION_STATUSES, type ExecutionRecord, type StateMachineRecord, type StepFunctions } from './models';
+import {
+  EXECUTION_STATUSES,
+  type ExecutionRecord,
+  type ExecutionSummary,
+  type StateMachineRecord,
+  type StepFunctions,
+} from './models';
 
 const DEFAULT_PAGE = 100;
 const MAX_PAGE = 1000;
@@ -99,7 +105,7 @@ function page<T>(items: readonly T[], input: JsonObject, scope: string): { items
 
 const seconds = (ms: number) => ms / 1000;
 
-function executionListItem(execution: ExecutionRecord) {
+function executionListItem(execution: ExecutionSummary) {
   const item: Record<string, unknown> = {
     executionArn: execution.executionArn,
     stateMachineArn: execution.stateMachineArn,

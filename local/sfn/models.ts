@@ -7,8 +7,13 @@
  *   ev/<executionArn>/<id>           one history event, appended as it happens
  *   tt/<id>                          a task token of the callback pattern and its outcome (task-tokens.ts)
  * Everything is indexed in memory at open (the only full walk); ListExecutions reads the executions of one
- * state machine, never their histories. Writes are put as they happen (group commit batches them); every
- * answer waits until what it shows is on disk (`durable()`), so no answer reveals state a crash could lose.
+ * state machine, never their histories. A finished execution stays in memory in full only among the most recent
+ * `finishedInMemory` (default FINISHED_IN_MEMORY) to finish: past that, memory keeps what ListExecutions shows of it
+ * (its summary) and the store lets go of its record and history events (DurableStore's evict), which
+ * DescribeExecution and GetExecutionHistory then read back from the journal. So memory does not grow with every run
+ * while executions stay readable as long as on AWS (90 days) and longer, across restarts. Writes are put as they
+ * happen (group commit batches them); every answer waits until what it shows is on disk (`durable()`), so no answer
+ * reveals state a crash could lose.
  * An execution that was RUNNING when its process died is resumed where its history says it was (resume.ts,
  * execution.ts), once its Task states can be called (`resumeAfterRestart`, when the endpoint serves and, under
  * `npm start`, the Lambda port too); until then it reads RUNNING and can be stopped. Its `$$.Execution` context
@@ -33,7 +38,7 @@ import { randomUUID } from 'node:crypto';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import { StopTaskCommand } from '@aws-sdk/client-ecs';
 import type { AwsEventChannel } from '../events/aws-events';
-import type { DurableStore } from '../store';
+import type { DurableStore, StoreOptions } from '../store';
 import { type EcsRunTaskOptions, ecsRunTaskDriver } from './ecs-run-task';
 import { type CompiledDefinition, compileDefinition, RESUME_STATE } from './engine';
 import {
@@ -78,6 +83,12 @@ export interface StateMachineRecord {
   tags?: Array<{ key?: string; value?: string }>;
 }
 
+/** What ListExecutions shows of an execution: all memory keeps of a finished one past the most recent. */
+export type ExecutionSummary = Pick<
+  ExecutionRecord,
+  'executionArn' | 'stateMachineArn' | 'name' | 'status' | 'startDate' | 'stopDate'
+>;
+
 export interface ExecutionRecord {
   executionArn: string;
   stateMachineArn: string;
@@ -118,7 +129,17 @@ export interface StepFunctionsOptions {
    * (execution-events.ts): the endpoint's channel to the local bus. Absent: none are emitted.
    */
   awsEvents?: AwsEventChannel;
+  /** How many of the most recently finished executions stay in memory in full (see the module comment). */
+  finishedInMemory?: number;
 }
+
+/** The store options Step Functions' store is opened with: finished executions' records and events can leave memory. */
+export const SFN_STORE_OPTIONS: StoreOptions = {
+  evictable: (key) => key.startsWith('ex/') || key.startsWith('ev/') || key.startsWith(TOKEN_PREFIX),
+};
+
+/** A history of the runs workflow is about 40 KB (each ECS state carries the task JSON): 25 of them is 1 MB. */
+export const FINISHED_IN_MEMORY = 25;
 
 export interface CreateStateMachineInput {
   name: string;
@@ -156,10 +177,14 @@ function sameJson(a: unknown, b: unknown): boolean {
 
 export class StepFunctions {
   private readonly stateMachines = new Map<string, StateMachineRecord>();
-  private readonly executions = new Map<string, ExecutionRecord>();
-  /** Per state machine, its executions in start order. */
-  private readonly executionsByMachine = new Map<string, ExecutionRecord[]>();
+  /** Every execution: in full while running and among the most recently finished, its summary past those. */
+  private readonly executions = new Map<string, ExecutionRecord | ExecutionSummary>();
+  /** Per state machine, its executions' ARNs in start order. */
+  private readonly executionsByMachine = new Map<string, string[]>();
+  /** The histories of the executions held in full. */
   private readonly histories = new Map<string, HistoryEvent[]>();
+  /** The finished executions held in full, the earliest finished first. */
+  private readonly finishedInMemory = new Set<string>();
   private readonly running = new Map<string, ExecutionRun>();
   private readonly compiled = new Map<string, CompiledDefinition>();
   /** ECS tasks (cluster, task ARN) that executions closed at open were waiting on. */
@@ -216,8 +241,13 @@ export class StepFunctions {
       history.push(event);
     }
     for (const history of model.histories.values()) history.sort((a, b) => a.id - b.id);
-    const byStart = [...model.executions.values()].sort((a, b) => a.startDate - b.startDate);
+    // Every record is in full at open.
+    const byStart = ([...model.executions.values()] as ExecutionRecord[]).sort((a, b) => a.startDate - b.startDate);
     for (const execution of byStart) model.indexExecution(execution);
+    const finished = byStart.filter((e) => e.status !== 'RUNNING');
+    finished.sort((a, b) => (a.stopDate ?? 0) - (b.stopDate ?? 0));
+    for (const execution of finished) model.finishedInMemory.add(execution.executionArn);
+    model.evictFinished();
     for (const execution of byStart) if (execution.status === 'RUNNING') model.prepareResume(execution);
     return model;
   }
@@ -320,8 +350,8 @@ export class StepFunctions {
     if (!machine) return this.store.durable(); // AWS answers success for a machine already gone
     this.stateMachines.delete(arn);
     const stops = (this.executionsByMachine.get(arn) ?? [])
-      .filter((e) => this.running.has(e.executionArn))
-      .map((e) => this.stopExecution(e.executionArn, 'States.Runtime', 'The state machine was deleted.'));
+      .filter((executionArn) => this.running.has(executionArn))
+      .map((executionArn) => this.stopExecution(executionArn, 'States.Runtime', 'The state machine was deleted.'));
     await Promise.all(stops);
     for (const [key] of this.store.entries(`rev/${arn}/`)) void this.store.delete(key);
     await this.store.delete(`sm/${arn}`);
@@ -337,9 +367,16 @@ export class StepFunctions {
     if (!/^arn:aws[a-z-]*:states:[^:]+:\d{12}:execution:[^:]+:[^:]+$/.test(arn)) {
       throw new InvalidArn(`Invalid Arn: 'Resource type not valid in this context: ${arn}'`);
     }
-    const execution = this.executions.get(arn);
+    const execution = this.fullRecord(arn);
     if (!execution) throw new ExecutionDoesNotExist(`Execution Does Not Exist: '${arn}'`);
     return execution;
+  }
+
+  /** The execution's record in full: from memory, or read back from the store once it has left memory. */
+  private fullRecord(arn: string): ExecutionRecord | undefined {
+    const held = this.executions.get(arn);
+    if (held === undefined || 'input' in held) return held;
+    return this.store.get(`ex/${arn}`) as ExecutionRecord;
   }
 
   /** Starts an execution (see the module comment for names and idempotency). */
@@ -362,7 +399,8 @@ export class StepFunctions {
     const executionArn = `arn:aws:states:${this.options.region}:${this.options.accountId}:execution:${machine.name}:${executionName}`;
     const existing = this.executions.get(executionArn);
     if (existing) {
-      if (existing.status === 'RUNNING' && existing.input === inputText) {
+      // A RUNNING execution is always held in full.
+      if (existing.status === 'RUNNING' && 'input' in existing && existing.input === inputText) {
         await this.store.durable();
         return existing;
       }
@@ -412,7 +450,7 @@ export class StepFunctions {
       ).catch((err) => console.error('[berth] Step Functions: stopping the tasks of a stopped execution failed:', err));
     }
     await this.store.durable();
-    return this.executions.get(arn)!;
+    return this.fullRecord(arn)!;
   }
 
   // ---- task tokens (the callback pattern) ----
@@ -434,12 +472,12 @@ export class StepFunctions {
   }
 
   /** The executions of a machine, most recent first, optionally of one status. */
-  listExecutions(stateMachineArn: string, status?: ExecutionStatus): ExecutionRecord[] {
+  listExecutions(stateMachineArn: string, status?: ExecutionStatus): ExecutionSummary[] {
     this.getStateMachine(stateMachineArn);
     const all = this.executionsByMachine.get(stateMachineArn) ?? [];
-    const out: ExecutionRecord[] = [];
+    const out: ExecutionSummary[] = [];
     for (let i = all.length - 1; i >= 0; i--) {
-      const current = this.executions.get(all[i]!.executionArn)!;
+      const current = this.executions.get(all[i]!)!;
       if (status === undefined || current.status === status) out.push(current);
     }
     return out;
@@ -448,7 +486,15 @@ export class StepFunctions {
   /** The history as it is now (a snapshot: later events are not in it). */
   history(arn: string): readonly HistoryEvent[] {
     this.getExecution(arn);
-    return (this.histories.get(arn) ?? []).slice();
+    const held = this.histories.get(arn);
+    if (held !== undefined) return held.slice();
+    // Left memory with its execution: its events are ev/<arn>/1, 2, ... in the store.
+    const events: HistoryEvent[] = [];
+    for (let id = 1; ; id++) {
+      const event = this.store.get(`ev/${arn}/${id}`) as HistoryEvent | undefined;
+      if (event === undefined) return events;
+      events.push(event);
+    }
   }
 
   /** The definition and role an execution ran with. */
@@ -552,7 +598,31 @@ export class StepFunctions {
       list = [];
       this.executionsByMachine.set(execution.stateMachineArn, list);
     }
-    list.push(execution);
+    list.push(execution.executionArn);
+  }
+
+  /** Past the finishedInMemory most recently finished executions, the earliest leave memory (module comment). */
+  private evictFinished(): void {
+    const keep = this.options.finishedInMemory ?? FINISHED_IN_MEMORY;
+    for (const arn of this.finishedInMemory) {
+      if (this.finishedInMemory.size <= keep) return;
+      this.finishedInMemory.delete(arn);
+      const record = this.executions.get(arn);
+      if (record === undefined || record.status === 'RUNNING') continue;
+      const summary: ExecutionSummary = {
+        executionArn: record.executionArn,
+        stateMachineArn: record.stateMachineArn,
+        name: record.name,
+        status: record.status,
+        startDate: record.startDate,
+      };
+      if (record.stopDate !== undefined) summary.stopDate = record.stopDate;
+      this.executions.set(arn, summary);
+      this.store.evict(`ex/${arn}`);
+      for (const event of this.histories.get(arn) ?? []) this.store.evict(`ev/${arn}/${event.id}`);
+      this.histories.delete(arn);
+      this.tokens.forget(arn);
+    }
   }
 
   private append(executionArn: string, event: NewEvent) {
@@ -569,7 +639,7 @@ export class StepFunctions {
   }
 
   private finish(executionArn: string, outcome: Outcome) {
-    const current = this.executions.get(executionArn)!;
+    const current = this.fullRecord(executionArn)!;
     const stopDate = Date.now();
     const closed: ExecutionRecord = { ...current, status: outcome.status, stopDate };
     if (outcome.status === 'SUCCEEDED') {
@@ -596,6 +666,8 @@ export class StepFunctions {
     this.tokens.closeExecution(executionArn);
     void this.store.put(`ex/${executionArn}`, closed).catch(() => {});
     this.options.awsEvents?.put(executionStatusChangeEvent(closed));
+    this.finishedInMemory.add(executionArn);
+    this.evictFinished();
   }
 
   private executionRun(

@@ -16,6 +16,8 @@
  *                      task state changes (the STOPPED events it puts on the bus) and polls only every
  *   ecsFallbackPollMs  BERTH_SFN_ECS_FALLBACK_POLL_MS (default 5000), in case an event is missed
  *   ecsEndpoint        default: the endpoint's own URL
+ *   finishedInMemory   BERTH_SFN_FINISHED_IN_MEMORY (default 25): how many of the most recently finished executions
+ *                      stay in memory in full; older ones are read back from the journal (models.ts)
  */
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ECS_SOURCE, TASK_STATE_CHANGE } from '../ecs/task-events';
@@ -25,7 +27,7 @@ import { localSettings } from '../settings';
 import { DurableStore } from '../store';
 import { stepFunctionsOperations } from './api';
 import { type LambdaInvoker, lambdaClientInvoker } from './lambda-invoke';
-import { StepFunctions, type StepFunctionsOptions } from './models';
+import { FINISHED_IN_MEMORY, SFN_STORE_OPTIONS, StepFunctions, type StepFunctionsOptions } from './models';
 
 export const SFN_TARGET_PREFIX = 'AWSStepFunctions';
 
@@ -35,6 +37,7 @@ export interface SfnOptions {
   ecsPollIntervalMs?: number;
   ecsFallbackPollMs?: number;
   ecsEndpoint?: string;
+  finishedInMemory?: number;
   /** How long StopExecution waits for running tasks to be stopped before answering (default 10 s). */
   stopGraceMs?: number;
   /**
@@ -63,6 +66,7 @@ export function sfnOptionsFromEnv(
     ecsPollIntervalMs: positiveNumber(env, 'BERTH_SFN_ECS_POLL_MS', 250),
     ecsFallbackPollMs: positiveNumber(env, 'BERTH_SFN_ECS_FALLBACK_POLL_MS', 5000),
     stopGraceMs: 10_000,
+    finishedInMemory: Math.floor(positiveNumber(env, 'BERTH_SFN_FINISHED_IN_MEMORY', FINISHED_IN_MEMORY)),
   };
 }
 
@@ -78,7 +82,7 @@ function taskStops(events: AwsEventChannel): NonNullable<StepFunctionsOptions['e
 export function sfnService(options: SfnOptions = {}): ServiceFactory {
   return async (context) => {
     const resolved = { ...sfnOptionsFromEnv(), ...options };
-    const store = await DurableStore.open<unknown>(context.stateDir, 'sfn');
+    const store = await DurableStore.open<unknown>(context.stateDir, 'sfn', SFN_STORE_OPTIONS);
     let ecs: ECSClient | undefined;
     const ecsClient = async () => {
       const endpoint = options.ecsEndpoint ?? (await context.endpointUrl);
@@ -103,6 +107,7 @@ export function sfnService(options: SfnOptions = {}): ServiceFactory {
         ...(options.ecsEndpoint === undefined &&
           context.awsEvents !== undefined && { ecsTaskStops: taskStops(context.awsEvents) }),
         stopGraceMs: resolved.stopGraceMs,
+        finishedInMemory: resolved.finishedInMemory,
         ...(context.awsEvents !== undefined && { awsEvents: context.awsEvents }),
       });
     } catch (err) {

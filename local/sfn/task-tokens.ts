@@ -19,6 +19,8 @@
  * - HeartbeatSeconds: the clock starts when the task starts and each SendTaskHeartbeat resets it (the time of the
  *   last one is kept in the record, so the clock survives a restart); no heartbeat in time closes the token
  *   TIMED_OUT and the state fails with States.HeartbeatTimeout.
+ * - The tokens of an execution that leaves memory (models.ts, finishedInMemory) leave it with it (`forget`): they are
+ *   all closed by then, and a callback with one reads it back from the store to answer as before.
  */
 import { randomBytes } from 'node:crypto';
 import type { DurableStore } from '../store';
@@ -100,7 +102,7 @@ export class TaskTokens {
 
   get(token: string): TaskTokenRecord | undefined {
     const decoded = decodeToken(token);
-    const record = decoded && this.records.get(decoded.id);
+    const record = decoded && this.lookup(decoded.id);
     return record?.token === token ? record : undefined;
   }
 
@@ -188,6 +190,16 @@ export class TaskTokens {
     }
   }
 
+  /** The execution has left memory (it has ended, so its tokens are closed): so do its tokens (the module comment). */
+  forget(executionArn: string): void {
+    for (const id of this.byExecution.get(executionArn) ?? []) {
+      if (this.waiters.has(id)) continue; // still settling: it stays
+      this.records.delete(id);
+      this.store.evict(`${TOKEN_PREFIX}${id}`);
+    }
+    this.byExecution.delete(executionArn);
+  }
+
   /**
    * What the task waiting on `token` ends with: the output JSON of SendTaskSuccess; a TaskError with the error
    * and cause of SendTaskFailure; a HeartbeatTimeoutError when `heartbeatSeconds` go by without a heartbeat; a
@@ -253,12 +265,17 @@ export class TaskTokens {
   private openRecord(token: string): TaskTokenRecord {
     const decoded = decodeToken(token);
     if (decoded === undefined) throw new InvalidToken("Invalid Token: 'Invalid token'");
-    const record = this.records.get(decoded.id);
+    const record = this.lookup(decoded.id);
     if (record === undefined || record.token !== token) {
       throw new TaskDoesNotExist("Task Does Not Exist: 'Provided task does not exist'");
     }
     if (record.status !== 'OPEN') throw new TaskTimedOut("Task Timed Out: 'Provided task does not exist anymore'");
     return record;
+  }
+
+  /** The record in memory, or, for an execution that has left memory, in the store. */
+  private lookup(id: string): TaskTokenRecord | undefined {
+    return this.records.get(id) ?? (this.store.get(`${TOKEN_PREFIX}${id}`) as TaskTokenRecord | undefined);
   }
 
   private save(record: TaskTokenRecord): Promise<void> {

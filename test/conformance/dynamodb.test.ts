@@ -276,6 +276,11 @@ describe('with the SDK', () => {
     await takeSlot('r1', 'token-r1');
     // The same token again: answered, not applied twice.
     await takeSlot('r1', 'token-r1');
+    // The same token with other items: refused.
+    await expect(takeSlot('r9', 'token-r1')).rejects.toMatchObject({
+      name: 'IdempotentParameterMismatchException',
+      message: 'Request token ClientRequestToken was used before with a different request.',
+    });
     const slots = async () =>
       (await doc.send(new GetCommand({ TableName: 'transactions', Key: { runId: 'slots' } }))).Item;
     expect(await slots()).toMatchObject({ used: 2 });

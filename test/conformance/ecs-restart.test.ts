@@ -100,7 +100,8 @@ it('finds clusters, instances, tasks and logs again after a clean restart; runni
         containerDefinitions: [{ name: 'main', image: 'busybox', memory: 64, command: ['sh', '-c', 'echo quick'] }],
       }),
     );
-    doneArn = (await first.ecs.send(new RunTaskCommand({ taskDefinition: 'quick' }))).tasks![0]!.taskArn!;
+    doneArn = (await first.ecs.send(new RunTaskCommand({ taskDefinition: 'quick', clientToken: 'quick-1' }))).tasks![0]!
+      .taskArn!;
     await waitForTask(first.ecs, doneArn);
     await first.ecs.send(
       new RegisterTaskDefinitionCommand({
@@ -147,6 +148,9 @@ it('finds clusters, instances, tasks and logs again after a clean restart; runni
       /^\[berth\] simulated container main \(image someimage\): no entryPoint or command to run here[ ;(].*\n$/,
     );
     expect((await second.ecs.send(new ListTasksCommand({}))).taskArns).toEqual([]);
+    // A client token from before the restart (kept on disk, out of memory) still answers its task.
+    const repeated = await second.ecs.send(new RunTaskCommand({ taskDefinition: 'quick', clientToken: 'quick-1' }));
+    expect(repeated.tasks!.map((t) => t.taskArn)).toEqual([doneArn]);
     const kept = await second.ecs.send(new RunTaskCommand({ taskDefinition: 'quick' }));
     expect(kept.tasks).toHaveLength(1);
   } finally {

@@ -60,7 +60,7 @@ const handlers: Record<string, InProcessHandler> = {
   },
 };
 
-function start(stateDir = tempStateDir()): Promise<LocalEndpoint> {
+function start(stateDir = tempStateDir(), finishedInMemory?: number): Promise<LocalEndpoint> {
   const [ecs, admin] = localEcsServices({ clusterConfig: DEFAULT_CONFIG, ...FAST });
   return startLocalEndpoint(stateDir, {
     services: [
@@ -71,6 +71,7 @@ function start(stateDir = tempStateDir()): Promise<LocalEndpoint> {
         timeScale: TIME_SCALE,
         ecsPollIntervalMs: 5,
         stopGraceMs: 5_000,
+        ...(finishedInMemory !== undefined && { finishedInMemory }),
       }),
     ],
   });
@@ -101,6 +102,15 @@ async function createMachine(definition: unknown, name = `machine-${++machineCou
 async function finished(executionArn: string): Promise<DescribeExecutionCommandOutput> {
   for (;;) {
     const out = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    if (out.status !== 'RUNNING') return out;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Like finished, on another endpoint's client. */
+async function finishedOn(client: SFNClient, executionArn: string): Promise<DescribeExecutionCommandOutput> {
+  for (;;) {
+    const out = await client.send(new DescribeExecutionCommand({ executionArn }));
     if (out.status !== 'RUNNING') return out;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
@@ -870,6 +880,76 @@ describe('listing and paging', () => {
   });
 });
 
+describe('finished executions that have left memory (finishedInMemory)', () => {
+  it('are described, listed and their histories paged as before, also after a restart', async () => {
+    const stateDir = tempStateDir();
+    let local = await start(stateDir, 1);
+    let client = sfnClient(local.url);
+    const { stateMachineArn } = await client.send(
+      new CreateStateMachineCommand({
+        name: 'evicted',
+        roleArn: ROLE,
+        definition: JSON.stringify({
+          StartAt: 'P',
+          States: { P: { Type: 'Pass', Result: 'x', ResultPath: '$.p', Next: 'Q' }, Q: { Type: 'Pass', End: true } },
+        }),
+      }),
+    );
+    const pages = async (executionArn: string, reverseOrder: boolean) => {
+      const events: HistoryEvent[] = [];
+      let nextToken: string | undefined;
+      do {
+        const page = await client.send(
+          new GetExecutionHistoryCommand({ executionArn, maxResults: 2, reverseOrder, nextToken }),
+        );
+        events.push(...page.events!);
+        nextToken = page.nextToken;
+      } while (nextToken);
+      return events;
+    };
+    // Each is read while it is the most recent to finish, so still held in full.
+    const seen: Array<{ described: unknown; events: HistoryEvent[] }> = [];
+    for (const n of [1, 2, 3]) {
+      const { executionArn } = await client.send(
+        new StartExecutionCommand({ stateMachineArn, name: `e${n}`, input: JSON.stringify({ n }) }),
+      );
+      const { $metadata, ...described } = await finishedOn(client, executionArn!);
+      seen.push({ described, events: await pages(executionArn!, false) });
+    }
+    const check = async () => {
+      for (const { described, events } of seen) {
+        const executionArn = (described as { executionArn: string }).executionArn;
+        const { $metadata, ...now } = await client.send(new DescribeExecutionCommand({ executionArn }));
+        expect(now).toEqual(described);
+        expect(await pages(executionArn, false)).toEqual(events);
+        expect(await pages(executionArn, true)).toEqual([...events].reverse());
+      }
+      const listed = await client.send(new ListExecutionsCommand({ stateMachineArn, statusFilter: 'SUCCEEDED' }));
+      expect(listed.executions!.map((e) => e.name)).toEqual(['e3', 'e2', 'e1']);
+      expect(
+        (await awsError(client.send(new StartExecutionCommand({ stateMachineArn, name: 'e1', input: '{"n":1}' }))))
+          .name,
+      ).toBe('ExecutionAlreadyExists');
+    };
+    expect(seen[0]!.events.map((e) => e.type)).toEqual([
+      'ExecutionStarted',
+      'PassStateEntered',
+      'PassStateExited',
+      'PassStateEntered',
+      'PassStateExited',
+      'ExecutionSucceeded',
+    ]);
+    await check();
+    client.destroy();
+    await local.close();
+    local = await start(stateDir, 1);
+    client = sfnClient(local.url);
+    await check();
+    client.destroy();
+    await local.close();
+  });
+});
+
 describe('restart', () => {
   /** The history once `done` holds for it; the test's timeout bounds the wait. */
   async function historyUntil(
@@ -880,14 +960,6 @@ describe('restart', () => {
     for (;;) {
       const events = (await client.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }))).events!;
       if (done(events)) return events;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  }
-
-  async function finishedOn(client: SFNClient, executionArn: string): Promise<DescribeExecutionCommandOutput> {
-    for (;;) {
-      const out = await client.send(new DescribeExecutionCommand({ executionArn }));
-      if (out.status !== 'RUNNING') return out;
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }

@@ -5,7 +5,7 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { eventTime, LocalEventBus, type NewEvent } from '../../../local/events/models';
+import { EVENTS_STORE_OPTIONS, eventTime, LocalEventBus, type NewEvent } from '../../../local/events/models';
 import { EventSubscribers } from '../../../local/events/subscribers';
 import { DurableStore } from '../../../local/store';
 
@@ -19,7 +19,7 @@ const event = (n: number): NewEvent => ({
 });
 
 async function open(dir: string, maxRecordedEvents: number) {
-  const store = await DurableStore.open<unknown>(dir, 'events');
+  const store = await DurableStore.open<unknown>(dir, 'events', EVENTS_STORE_OPTIONS);
   const bus = LocalEventBus.load(store, {
     region: 'us-east-1',
     accountId: '123456789012',
@@ -51,6 +51,31 @@ it('keeps the newest maxRecordedEvents, on disk too, and goes on numbering after
   expect(page.events.map((r) => r.seq)).toEqual([4, 5]);
   expect(second.bus.listEvents({ maxResults: 2, after: page.next! }).events.map((r) => r.seq)).toEqual([6]);
   await second.store.close();
+});
+
+it('holds recorded events on disk only, and still filters and pages them', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-event-bus-'));
+  const { store, bus } = await open(dir, 100);
+  await bus.putEvents([event(1), { ...event(2), source: 'other.test' }, event(3)]);
+  bus.recordServiceEvents([{ ...event(4), detailType: 'Service' }, event(5)]);
+  await store.durable();
+  expect(store.evictedCount).toBe(5);
+  expect(numbers(bus)).toEqual([1, 2, 3, 4, 5]);
+  expect(bus.listEvents({ maxResults: 100, source: 'cap.test' }).events.map((r) => r.event.detail.n)).toEqual([
+    1, 3, 4, 5,
+  ]);
+  const page = bus.listEvents({ maxResults: 1, source: 'cap.test', detailType: 'Numbered' });
+  expect(page.events.map((r) => r.seq)).toEqual([1]);
+  expect(
+    bus
+      .listEvents({ maxResults: 5, source: 'cap.test', detailType: 'Numbered', after: page.next! })
+      .events.map((r) => r.seq),
+  ).toEqual([3, 5]);
+  await store.close();
+  const again = await open(dir, 100);
+  expect(again.store.evictedCount).toBe(5);
+  expect(again.bus.listEvents({ maxResults: 100, detailType: 'Service' }).events.map((r) => r.seq)).toEqual([4]);
+  await again.store.close();
 });
 
 it('writes event times to the second, in UTC, as EventBridge does', () => {

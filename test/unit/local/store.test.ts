@@ -140,3 +140,68 @@ describe('DurableStore', () => {
     await store.close();
   });
 });
+
+describe('DurableStore eviction', () => {
+  const evictable = (key: string) => key.startsWith('cold/');
+
+  it('reads an evicted value back from the journal, before and after a reopen and a compaction', async () => {
+    const dir = tempDir();
+    let store = await DurableStore.open<unknown>(dir, 'state', { evictable });
+    const big = { text: 'é'.repeat(300), list: [1, 2, 3] }; // multi-byte text: positions are in bytes
+    await Promise.all([store.put('hot', 1), store.put('cold/a', big), store.put('cold/b', { n: 2 })]);
+    store.evict('cold/a');
+    expect(store.evictedCount).toBe(1);
+    expect(store.get('cold/a')).toEqual(big);
+    expect(store.get('cold/b')).toEqual({ n: 2 });
+    // Written after the eviction: later lines do not move it.
+    await store.put('cold/c', { n: 3 });
+    store.evict('cold/c');
+    expect(store.get('cold/a')).toEqual(big);
+    expect(Object.fromEntries(store.entries('cold/'))).toEqual({
+      'cold/a': big,
+      'cold/b': { n: 2 },
+      'cold/c': { n: 3 },
+    });
+    await store.close();
+
+    store = await DurableStore.open<unknown>(dir, 'state', { evictable });
+    expect(store.evictedCount).toBe(0);
+    store.evict('cold/a');
+    store.evict('cold/c');
+    expect(store.evictedCount).toBe(2);
+    expect(store.get('cold/a')).toEqual(big);
+    expect(store.get('cold/c')).toEqual({ n: 3 });
+    expect(store.get('hot')).toBe(1);
+    await store.close();
+  });
+
+  it('evicts a value still being written once its line is on disk, and keeps the latest put', async () => {
+    const store = await DurableStore.open<unknown>(tempDir(), 'state', { evictable });
+    const written = store.put('cold/a', { v: 1 });
+    store.evict('cold/a');
+    expect(store.evictedCount).toBe(0); // its line is not on disk yet
+    store.put('cold/a', { v: 2 }).catch(() => {});
+    await written;
+    expect(store.evictedCount).toBe(1);
+    expect(store.get('cold/a')).toEqual({ v: 2 });
+    store.putDeferred('cold/d', { v: 'deferred' });
+    store.evict('cold/d');
+    await store.durable();
+    expect(store.evictedCount).toBe(2);
+    expect(store.get('cold/d')).toEqual({ v: 'deferred' });
+    // Put again: in memory again; deleted: gone.
+    await store.put('cold/a', { v: 3 });
+    expect(store.evictedCount).toBe(1);
+    await store.delete('cold/d');
+    expect(store.get('cold/d')).toBeUndefined();
+    expect(store.evictedCount).toBe(0);
+    await store.close();
+  });
+
+  it('refuses to evict a key its rule does not name', async () => {
+    const store = await DurableStore.open<unknown>(tempDir(), 'state', { evictable });
+    await store.put('hot', 1);
+    expect(() => store.evict('hot')).toThrow(/not evictable/);
+    await store.close();
+  });
+});

@@ -212,6 +212,16 @@ describe('TaskAgent', () => {
     });
   });
 
+  it('lets go of what ran a task once it is STOPPED (its record stays)', async () => {
+    const entry = placed({ 'berth.runtime': 'simulate', 'berth.simulate.exit-code': '0' });
+    expect(entry.run).toBeDefined();
+    await agent.drive(entry);
+    await waitFor(() => entry.stored.task.lastStatus === 'STOPPED' && entry.run === undefined, 'the run to go');
+    // A StopTask after the stop changes nothing and needs no run.
+    await agent.requestStop(entry, 'UserInitiated', 'late');
+    expect(entry.stored.task).toMatchObject({ lastStatus: 'STOPPED', stopCode: 'EssentialContainerExited' });
+  });
+
   it('changes nothing once closed', async () => {
     const entry = placed({ 'berth.runtime': 'simulate' });
     agent.close([]);

@@ -1,8 +1,9 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { HistoryEvent } from '../../../../local/sfn/history';
 import { inProcessInvoker } from '../../../../local/sfn/lambda-invoke';
-import { checkName, StepFunctions } from '../../../../local/sfn/models';
+import { checkName, type ExecutionRecord, SFN_STORE_OPTIONS, StepFunctions } from '../../../../local/sfn/models';
 import { DurableStore } from '../../../../local/store';
 
 const ROLE = 'arn:aws:iam::123456789012:role/berth';
@@ -15,8 +16,11 @@ let model: StepFunctions;
 /** Resolves the calls of the `hang` function, which answer only when told. */
 const hanging: Array<() => void> = [];
 
+/** How many finished executions the model keeps in full (StepFunctionsOptions.finishedInMemory). */
+let finishedInMemory = 100;
+
 async function open(): Promise<void> {
-  store = await DurableStore.open(dir, 'sfn');
+  store = await DurableStore.open(dir, 'sfn', SFN_STORE_OPTIONS);
   model = StepFunctions.load(store, {
     region: 'us-east-1',
     accountId: '123456789012',
@@ -26,6 +30,7 @@ async function open(): Promise<void> {
     }),
     ecs: () => Promise.reject(new Error('no ECS in unit tests')),
     ecsPollIntervalMs: 1,
+    finishedInMemory,
   });
 }
 
@@ -37,6 +42,7 @@ async function restart(): Promise<void> {
 }
 
 beforeEach(async () => {
+  finishedInMemory = 100;
   dir = mkdtempSync(path.join(os.tmpdir(), 'berth-sfn-unit-'));
   await open();
 });
@@ -211,5 +217,53 @@ describe('after a restart', () => {
     expect(model.getExecution(executionArn).status).toBe('TIMED_OUT');
     expect(model.resumable).toBe(0);
     expect(typesOf(executionArn)).toEqual(['ExecutionStarted', 'WaitStateEntered', 'ExecutionTimedOut']);
+  });
+});
+
+describe('finished executions past the most recent leave memory', () => {
+  const TWO_STEPS = JSON.stringify({
+    StartAt: 'A',
+    States: { A: { Type: 'Pass', Result: { big: 'x'.repeat(2000) }, Next: 'B' }, B: { Type: 'Pass', End: true } },
+  });
+
+  async function finished(arn: string) {
+    for (let i = 0; i < 2000; i++) {
+      if (model.getExecution(arn).status !== 'RUNNING') return model.getExecution(arn);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    throw new Error(`${arn} did not finish`);
+  }
+
+  it('are still described, listed and their histories read, also after a restart', async () => {
+    finishedInMemory = 2;
+    await restart();
+    const { stateMachineArn } = await model.createStateMachine({ name: 'm', definition: TWO_STEPS, roleArn: ROLE });
+    const seen: Array<{ record: ExecutionRecord; history: readonly HistoryEvent[] }> = [];
+    for (let i = 0; i < 5; i++) {
+      const { executionArn } = await model.startExecution(stateMachineArn, `run-${i}`, `{"i":${i}}`);
+      // Read while the execution is still held in full.
+      seen.push({ record: { ...(await finished(executionArn)) }, history: model.history(executionArn) });
+    }
+    await store.durable();
+    // 3 executions out of 5 left memory, each with its record and 6 events.
+    expect(store.evictedCount).toBe(3 * 7);
+    const check = () => {
+      for (const { record, history } of seen) {
+        expect(model.getExecution(record.executionArn)).toEqual(record);
+        expect(model.history(record.executionArn)).toEqual(history);
+      }
+      expect(model.listExecutions(stateMachineArn).map((e) => [e.name, e.status, e.stopDate])).toEqual(
+        seen.map(({ record }) => [record.name, 'SUCCEEDED', record.stopDate]).reverse(),
+      );
+      expect(model.listExecutions(stateMachineArn, 'SUCCEEDED')).toHaveLength(5);
+    };
+    expect(seen[0]!.history).toHaveLength(6);
+    expect(seen[0]!.record.output).toContain('x'.repeat(2000));
+    check();
+    await restart();
+    expect(store.evictedCount).toBe(3 * 7);
+    check();
+    // Names stay taken.
+    expect(await codeOf(model.startExecution(stateMachineArn, 'run-0', '{"i":0}'))).toMatch(/^ExecutionAlreadyExists/);
   });
 });

@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { SFN_STORE_OPTIONS } from '../../../../local/sfn/models';
 import { HeartbeatTimeoutError, TaskCancelledError, TaskError } from '../../../../local/sfn/task-error';
 import { newTaskToken, TaskTokens } from '../../../../local/sfn/task-tokens';
 import { DurableStore } from '../../../../local/store';
@@ -14,7 +15,7 @@ let tokens: TaskTokens;
 
 beforeEach(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'berth-tokens-unit-'));
-  store = await DurableStore.open(dir, 'sfn');
+  store = await DurableStore.open(dir, 'sfn', SFN_STORE_OPTIONS);
   tokens = new TaskTokens(store);
 });
 
@@ -74,6 +75,24 @@ describe('the lifecycle: only an OPEN token takes a callback', () => {
   });
 });
 
+describe('an execution that has left memory', () => {
+  it('takes its tokens with it; a callback with one still answers as for a closed token', async () => {
+    const settled = await openToken();
+    await tokens.succeed(settled, '{"ok":true}');
+    const open = await openToken();
+    tokens.closeExecution(EXECUTION);
+    await store.durable();
+    tokens.forget(EXECUTION);
+    await store.durable();
+    expect(store.evictedCount).toBe(2);
+    expect(tokens.get(settled)).toMatchObject({ status: 'SUCCEEDED', output: '{"ok":true}' });
+    expect(tokens.get(open)).toMatchObject({ status: 'CLOSED' });
+    expect(tokens.latest(EXECUTION, 'Wait For Slot')).toBeUndefined();
+    expect(await codeOf(() => tokens.succeed(open, '{}'))).toBe(CLOSED);
+    expect(await codeOf(() => tokens.heartbeat(settled))).toBe(CLOSED);
+  });
+});
+
 describe('outcome', () => {
   it('gives the waiting task the output, the failure, or a cancellation', async () => {
     const success = await openToken();
@@ -110,7 +129,7 @@ describe('outcome', () => {
     await tokens.submitted(settled);
     await tokens.succeed(settled, '[1]');
     await store.close();
-    store = await DurableStore.open(dir, 'sfn');
+    store = await DurableStore.open(dir, 'sfn', SFN_STORE_OPTIONS);
     tokens = new TaskTokens(store);
     for (const [key, value] of store.entries('tt/')) if (key.startsWith('tt/')) tokens.load(value as never);
     expect(tokens.get(open)).toMatchObject({ status: 'OPEN', submitted: false });
