@@ -281,34 +281,68 @@ function cpuBreakdown(before: Map<string, number>, after: Map<string, number>, r
  * MEMORY_SECONDS), each process's RSS again. Growth per run shows as a ratio above 1 that rises with the runs.
  */
 async function memoryGrowth(stack: Stack) {
-  const settle = () => sleep(2000);
+  /**
+   * Each process's RSS once the runs are over, as the lowest and the highest of 20 samples over 10 s: a heap grows
+   * between full collections and falls back after one (V8 collects an idle heap on its own), so a single sample
+   * lands anywhere in that sawtooth; the lowest is what the process keeps, the highest what it last reached.
+   */
+  const settled = async () => {
+    const low = new Map<string, number>();
+    const high = new Map<string, number>();
+    for (let i = 0; i < 20; i++) {
+      await sleep(500);
+      for (const [name, rss] of stackProcesses(stack.stateDir)) {
+        low.set(name, Math.min(low.get(name) ?? rss, rss));
+        high.set(name, Math.max(high.get(name) ?? rss, rss));
+      }
+    }
+    return { low, high };
+  };
   await closedLoop(VIEWS_IN_FLIGHT, 10, () => oneRun(stack));
-  await settle();
-  const early = stackProcesses(stack.stateDir);
+  const early = await settled();
   const deadline = performance.now() + MEMORY_SECONDS * 1000;
   let done = 10;
   const start = performance.now();
-  await Promise.all(
-    Array.from({ length: VIEWS_IN_FLIGHT }, async () => {
-      while (done < MEMORY_RUNS && performance.now() < deadline) {
-        done++;
-        await oneRun(stack);
-      }
-    }),
-  );
+  const runUntil = (total: number) =>
+    Promise.all(
+      Array.from({ length: VIEWS_IN_FLIGHT }, async () => {
+        while (done < total && performance.now() < deadline) {
+          done++;
+          await oneRun(stack);
+        }
+      }),
+    );
+  // After 100 runs too: serverless-offline's workers (BERTH_LAMBDA_WORKERS per function) are all started by then,
+  // so growth from there on is growth per run, not the pool filling up to its bound.
+  await runUntil(Math.min(100, MEMORY_RUNS));
+  const warmed = done;
+  const middle = await settled();
+  await runUntil(MEMORY_RUNS);
   const seconds = (performance.now() - start) / 1000;
-  await settle();
-  const late = stackProcesses(stack.stateDir);
+  const late = await settled();
   console.log(
-    `bench/runs memory: RSS after 10 runs and after ${done} (${VIEWS_IN_FLIGHT} in flight, ${seconds.toFixed(0)} s;` +
-      ` load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')})`,
+    `bench/runs memory: RSS after 10 runs, ${warmed} and ${done} (${VIEWS_IN_FLIGHT} in flight, ${seconds.toFixed(0)} s` +
+      ` of runs; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}), the lowest` +
+      ' of 20 samples over 10 s after each (the highest in brackets); ratios against 10 runs and against 100',
   );
-  for (const [name, before] of early) {
-    const after = late.get(name);
-    const ratio = after === undefined ? '-' : `${(after / before).toFixed(2)}x`;
-    const perRun = after === undefined ? '-' : `${((after - before) / (done - 10)).toFixed(1)} KiB/run`;
+  const mib = (kib: number | undefined) => (kib === undefined ? '-' : `${(kib / 1024).toFixed(0)}`);
+  const ratio = (a: number | undefined, b: number | undefined) =>
+    a === undefined || b === undefined ? '-' : `${(a / b).toFixed(2)}x`;
+  console.log(
+    `  ${'process'.padEnd(52)} ${'MiB: 10 runs'.padStart(14)} ${`${warmed} runs`.padStart(12)} ${`${done} runs`.padStart(12)}` +
+      `  ${'/10'.padStart(11)} ${`/${warmed}`.padStart(6)}  growth after ${warmed}`,
+  );
+  for (const [name, first] of early.low) {
+    const mid = middle.low.get(name);
+    const last = late.low.get(name);
+    const perRun =
+      last === undefined || mid === undefined
+        ? '-'
+        : `${((last - mid) / Math.max(1, done - warmed)).toFixed(1)} KiB/run`;
     console.log(
-      `  ${name.padEnd(56)} ${(before / 1024).toFixed(0).padStart(6)} MiB -> ${after === undefined ? 'gone' : `${(after / 1024).toFixed(0)} MiB`}  ${ratio}  ${perRun}`,
+      `  ${name.padEnd(52)} ${`${mib(first)} (${mib(early.high.get(name))})`.padStart(14)}` +
+        ` ${`${mib(mid)} (${mib(middle.high.get(name))})`.padStart(12)} ${`${mib(last)} (${mib(late.high.get(name))})`.padStart(12)}` +
+        `  ${`${ratio(last, first)} (${ratio(late.high.get(name), first)})`.padStart(11)} ${ratio(last, mid).padStart(6)}  ${perRun}`,
     );
   }
 }
