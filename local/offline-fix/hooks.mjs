@@ -58,8 +58,8 @@ $1  port1.close()
     to: `async #timeoutAndTerminate(signal) {
     await setTimeout(this.#timeout, undefined, { signal })
 `,
-    // The race passes an AbortSignal it aborts when the invocation is over (the timer's AbortError then rejects a
-    // promise nobody awaits any more, so it is caught here).
+    // The race passes an AbortSignal it aborts once it has settled; the timer's AbortError then settles a promise
+    // the race no longer reads, so it is caught (a real timeout's LambdaTimeoutError still rejects the race).
     also: [
       {
         from: /let result\n\n(\s*)try \{\n(\s*)result = await Promise\.race\(\[\n(\s*)this\.#handlerRunner\.run\(this\.#event, context\),\n(\s*)\.\.\.\(this\.#noTimeout \? \[\] : \[this\.#timeoutAndTerminate\(\)\]\),\n(\s*)\]\)\n/,
@@ -73,7 +73,6 @@ $4...(this.#noTimeout
 $4  ? []
 $4  : [this.#timeoutAndTerminate(timer.signal).catch((err) => {
 $4      if (err?.name !== "AbortError") throw err
-$4      return new Promise(() => {})
 $4    })]),
 $5]).finally(() => timer.abort())
 `,

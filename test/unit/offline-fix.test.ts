@@ -97,3 +97,58 @@ describe('the serverless-offline fixes (local/offline-fix/hooks.mjs)', () => {
     expect(out[3]?.cancelsTimer).toBe(true);
   });
 });
+
+/**
+ * Through serverless-offline's own LambdaFunction (worker thread and all): an invocation that outlives its
+ * function's 1 s timeout, then a quick one of a function with a 2 s timeout; then cleans up and lets the process end
+ * on its own. Prints what each invocation gave and how long the process took to end after the last one.
+ */
+function invokeThroughLambdaFunction(withFix: boolean): { quick: unknown; slow: unknown; exitMs: number } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-offline-fix-'));
+  writeFileSync(
+    path.join(dir, 'fn.js'),
+    'exports.handler = async (event) => { await new Promise((r) => setTimeout(r, event.ms)); return { slept: event.ms }; };\n',
+  );
+  const lambdaFunction = path.join(root, 'node_modules/serverless-offline/src/lambda/LambdaFunction.js');
+  const script = `
+    import LambdaFunction from ${JSON.stringify(pathToFileURL(lambdaFunction).href)};
+    const serverless = {
+      service: { service: 'fix', provider: { region: 'us-east-1', runtime: 'nodejs20.x' }, package: {} },
+      config: { serverlessPath: ${JSON.stringify(dir)}, servicePath: ${JSON.stringify(dir)} },
+    };
+    const make = (timeout) =>
+      new LambdaFunction('fn', { handler: 'fn.handler', name: 'fix-fn', timeout }, serverless, {});
+    const run = async (fn, ms) => {
+      fn.setEvent({ ms });
+      try { return await fn.runHandler(); } catch (err) { return String(err.message); }
+    };
+    const [short, long] = [make(1), make(2)];
+    const slow = await run(short, 3000); // past its 1 s timeout
+    const quick = await run(long, 10); // well within its 2 s
+    await short.cleanup();
+    await long.cleanup();
+    const ended = Date.now();
+    process.on('exit', () => console.log(JSON.stringify({ quick, slow, exitMs: Date.now() - ended })));
+  `;
+  const file = path.join(dir, 'check.mjs');
+  writeFileSync(file, script);
+  const out = execFileSync(process.execPath, [...(withFix ? ['--import', pathToFileURL(register).href] : []), file], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  return JSON.parse(out.trim().split('\n').pop()!);
+}
+
+describe('serverless-offline LambdaFunction timeout timer fix', () => {
+  it("an invocation's timeout still ends it with the 504, and no timer outlives the invocations", () => {
+    const { quick, slow, exitMs } = invokeThroughLambdaFunction(true);
+    expect(quick).toEqual({ slept: 10 });
+    expect(slow).toBe('[504] - Lambda timeout.');
+    // Nothing is left pending: the process ends as soon as its work is done.
+    expect(exitMs).toBeLessThan(900);
+  });
+
+  it('is still needed: without it the quick invocation leaves its 2 s timer pending', () => {
+    expect(invokeThroughLambdaFunction(false).exitMs).toBeGreaterThanOrEqual(1000);
+  });
+});
