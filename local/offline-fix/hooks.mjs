@@ -21,46 +21,61 @@
  *    and never cancelled it: every invocation left a pending timer and its promise for that long. Cancelled once
  *    the invocation is over.
  */
+/** Each fix: the file it patches, and its edits, each a pattern the source must match and its replacement. */
 const PATCHES = [
   {
     name: 'HandlerRunner.cleanup()',
     file: /\/serverless-offline\/src\/lambda\/handler-runner\/HandlerRunner\.js$/,
-    from: /cleanup\(\) \{\n(\s*\/\/[^\n]*\n)?\s*return this\.#runner\.cleanup\(\)\n\s*\}/,
-    to: `cleanup() {
+    edits: [
+      {
+        from: /cleanup\(\) \{\n(\s*\/\/[^\n]*\n)?\s*return this\.#runner\.cleanup\(\)\n\s*\}/,
+        to: `cleanup() {
     const runner = this.#runner
     this.#runner = null
     return runner?.cleanup()
   }`,
+      },
+    ],
   },
   {
     name: 'InProcessRunner.run() loading the handler',
     file: /\/serverless-offline\/src\/lambda\/handler-runner\/in-process-runner\/InProcessRunner\.js$/,
-    from: /const handler = await load\(\n\s*this\.#servicePath,\n\s*join\(this\.#codeDir, this\.#handler\),\n\s*\)/,
-    to: `this.loadedHandler ??= load(this.#servicePath, join(this.#codeDir, this.#handler)).catch((err) => {
+    edits: [
+      {
+        from: /const handler = await load\(\n\s*this\.#servicePath,\n\s*join\(this\.#codeDir, this\.#handler\),\n\s*\)/,
+        to: `this.loadedHandler ??= load(this.#servicePath, join(this.#codeDir, this.#handler)).catch((err) => {
       this.loadedHandler = undefined
       throw err
     })
     const handler = await this.loadedHandler`,
+      },
+    ],
   },
   {
     name: 'WorkerThreadRunner.run() message channel',
     file: /\/serverless-offline\/src\/lambda\/handler-runner\/worker-thread-runner\/WorkerThreadRunner\.js$/,
-    from: /port1\n(\s*)\.on\("message", \(value\) => \{\n/,
-    to: `port1
+    edits: [
+      {
+        from: /port1\n(\s*)\.on\("message", \(value\) => \{\n/,
+        to: `port1
 $1.on("message", (value) => {
 $1  port1.close()
 `,
+      },
+    ],
   },
   {
     name: 'LambdaFunction.runHandler() timeout timer',
     file: /\/serverless-offline\/src\/lambda\/LambdaFunction\.js$/,
-    from: /async #timeoutAndTerminate\(\) \{\n\s*await setTimeout\(this\.#timeout\)\n/,
-    to: `async #timeoutAndTerminate(signal) {
-    await setTimeout(this.#timeout, undefined, { signal })
-`,
     // The race passes an AbortSignal it aborts once it has settled; the timer's AbortError then settles a promise
     // the race no longer reads, so it is caught (a real timeout's LambdaTimeoutError still rejects the race).
-    also: [
+    edits: [
+      {
+        from: /async #timeoutAndTerminate\(\) \{\n\s*await setTimeout\(this\.#timeout\)\n/,
+        to: `async #timeoutAndTerminate(signal) {
+    await setTimeout(this.#timeout, undefined, { signal })
+`,
+      },
       {
         from: /let result\n\n(\s*)try \{\n(\s*)result = await Promise\.race\(\[\n(\s*)this\.#handlerRunner\.run\(this\.#event, context\),\n(\s*)\.\.\.\(this\.#noTimeout \? \[\] : \[this\.#timeoutAndTerminate\(\)\]\),\n(\s*)\]\)\n/,
         to: `let result
@@ -86,7 +101,7 @@ export function patchSource(url, source) {
   let patched = source;
   for (const patch of PATCHES) {
     if (!patch.file.test(url)) continue;
-    for (const { from, to } of [patch, ...(patch.also ?? [])]) {
+    for (const { from, to } of patch.edits) {
       if (!from.test(patched)) {
         throw new Error(
           `serverless-offline ${patch.name} is not the one local/offline-fix patches: check the fix is still needed`,
