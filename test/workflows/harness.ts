@@ -313,6 +313,9 @@ export async function viewOf(stack: Stack, executionArn: string) {
   return runView(execution, await stack.history(executionArn));
 }
 
+/** The states a run that enters its queue (not admitted by POST /runs) goes through before its first check. */
+export const ENTERS_QUEUE = ['Admitted At Start', 'Enter Queue'];
+
 /** The states entered, in order: the path the execution took. */
 export function path_(events: HistoryEvent[]): string[] {
   return events.flatMap((e) => (e.stateEnteredEventDetails?.name ? [e.stateEnteredEventDetails.name] : []));

@@ -15,7 +15,7 @@ import {
   stateHistoryEvents,
   worstCaseHistoryEvents,
 } from '../../lib/runs/history-bound';
-import { executionInput, path_, type Stack, startStack } from './harness';
+import { ENTERS_QUEUE, executionInput, path_, type Stack, startStack } from './harness';
 
 const asl = YAML.parse(
   readFileSync(path.join(__dirname, '..', '..', 'workflows', 'run-task.asl.yaml'), 'utf8'),
@@ -67,8 +67,7 @@ it('a run that waits until its capacity budget is spent records every capacity l
   const loop = ['Check Capacity', 'Is There Room', 'Wait For Capacity'];
   const states = path_(events);
   expect(states).toEqual([
-    'Admitted At Start',
-    'Enter Queue',
+    ...ENTERS_QUEUE,
     ...loop,
     ...loop,
     ...loop,
@@ -92,16 +91,7 @@ it('a run whose attempts fail records each retry loop, within the bound', async 
   );
   const attempt = ['Check Capacity', 'Is There Room', 'Run Task', 'Decide Retry', 'Should Retry'];
   const states = path_(events);
-  expect(states).toEqual([
-    'Admitted At Start',
-    'Enter Queue',
-    ...attempt,
-    'Back Off',
-    ...attempt,
-    'Back Off',
-    ...attempt,
-    'Run Failed',
-  ]);
+  expect(states).toEqual([...ENTERS_QUEUE, ...attempt, 'Back Off', ...attempt, 'Back Off', ...attempt, 'Run Failed']);
   expect(events).toHaveLength(eventsOfPath(states));
   expect(events.length).toBeLessThan(worstCaseHistoryEvents(settings));
 });

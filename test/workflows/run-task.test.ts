@@ -11,7 +11,7 @@ import { AWS_MAX_ATTEMPTS } from '../../lib/clients/config';
 import { runView } from '../../lib/runs/record';
 import type { RunStatus } from '../../lib/runs/types';
 import { TRANSIENT_AWS_ERROR } from '../../lib/workflow-step';
-import { executionInput, path_, type Stack, startStack, viewOf } from './harness';
+import { ENTERS_QUEUE, executionInput, path_, type Stack, startStack, viewOf } from './harness';
 
 let stack: Stack;
 /** Simulated containers (no command): exit 0 unless steered with BERTH_SIMULATE_* variables. */
@@ -76,7 +76,7 @@ const failed = (events: HistoryEvent[]) =>
 describe('run-task workflow', () => {
   it('happy path: enter the queue, check, run, every container exits 0 (5 state transitions)', async () => {
     const { events, view, record } = await runToEnd(executionInput(job), 'SUCCEEDED');
-    expect(path_(events)).toEqual(['Admitted At Start', 'Enter Queue', 'Check Capacity', 'Is There Room', 'Run Task']);
+    expect(path_(events)).toEqual([...ENTERS_QUEUE, 'Check Capacity', 'Is There Room', 'Run Task']);
     const scheduled = events.find((e) => e.taskScheduledEventDetails?.resource === 'runTask.sync');
     const parameters = JSON.parse(scheduled?.taskScheduledEventDetails?.parameters ?? '{}');
     // The group names the run and the attempt: the record rule matches it, the record writer files the task by it.
@@ -150,8 +150,7 @@ describe('run-task workflow', () => {
     expect(execution.status).toBe('SUCCEEDED');
     const states = path_(events);
     expect(states.slice(0, 6)).toEqual([
-      'Admitted At Start',
-      'Enter Queue',
+      ...ENTERS_QUEUE,
       'Check Capacity',
       'Is There Room',
       'Wait For Capacity',
@@ -179,8 +178,7 @@ describe('run-task workflow', () => {
       capacity: { fits: false, shortfall: { tasks: 1, cpu: 4096, memory: 256, reason: 'RESOURCE:CPU' } },
     });
     expect(path_(events)).toEqual([
-      'Admitted At Start',
-      'Enter Queue',
+      ...ENTERS_QUEUE,
       ...['Check Capacity', 'Is There Room', 'Wait For Capacity'],
       ...['Check Capacity', 'Is There Room', 'Wait For Capacity'],
       ...['Check Capacity', 'Is There Room', 'Wait For Capacity'],
@@ -205,7 +203,7 @@ describe('run-task workflow', () => {
   it('retries a throttled RunTask with backoff in the same state, then succeeds', async () => {
     await stack.admin('PutFaults', { throttle: { rate: 1, operations: ['RunTask'], count: 2 } });
     const { events, view } = await runToEnd(executionInput(job), 'SUCCEEDED');
-    expect(path_(events)).toEqual(['Admitted At Start', 'Enter Queue', 'Check Capacity', 'Is There Room', 'Run Task']);
+    expect(path_(events)).toEqual([...ENTERS_QUEUE, 'Check Capacity', 'Is There Room', 'Run Task']);
     expect(failed(events)).toEqual(['ECS.AmazonECSException', 'ECS.AmazonECSException']);
     expect(view.attempts.map((a) => a.outcome)).toEqual(['SUCCEEDED']);
   });
@@ -220,13 +218,7 @@ describe('run-task workflow', () => {
         throttle: { rate: 1, operations: ['ListContainerInstances'], count: AWS_MAX_ATTEMPTS },
       });
       const { events, view } = await runToEnd(executionInput(job), 'SUCCEEDED');
-      expect(path_(events)).toEqual([
-        'Admitted At Start',
-        'Enter Queue',
-        'Check Capacity',
-        'Is There Room',
-        'Run Task',
-      ]);
+      expect(path_(events)).toEqual([...ENTERS_QUEUE, 'Check Capacity', 'Is There Room', 'Run Task']);
       expect(failed(events)).toEqual([TRANSIENT_AWS_ERROR]);
       const cause = JSON.parse(events.find((e) => e.type === 'TaskFailed')?.taskFailedEventDetails?.cause ?? '{}');
       expect(cause.errorMessage).toBe(
@@ -240,8 +232,7 @@ describe('run-task workflow', () => {
       await stack.admin('PutFaults', { throttle: { rate: 1, operations: ['RunTask'], count: 6 } });
       const { events, view } = await runToEnd(executionInput(job), 'SUCCEEDED');
       expect(path_(events)).toEqual([
-        'Admitted At Start',
-        'Enter Queue',
+        ...ENTERS_QUEUE,
         ...['Check Capacity', 'Is There Room', 'Run Task', 'Wait For Capacity'],
         ...['Check Capacity', 'Is There Room', 'Run Task'],
       ]);
@@ -257,13 +248,7 @@ describe('run-task workflow', () => {
       stack.failInvokes('checkCapacity', ['Sandbox.Timedout', 'Lambda.Unknown']);
       const { events, view } = await runToEnd(executionInput(job), 'SUCCEEDED');
       expect(failed(events)).toEqual(['Sandbox.Timedout', 'Lambda.Unknown']);
-      expect(path_(events)).toEqual([
-        'Admitted At Start',
-        'Enter Queue',
-        'Check Capacity',
-        'Is There Room',
-        'Run Task',
-      ]);
+      expect(path_(events)).toEqual([...ENTERS_QUEUE, 'Check Capacity', 'Is There Room', 'Run Task']);
       expect(view.attempts.map((a) => [a.attempt, a.outcome])).toEqual([[1, 'SUCCEEDED']]);
     });
 
@@ -335,8 +320,7 @@ describe('run-task workflow', () => {
     await stack.admin('PutFaults', { placementFailure: { reason: 'RESOURCE:CPU', count: 1 } });
     const { events, view } = await runToEnd(executionInput(job), 'SUCCEEDED');
     expect(path_(events)).toEqual([
-      'Admitted At Start',
-      'Enter Queue',
+      ...ENTERS_QUEUE,
       ...['Check Capacity', 'Is There Room', 'Run Task', 'Wait For Capacity'],
       ...['Check Capacity', 'Is There Room', 'Run Task'],
     ]);
@@ -364,8 +348,7 @@ describe('run-task workflow', () => {
       'SUCCEEDED',
     );
     expect(path_(events)).toEqual([
-      'Admitted At Start',
-      'Enter Queue',
+      ...ENTERS_QUEUE,
       ...['Check Capacity', 'Is There Room', 'Run Task', 'Decide Retry', 'Should Retry', 'Back Off'],
       ...['Check Capacity', 'Is There Room', 'Run Task'],
     ]);
@@ -434,8 +417,7 @@ describe('run-task workflow', () => {
       'FAILED',
     );
     expect(path_(events)).toEqual([
-      'Admitted At Start',
-      'Enter Queue',
+      ...ENTERS_QUEUE,
       'Check Capacity',
       'Is There Room',
       'Run Task',
@@ -504,8 +486,7 @@ describe('run-task workflow', () => {
       attempts: [{ attempt: 1, outcome: 'TIMED_OUT', retry: { decision: 'EXIT' } }],
     });
     expect(path_(events)).toEqual([
-      'Admitted At Start',
-      'Enter Queue',
+      ...ENTERS_QUEUE,
       'Check Capacity',
       'Is There Room',
       'Run Task',
