@@ -112,8 +112,10 @@ export async function changeRecord(store: RunStore, runId: string, change: Recor
       return { found: true, changed: true, record: next };
     } catch (err) {
       if (!isConditionFailed(err) || race + 1 >= MAX_RACES) throw err;
-      // Another writer changed the record between the read and the write: read it again, after a short jitter.
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * (race + 1)));
+      // Another writer changed the record between the read and the write: read it again. The usual race is two
+      // writers (a task's STOPPED and the execution's end arrive together), and the other has written by now, so
+      // the first read again goes at once; past that, several writers contend, and a growing jitter spreads them.
+      if (race > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * race));
     }
   }
 }

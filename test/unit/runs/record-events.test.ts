@@ -154,7 +154,14 @@ describe('ECS Task State Change', () => {
         table.set(RUN, input.Item);
         return {};
       });
-    await deliver(RUNNING);
+    // The other writer has written by the time the race is lost: the first read again waits for no timer.
+    const timers = jest.spyOn(global, 'setTimeout');
+    try {
+      await deliver(RUNNING);
+      expect(timers).not.toHaveBeenCalled();
+    } finally {
+      timers.mockRestore();
+    }
     expect(record()).toMatchObject({ status: 'RUNNING', version: 3, capacity: { fits: true } });
     expect(ddb.commandCalls(PutCommand)).toHaveLength(2);
   });
