@@ -439,8 +439,8 @@ module.exports.enterQueueRoleArn = () => ({ 'Fn::Sub': '${EnterQueueRole.Arn}' }
 module.exports.decideRetryRoleArn = () => ({ 'Fn::Sub': '${DecideRetryRole.Arn}' });
 
 // ---------------------------------------------------------------------------------------------
-// Triggers and run events (deploy/triggers.js): the Scheduler's execution role and one role per
-// Lambda. Scheduler invokes its target and writes its dead-letter queue with the execution role
+// Triggers (deploy/triggers.js): the Scheduler's execution role and the startTriggeredRun
+// Lambda's role. Scheduler invokes its target and writes its dead-letter queue with the execution role
 // (https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html#setting-up-execution-role);
 // Lambda sends failed async invocations to their destination with the function's own role.
 // ---------------------------------------------------------------------------------------------
@@ -449,7 +449,6 @@ module.exports.triggerRoles = async ({ resolveVariable }) => {
   const service = await resolveVariable('self:service');
   const stage = await resolveVariable('sls:stage');
   const stateMachine = await resolveVariable('self:custom.runTaskStateMachineName');
-  const eventBus = await resolveVariable('param:eventBusName');
   const fn = (key) => `${service}-${stage}-${key}`;
   const deadLetter = {
     Effect: 'Allow',
@@ -500,24 +499,11 @@ module.exports.triggerRoles = async ({ resolveVariable }) => {
       admitAtStart(),
       deadLetter,
     ]),
-    PublishRunEventRole: role('publish-run-event', 'lambda.amazonaws.com', [
-      ...functionBasics(fn('publishRunEvent')),
-      {
-        // The run view: the execution and its history.
-        Effect: 'Allow',
-        Action: ['states:DescribeExecution', 'states:GetExecutionHistory'],
-        Resource: executions,
-      },
-      { Effect: 'Allow', Action: 'events:PutEvents', Resource: sub('events', `event-bus/${eventBus}`) },
-      deadLetter,
-    ]),
   };
 };
 
 // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax, not JavaScript.
 module.exports.startTriggeredRunRoleArn = () => ({ 'Fn::Sub': '${StartTriggeredRunRole.Arn}' });
-// biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax, not JavaScript.
-module.exports.publishRunEventRoleArn = () => ({ 'Fn::Sub': '${PublishRunEventRole.Arn}' });
 
 // ---------------------------------------------------------------------------------------------
 // The run record's own writers (serverless.yml recordRunEvent and reconcileRuns): the table's items, and the
@@ -529,6 +515,7 @@ module.exports.runRecordRoles = async ({ resolveVariable }) => {
   const stage = await resolveVariable('sls:stage');
   const stateMachine = await resolveVariable('self:custom.runTaskStateMachineName');
   const fn = (key) => `${service}-${stage}-${key}`;
+  const eventBus = await resolveVariable('param:eventBusName');
   const executions = sub('states', `execution:${stateMachine}:*`);
   return {
     RecordRunEventRole: role('record-run-event', 'lambda.amazonaws.com', [
@@ -538,6 +525,8 @@ module.exports.runRecordRoles = async ({ resolveVariable }) => {
       ...admitRuns(),
       // Why an execution ended, when its status change event does not say.
       { Effect: 'Allow', Action: 'states:DescribeExecution', Resource: executions },
+      // The run event, once the record says how the run ended (lib/events/run-events.ts).
+      { Effect: 'Allow', Action: 'events:PutEvents', Resource: sub('events', `event-bus/${eventBus}`) },
       {
         // Lambda's on-failure destination of the async invocations EventBridge makes (deploy/runs-table.js).
         Effect: 'Allow',

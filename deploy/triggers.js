@@ -8,22 +8,21 @@
  * - one EventBridge Scheduler schedule per schedule trigger, in the stage's schedule group, named after the
  *   trigger (AWS::Scheduler::Schedule: https://docs.aws.amazon.com/scheduler/latest/APIReference/API_CreateSchedule.html);
  * - one EventBridge rule per event trigger (AWS::Events::Rule) and the permission for it to invoke the Lambda;
- * - the run-events rule: Step Functions' execution status changes of the run-task state machine -> publishRunEvent;
- * - every target with a retry policy and the dead-letter queue (TriggersDeadLetterQueue), and both Lambdas'
+ * - every target with a retry policy and the dead-letter queue (TriggersDeadLetterQueue), and the Lambda's
  *   async invocations with a retry limit and that queue as their on-failure destination.
+ * (Run events are put by the run record's writer, recordRunEvent: lib/events/run-events.ts.)
  */
 const path = require('node:path');
 const { stageRunFamilies } = require('./iam');
 
 const ROOT = path.join(__dirname, '..');
 
-/** lib/triggers/ and the run-events rule, loaded with tsx so the deployed rules are the ones the tests check. */
+/** lib/triggers/, loaded with tsx so the deployed rules are the ones the tests check. */
 function libModules() {
   const tsx = require('tsx/cjs/api');
   return {
     file: tsx.require('../lib/triggers/file.ts', __filename),
     targets: tsx.require('../lib/triggers/targets.ts', __filename),
-    runEventsRule: tsx.require('../lib/events/run-events-rule.ts', __filename),
   };
 }
 
@@ -44,11 +43,9 @@ function logicalName(name) {
     .join('');
 }
 
-const sub = (text) => ({ 'Fn::Sub': text });
 const RETRY_POLICY = { MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 10 };
 const DEAD_LETTER = { Arn: { 'Fn::GetAtt': ['TriggersDeadLetterQueue', 'Arn'] } };
 const START_FUNCTION = 'StartTriggeredRunLambdaFunction';
-const PUBLISH_FUNCTION = 'PublishRunEventLambdaFunction';
 
 async function triggerFile(resolveVariable) {
   return resolveVariable('self:custom.triggersFile');
@@ -92,8 +89,7 @@ module.exports.logicalName = logicalName;
 
 module.exports.resources = async ({ resolveVariable }) => {
   const triggers = loadTriggers(await triggerFile(resolveVariable), await stageRunFamilies(resolveVariable));
-  const { targets, runEventsRule } = libModules();
-  const stateMachine = await resolveVariable('self:custom.runTaskStateMachineName');
+  const { targets } = libModules();
   const seen = new Map();
   const resources = {
     TriggersDeadLetterQueue: {
@@ -104,29 +100,9 @@ module.exports.resources = async ({ resolveVariable }) => {
       Type: 'AWS::Scheduler::ScheduleGroup',
       Properties: { Name: await scheduleGroupName(resolveVariable) },
     },
-    RunEventsRule: {
-      Type: 'AWS::Events::Rule',
-      Properties: {
-        Description: 'Run-task executions that ended: publish the run event (source berth)',
-        EventPattern: runEventsRule.runEventsPattern(
-          sub(`arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:${stateMachine}`),
-        ),
-        State: 'ENABLED',
-        Targets: [
-          {
-            Id: 'publish-run-event',
-            Arn: { 'Fn::GetAtt': [PUBLISH_FUNCTION, 'Arn'] },
-            RetryPolicy: RETRY_POLICY,
-            DeadLetterConfig: DEAD_LETTER,
-          },
-        ],
-      },
-    },
-    RunEventsRulePermission: invokePermission(PUBLISH_FUNCTION, 'RunEventsRule'),
     StartTriggeredRunAsyncConfig: asyncInvokeConfig(START_FUNCTION),
-    PublishRunEventAsyncConfig: asyncInvokeConfig(PUBLISH_FUNCTION),
   };
-  const ruleIds = ['RunEventsRule'];
+  const ruleIds = [];
   for (const trigger of triggers) {
     const id = `Trigger${logicalName(trigger.name)}`;
     if (seen.has(id)) {
@@ -183,7 +159,8 @@ module.exports.resources = async ({ resolveVariable }) => {
       ruleIds.push(`${id}Rule`);
     }
   }
-  // EventBridge sends undeliverable events to the queue as the service, for these rules only.
+  // EventBridge sends undeliverable events to the queue as the service, for these rules only (none: no policy).
+  if (ruleIds.length === 0) return resources;
   resources.TriggersDeadLetterQueuePolicy = {
     Type: 'AWS::SQS::QueuePolicy',
     Properties: {

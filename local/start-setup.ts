@@ -33,7 +33,6 @@ export interface LocalAwsOptions {
   awsPort: number;
   stage: string;
   serverlessYml: string;
-  runTaskStateMachineArn: string;
   /** Executions a restart interrupted resume once this settles (their Lambda tasks can then be called). */
   resumeAfter: Promise<void>;
   profile: StartProfile;
@@ -56,12 +55,11 @@ export async function setUpLocalAws(options: LocalAwsOptions): Promise<LocalAws>
   log(
     `Queues: ${queues.map((q) => `${q.name} (${q.maxConcurrentRuns === undefined ? 'no limit' : `limit ${q.maxConcurrentRuns}`})`).join(', ')}`,
   );
-  // Schedules, event triggers and run events (local/triggers/): an invalid trigger file stops here, naming the trigger.
+  // Schedules and event triggers (local/triggers/): an invalid trigger file stops here, naming the trigger.
   const triggers = await profile.time('launcher: trigger file read and checked', () =>
     openLocalTriggers({
       settings,
       stage,
-      runTaskStateMachineArn: options.runTaskStateMachineArn,
       invoke: invokeLambda,
       // A trigger for a family the stage does not run could never start a run: refused here, as at package time.
       runFamilies: commaList(localStageParam(serverlessYml, process.env, 'runFamilies') ?? '*'),

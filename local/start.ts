@@ -242,7 +242,6 @@ async function main() {
       awsPort,
       stage: LOCAL_STAGE,
       serverlessYml,
-      runTaskStateMachineArn: runTaskStateMachineArn(settings),
       resumeAfter,
       profile,
       log,

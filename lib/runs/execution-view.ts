@@ -1,8 +1,7 @@
 /**
  * A run as its execution and history tell it (lib/runs/view.ts): what GET /runs/{runId} answered before runs were
- * records (lib/runs/get-run.ts). Kept for the run events (lib/events/run-events.ts), which are cued by the
- * execution's end and must describe it whatever the record says yet, and for the benchmark's baseline
- * (bench/runs). Up to 1 + N/1000 Step Functions calls a view, under the account's GetExecutionHistory quota.
+ * records (lib/runs/get-run.ts). Kept as the benchmark's baseline for the read path (bench/runs). Up to
+ * 1 + N/1000 Step Functions calls a view, under the account's GetExecutionHistory quota.
  */
 import { DescribeTasksCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import {

@@ -10,12 +10,15 @@
  *   of the run-task state machine: the run's terminal status, including ends no state of the workflow sees
  *   (StopExecution, an execution-level failure, a Lambda that failed past its retries).
  * Delivery is at least once and in any order: every change is an ordered one (lib/runs/record-updates.ts).
+ * Once the record says how the run ended, the run event goes out (lib/events/run-events.ts), its detail the
+ * record's view.
  */
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import * as z from 'zod/mini';
 import { parseOrThrow } from '../parse';
 import type { RunsConfig } from './config';
 import { describeExecution } from './execution';
+import { EXECUTION_STATUS_CHANGE, TERMINAL_EXECUTION_STATUSES } from './execution-status-change';
 import type { RunRecord, TaskRecord } from './record';
 import { type RecordChange, type RunEnd, runEnded, taskChanged } from './record-updates';
 import { changeRecord, type RunStore } from './run-store';
@@ -23,11 +26,10 @@ import { isoTime, parseJson, readSyncTask } from './sync-task';
 import { parseTaskGroup, TASK_GROUP_PREFIX } from './task-group';
 import { readableCause } from './view';
 
-export { parseTaskGroup, TASK_GROUP_PREFIX };
+export { EXECUTION_STATUS_CHANGE, parseTaskGroup, TASK_GROUP_PREFIX };
 
 export const ECS_TASK_STATE_CHANGE = 'ECS Task State Change';
-export const EXECUTION_STATUS_CHANGE = 'Step Functions Execution Status Change';
-const TERMINAL = ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] as const;
+const TERMINAL = TERMINAL_EXECUTION_STATUSES;
 
 /** The rule patterns, for serverless.yml (whose copy a unit test compares with these) and the tests. */
 /**
@@ -109,6 +111,11 @@ export interface RecordEventsDeps {
    * once whatever the repeats: lib/queues/admit.ts releaseRun). A failure is thrown, so the event is redelivered.
    */
   onExecutionEnd?: (record: RunRecord) => Promise<unknown>;
+  /**
+   * Called after onExecutionEnd with the record and the execution's ARN, repeats included (a repeat puts the run
+   * event again: its first delivery may have failed after the write). A failure is thrown, as above.
+   */
+  onRunEnded?: (record: RunRecord, executionArn: string) => Promise<unknown>;
 }
 
 export type RecordEventResult =
@@ -236,6 +243,7 @@ async function recordExecution(deps: RecordEventsDeps, event: unknown): Promise<
   const result = await changeRecord(deps.store, detail.name, change);
   if (!result.found) return { recorded: false, runId: detail.name, reason: `Run ${detail.name} has no record.` };
   await deps.onExecutionEnd?.(result.record);
+  await deps.onRunEnded?.(result.record, detail.executionArn);
   return { recorded: true, runId: detail.name, changed: result.changed, status: result.record.status };
 }
 

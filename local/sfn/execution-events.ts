@@ -7,7 +7,7 @@
  * outputDetails (null unless it succeeded), error and cause (null unless it did not), and the redrive fields.
  * Deliberate deviation: RedriveExecution is not served here, so every execution says NOT_REDRIVABLE.
  */
-import { EXECUTION_STATUS_CHANGE } from '../../lib/events/run-events-rule';
+import { EXECUTION_STATUS_CHANGE } from '../../lib/runs/execution-status-change';
 import type { AwsServiceEvent } from '../events/aws-events';
 import type { ExecutionRecord } from './models';
 

@@ -1,5 +1,5 @@
 /**
- * Triggers and run events under `npm start`, through the same Lambdas as on AWS:
+ * Triggers under `npm start`, through the same Lambda as on AWS:
  * - the trigger file (BERTH_TRIGGERS_FILE, default triggers.yml, as serverless.yml custom.triggersFile) is
  *   validated at start by lib/triggers/file.ts, as `serverless package` validates it: an invalid trigger stops
  *   `npm start`, naming it;
@@ -7,17 +7,12 @@
  *   (`aws events put-events --endpoint-url ...`, delivered through local/events' onEvent); each invokes the real
  *   `startTriggeredRun` handler through serverless-offline's Lambda port with the input its AWS target would send
  *   (lib/triggers/targets.ts), like local Step Functions invokes its Lambda tasks (local/sfn/lambda-invoke.ts);
- * - the run-events rule (lib/events/run-events-rule.ts, as deploy/triggers.js deploys it) is a subscriber on the
- *   local bus: each "Step Functions Execution Status Change" event the local Step Functions puts there for a
- *   run-task execution that ended is given, as delivered, to the real `publishRunEvent` handler, which puts the run
- *   event on the local bus (recorded, logged, and readable with AWSEvents.ListRecordedEvents). It subscribes when
- *   the triggers open, so an execution that ends while the handlers load is published once they serve (retries).
+ * (Run events are put by the run record's writer, recordRunEvent, as on AWS: lib/events/run-events.ts.)
  * Invocations are retried as EventBridge retries a target: when the Lambda service cannot be reached (serverless-
  * offline still starting) or the function fails; a refusal (the handler answers `refused`) is logged, not retried.
  */
 import path from 'node:path';
 import { stringFromEnv } from '../../lib/env';
-import { runEventsPattern } from '../../lib/events/run-events-rule';
 import type { EventTrigger, ScheduleTrigger, Trigger } from '../../lib/triggers/config';
 import { loadTriggerFile } from '../../lib/triggers/file';
 import { eventInvocation, scheduleInvocation } from '../../lib/triggers/targets';
@@ -37,10 +32,8 @@ export interface LocalTriggersOptions {
   region: string;
   accountId: string;
   /** The Lambda name serverless-offline serves a serverless.yml function under (`berth-dev-startTriggeredRun`). */
-  functionName: (key: 'startTriggeredRun' | 'publishRunEvent') => string;
+  functionName: (key: 'startTriggeredRun') => string;
   invoke: LambdaInvoker;
-  /** The run-task state machine: run events are for its executions only (the AWS rule's pattern). */
-  runTaskStateMachineArn: string;
   /** Made when the triggers start, so a clock set to a time reads it then, whatever the boot took. */
   clock: () => Clock;
   subscribers?: EventSubscribers;
@@ -63,19 +56,6 @@ export class LocalTriggers {
     private readonly options: LocalTriggersOptions,
   ) {
     this.log = options.log ?? ((line) => process.stdout.write(`[berth] ${line}\n`));
-    this.unsubscribe.push(
-      (options.subscribers ?? localEventSubscribers).onEvent(
-        runEventsPattern(options.runTaskStateMachineArn),
-        (event, delivery) => {
-          if (this.closed || delivery.eventBusName !== DEFAULT_BUS) return;
-          const name = String(event.detail.name);
-          void this.invoke('publishRunEvent', JSON.stringify(event), `run event of ${name}`).catch((err: unknown) =>
-            this.log(`Run event of ${name} was not published: ${(err as Error)?.message ?? err}`),
-          );
-        },
-        'run-events rule',
-      ),
-    );
   }
 
   /** Validates the trigger file (throws naming each invalid trigger) and opens the triggers' state. */
@@ -149,7 +129,7 @@ export class LocalTriggers {
     await this.store.close();
   }
 
-  private async invoke(key: 'startTriggeredRun' | 'publishRunEvent', payload: string, what: string): Promise<void> {
+  private async invoke(key: 'startTriggeredRun', payload: string, what: string): Promise<void> {
     const { attempts, delayMs } = this.options.retry ?? { attempts: 6, delayMs: 500 };
     let lastError = '';
     for (let attempt = 1; attempt <= attempts && !this.closed; attempt++) {
@@ -186,8 +166,6 @@ function describe(body: unknown): string {
     if (!b.created) return `run ${b.runId} was already recorded for this firing (${b.status})`;
     return b.status === 'SKIPPED' ? `skipped: recorded as run ${b.runId} (SKIPPED)` : `started run ${b.runId}`;
   }
-  if (b?.published === true) return `published ${b.detailType} (event ${b.eventId})`;
-  if (b?.published === false) return `nothing published: ${b.reason}`;
   return JSON.stringify(body);
 }
 
@@ -199,7 +177,6 @@ export function openLocalTriggers(options: {
   settings: { region: string; accountId: string; stateDir: string };
   stage: string;
   service?: string;
-  runTaskStateMachineArn: string;
   invoke: LambdaInvoker;
   env?: NodeJS.ProcessEnv;
   /** The stage's runFamilies: an enabled trigger for another family is refused (lib/triggers/config.ts). */
@@ -215,7 +192,6 @@ export function openLocalTriggers(options: {
     accountId: options.settings.accountId,
     functionName: (key) => `${service}-${options.stage}-${key}`,
     invoke: options.invoke,
-    runTaskStateMachineArn: options.runTaskStateMachineArn,
     clock: () => clockFromEnv(env),
     ...(options.runFamilies !== undefined && { runFamilies: options.runFamilies }),
   });

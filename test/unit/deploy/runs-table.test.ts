@@ -150,6 +150,8 @@ describe('least privilege on the runs table', () => {
         'dynamodb:GetItem',
         'dynamodb:PutItem',
         'states:SendTaskSuccess',
+        // The run event, once the record says the run ended.
+        'events:PutEvents',
       ],
     ],
     [

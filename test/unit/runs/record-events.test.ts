@@ -6,6 +6,7 @@ import './env';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
@@ -15,7 +16,12 @@ import { handler } from '../../../functions/record-run-event';
 import { compileEventPattern, matchesEventPattern } from '../../../lib/events/pattern';
 import type { RunRecord } from '../../../lib/runs/record';
 import { runView } from '../../../lib/runs/record';
-import { executionStatusChangePattern, parseTaskGroup, taskStateChangePattern } from '../../../lib/runs/record-events';
+import {
+  EXECUTION_STATUS_CHANGE,
+  executionStatusChangePattern,
+  parseTaskGroup,
+  taskStateChangePattern,
+} from '../../../lib/runs/record-events';
 import { newRecord } from '../../../lib/runs/record-updates';
 import { STATE_MACHINE_ARN } from './env';
 import { ddb, resetTable, table } from './memory-table';
@@ -23,6 +29,7 @@ import { ddb, resetTable, table } from './memory-table';
 // biome-ignore lint/suspicious/noExplicitAny: table items are asserted on, not typed.
 type Json = any;
 const sfn = mockClient(SFNClient);
+const events = mockClient(EventBridgeClient);
 const context = { awsRequestId: 'req-1', functionName: 'berth-test-recordRunEvent' } as Context;
 const RUN = '4b0c7a53-4d6e-4b9a-9d1e-0f7f3c1f2a10';
 const TASK = 'arn:aws:ecs:us-east-1:123456789012:task/default/0123456789abcdef0123456789abcdef';
@@ -30,6 +37,8 @@ const TASK = 'arn:aws:ecs:us-east-1:123456789012:task/default/0123456789abcdef01
 beforeEach(() => {
   resetTable();
   sfn.reset();
+  events.reset();
+  events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'event-1' }] });
   const record = newRecord({
     runId: RUN,
     family: 'sleep',
@@ -364,6 +373,80 @@ describe('the task rule', () => {
     expect(matchesEventPattern(pattern, change('STOPPED', 'STOPPED', ['PENDING']))).toBe(true);
     expect(matchesEventPattern(pattern, change('RUNNING', 'RUNNING', ['RUNNING'], 'service:web'))).toBe(false);
     expect(matchesEventPattern(pattern, change('STOPPED', 'STOPPED', ['STOPPED'], 'family:x'))).toBe(false);
+  });
+});
+
+describe('the run event', () => {
+  const EXECUTION_ARN = `${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${RUN}`;
+  const putEntries = () => events.commandCalls(PutEventsCommand).map((call) => call.args[0].input.Entries?.[0]);
+
+  it("goes out once the record says how the run ended, its detail the record's view (GET /runs/{runId})", async () => {
+    await deliver(RUNNING, STOPPED);
+    expect(putEntries()).toEqual([]);
+    await deliver(executionEvent('SUCCEEDED', { output: '{}' }));
+    expect(putEntries()).toEqual([
+      {
+        Source: 'berth',
+        DetailType: 'Run Succeeded',
+        Detail: JSON.stringify(runView(record())),
+        Resources: [EXECUTION_ARN],
+        EventBusName: 'default',
+        Time: new Date('2026-12-07T15:00:26.000Z'),
+      },
+    ]);
+    expect(JSON.parse(putEntries()[0]?.Detail ?? '')).toMatchObject({
+      runId: RUN,
+      status: 'SUCCEEDED',
+      attempts: [{ outcome: 'SUCCEEDED', containers: [{ name: 'main', exitCode: 0 }] }],
+    });
+  });
+
+  it.each([
+    ['ABORTED', { error: 'Berth.Cancelled', cause: 'Run was cancelled.' }, 'Run Cancelled'],
+    ['FAILED', { error: 'States.TaskFailed', cause: 'exit 1' }, 'Run Failed'],
+    ['TIMED_OUT', { error: 'States.Timeout' }, 'Run Timed Out'],
+  ])('an execution %s puts %s', async (status, extra, detailType) => {
+    await deliver(RUNNING, executionEvent(status, extra));
+    expect(putEntries()).toEqual([expect.objectContaining({ DetailType: detailType })]);
+  });
+
+  it('goes out again when the end is delivered again (the first put may have failed after the write)', async () => {
+    await deliver(executionEvent('SUCCEEDED', { output: '{}' }), executionEvent('SUCCEEDED', { output: '{}' }));
+    expect(putEntries()).toHaveLength(2);
+    expect(putEntries()[1]).toEqual(putEntries()[0]);
+  });
+
+  it('fails the invocation when PutEvents refuses it, so EventBridge delivers the end again', async () => {
+    events
+      .on(PutEventsCommand)
+      .resolvesOnce({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'try again' }] })
+      .resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'event-2' }] });
+    await expect(handler(executionEvent('SUCCEEDED', { output: '{}' }), context)).rejects.toThrow(
+      'PutEvents refused the run event',
+    );
+    // The record was written first; the redelivery finds it unchanged and puts the event.
+    expect(record().status).toBe('SUCCEEDED');
+    await deliver(executionEvent('SUCCEEDED', { output: '{}' }));
+    expect(events.commandCalls(PutEventsCommand)).toHaveLength(2);
+  });
+});
+
+describe('the execution rule', () => {
+  const arn = 'arn:aws:states:us-east-1:000000000000:stateMachine:berth-dev-run-task';
+  const event = (status: string, stateMachineArn = arn) => ({
+    source: 'aws.states',
+    'detail-type': EXECUTION_STATUS_CHANGE,
+    detail: { stateMachineArn, status },
+  });
+  const pattern = compileEventPattern(executionStatusChangePattern(arn));
+
+  it.each(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'])('delivers an execution that ended %s', (status) => {
+    expect(matchesEventPattern(pattern, event(status))).toBe(true);
+  });
+
+  it('skips a running execution and other state machines', () => {
+    expect(matchesEventPattern(pattern, event('RUNNING'))).toBe(false);
+    expect(matchesEventPattern(pattern, event('FAILED', `${arn}-other`))).toBe(false);
   });
 });
 
