@@ -2,7 +2,8 @@
  * The Check Capacity use case (the workflow's first state, and the state it returns to while
  * waiting for room or after a placement failure).
  * 1. Resolve where the task would go: no launchType and no capacityProviderStrategy means the
- *    cluster's default strategy, else the EC2 launch type (RunTask API reference, `launchType`).
+ *    cluster's default strategy, else the EC2 launch type (RunTask API reference, `launchType`);
+ *    the container instances of step 3 are then listed while the cluster is described.
  * 2. Fargate (or an external launch) skips the check: there are no instances to look at.
  * 3. Otherwise describe the task definition (cached per warm container: a revision's ARN names
  *    immutable content), page through the ACTIVE container instances 100 at a time
@@ -48,9 +49,13 @@ export class CapacityCheckError extends Error {
 }
 
 export async function checkRunCapacity(deps: CheckCapacityDeps, state: WorkflowState): Promise<WorkflowState> {
+  // With neither a launch type nor a strategy, the cluster's default strategy decides where the task goes: its
+  // container instances are listed while the cluster is described (unused when the strategy says Fargate).
+  const listing = decidedByCluster(state.runTask) ? listConnectedInstances(deps.ecs, state.runTask.Cluster) : undefined;
+  listing?.catch(() => undefined); // awaited below when used; unused, its failure does not matter
   const runTask = await resolveLaunchTarget(deps.ecs, state.runTask);
   const findings: CheckFindings = runsOnContainerInstances(runTask)
-    ? await findRoom(deps, { ...state, runTask })
+    ? await findRoom(deps, { ...state, runTask }, listing)
     : { checked: false, fits: true, placeableCount: runTask.Count, instanceCount: 0 };
   const decided = decideCapacity({ ...state, runTask }, findings, (deps.now ?? (() => new Date()))());
   return {
@@ -64,8 +69,11 @@ export async function checkRunCapacity(deps: CheckCapacityDeps, state: WorkflowS
   };
 }
 
+const decidedByCluster = (runTask: RunTaskParameters) =>
+  runTask.LaunchType === undefined && (runTask.CapacityProviderStrategy?.length ?? 0) === 0;
+
 async function resolveLaunchTarget(ecs: ECSClient, runTask: RunTaskParameters): Promise<RunTaskParameters> {
-  if (runTask.LaunchType !== undefined || (runTask.CapacityProviderStrategy?.length ?? 0) > 0) return runTask;
+  if (!decidedByCluster(runTask)) return runTask;
   const out = await ecs.send(new DescribeClustersCommand({ clusters: [runTask.Cluster] }));
   const cluster = out.clusters?.[0];
   if (cluster === undefined) {
@@ -91,11 +99,15 @@ export function launchTargetOn(runTask: RunTaskParameters, cluster: Cluster): Ru
   };
 }
 
-async function findRoom(deps: CheckCapacityDeps, state: WorkflowState): Promise<CheckFindings> {
+async function findRoom(
+  deps: CheckCapacityDeps,
+  state: WorkflowState,
+  listing?: Promise<ContainerInstance[]>,
+): Promise<CheckFindings> {
   const { runTask } = state;
   const [taskDefinition, instances] = await Promise.all([
     describeTaskDefinition(deps, state.taskDefinitionArn),
-    listConnectedInstances(deps.ecs, runTask.Cluster),
+    listing ?? listConnectedInstances(deps.ecs, runTask.Cluster),
   ]);
   const provider = autoScalingProvider(runTask);
   const result = checkCapacity({

@@ -5,7 +5,7 @@
  * runs again writes nothing new.
  */
 import { logger } from '../http';
-import type { CapacityView, TaskRecord } from './record';
+import type { CapacityView, RunRecord, TaskRecord } from './record';
 import { attemptDecided, capacityChecked } from './record-updates';
 import { changeRecord, type RunStore } from './run-store';
 import { type AttemptVerdict, type CapacityCheck, capacityView, type WorkflowState } from './workflow';
@@ -36,17 +36,30 @@ function tasksOf(verdict: AttemptVerdict): TaskRecord[] {
   });
 }
 
-async function record(store: RunStore, runId: string, what: string, change: Parameters<typeof changeRecord>[2]) {
-  const result = await changeRecord(store, runId, change);
+async function record(
+  store: RunStore,
+  runId: string,
+  what: string,
+  change: Parameters<typeof changeRecord>[2],
+  read?: Promise<RunRecord | undefined>,
+) {
+  const result = await changeRecord(store, runId, change, read);
   // An execution started without a record (by hand, or before the runs table existed) runs as before.
   if (!result.found) logger.warn(`Run ${runId} has no record; the ${what} is not recorded.`);
 }
 
-/** After Check Capacity: the check, and WAITING_FOR_CAPACITY when the run waits. */
-export async function recordCapacityCheck(store: RunStore, state: WorkflowState): Promise<void> {
+/**
+ * After Check Capacity: the check, and WAITING_FOR_CAPACITY when the run waits. `read` is the record as read while
+ * the check ran (its write is conditional on that version, so a change since is read again).
+ */
+export async function recordCapacityCheck(
+  store: RunStore,
+  state: WorkflowState,
+  read?: Promise<RunRecord | undefined>,
+): Promise<void> {
   if (state.check === undefined) return;
   const { attempt, decision } = state.check;
-  await record(store, state.runId, 'capacity check', capacityChecked(attempt, capacityOf(state.check), decision));
+  await record(store, state.runId, 'capacity check', capacityChecked(attempt, capacityOf(state.check), decision), read);
 }
 
 /** After Decide Retry: the attempt's outcome, its tasks, and whether (and why) the run tries again. */

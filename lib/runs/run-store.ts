@@ -93,9 +93,15 @@ export type ChangeResult = { found: false } | { found: true; changed: boolean; r
  * Applies a change to a run's record. Not found: nothing is written (an event for a run this table does not
  * have: another stage's, or one that expired). Unchanged: nothing is written either (a repeat, a late event).
  */
-export async function changeRecord(store: RunStore, runId: string, change: RecordChange): Promise<ChangeResult> {
+export async function changeRecord(
+  store: RunStore,
+  runId: string,
+  change: RecordChange,
+  /** The record read already (a caller that read it while doing other work): the first try writes on it. */
+  read?: Promise<RunRecord | undefined>,
+): Promise<ChangeResult> {
   for (let race = 0; ; race++) {
-    const record = await getRecord(store, runId);
+    const record = race === 0 && read !== undefined ? await read : await getRecord(store, runId);
     if (record === undefined) return { found: false };
     const next = applyChange(record, change, (store.now ?? (() => new Date()))());
     if (next === undefined) return { found: true, changed: false, record };

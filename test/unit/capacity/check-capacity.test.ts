@@ -258,6 +258,25 @@ describe('checkRunCapacity', () => {
     expect(out.check).toMatchObject({ checked: true, fits: true, target: 'LAUNCH_TYPE' });
   });
 
+  it('lists the instances while it describes the cluster, when the default strategy decides', async () => {
+    serveCluster([instance(1, 4096)]);
+    const listing = () => ecsMock.commandCalls(ListContainerInstancesCommand).length > 0;
+    let listedBeforeAnswer = false;
+    ecsMock.on(DescribeClustersCommand).callsFake(async () => {
+      // Waits up to a second for the listing to begin before it answers: the two calls go together.
+      for (let i = 0; i < 100 && !listing(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      listedBeforeAnswer = listing();
+      return { clusters: [{ clusterName: 'default' }] };
+    });
+    const out = await checkRunCapacity(
+      deps(),
+      state({ runTask: { Cluster: 'default', TaskDefinition: TD_ARN, Count: 1 } }),
+    );
+    expect(listedBeforeAnswer).toBe(true);
+    expect(ecsMock.commandCalls(ListContainerInstancesCommand)).toHaveLength(1);
+    expect(out.check).toMatchObject({ checked: true, fits: true, target: 'LAUNCH_TYPE' });
+  });
+
   it("counts only an Auto Scaling group provider's own instances", async () => {
     const roomy = { ...instance(1, 4096), capacityProviderName: 'other-asg' };
     const tight = { ...instance(2, 1024), capacityProviderName: 'big-asg' };
