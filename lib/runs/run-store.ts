@@ -4,9 +4,10 @@
  *   write);
  * - create: PutItem on the condition that no record has the id;
  * - change: read, apply a pure change (lib/runs/record-updates.ts), PutItem on the condition that `version` is
- *   still the one read; a lost race reads again. DynamoDB's conditional writes are atomic per item
+ *   still the one read; a lost race tries again on the record the condition failed on (the failure carries it:
+ *   ReturnValuesOnConditionCheckFailure ALL_OLD). DynamoDB's conditional writes are atomic per item
  *   (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html),
- *   so two writers never both win; no transactions are needed (the local implementation has none).
+ *   so two writers never both win; no transactions are needed.
  * - list: one Query on one index.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
@@ -17,6 +18,7 @@ import {
   QueryCommand,
   type QueryCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
+import { type NativeAttributeValue, unmarshall } from '@aws-sdk/util-dynamodb';
 import { integerFromEnv, requiredStringFromEnv } from '../env';
 import { type RunRecord, RunRecordSchema } from './record';
 import { applyChange, type RecordChange } from './record-updates';
@@ -100,8 +102,10 @@ export async function changeRecord(
   /** The record read already (a caller that read it while doing other work): the first try writes on it. */
   read?: Promise<RunRecord | undefined>,
 ): Promise<ChangeResult> {
+  let known = read;
   for (let race = 0; ; race++) {
-    const record = race === 0 && read !== undefined ? await read : await getRecord(store, runId);
+    const record = known !== undefined ? await known : await getRecord(store, runId);
+    known = undefined;
     if (record === undefined) return { found: false };
     const next = applyChange(record, change, (store.now ?? (() => new Date()))());
     if (next === undefined) return { found: true, changed: false, record };
@@ -113,14 +117,19 @@ export async function changeRecord(
           ConditionExpression: '#version = :read',
           ExpressionAttributeNames: { '#version': 'version' },
           ExpressionAttributeValues: { ':read': record.version },
+          // A lost race answers with the record as the winner wrote it, so the next try needs no read.
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
       return { found: true, changed: true, record: next };
     } catch (err) {
       if (!isConditionFailed(err) || race + 1 >= MAX_RACES) throw err;
-      // Another writer changed the record between the read and the write: read it again. The usual race is two
-      // writers (a task's STOPPED and the execution's end arrive together), and the other has written by now, so
-      // the first read again goes at once; past that, several writers contend, and a growing jitter spreads them.
+      // Another writer changed the record between the read and the write: try again on the record it wrote. The
+      // usual race is two writers (a task's STOPPED and the execution's end arrive together), and the other has
+      // written by now, so the first try again goes at once; past that, several writers contend, and a growing
+      // jitter spreads them (and they read again).
+      const winner = (err as { Item?: Record<string, NativeAttributeValue> }).Item;
+      if (race === 0 && winner !== undefined) known = Promise.resolve(parseRecord(unmarshall(winner)));
       if (race > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * race));
     }
   }

@@ -6,14 +6,20 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { INDEXES } from '../../../lib/runs/table-keys';
 
 export const ddb = mockClient(DynamoDBDocumentClient);
 export const table = new Map<string, Record<string, unknown>>();
 
-const conditionFailed = () =>
-  new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+/** The failure DynamoDB answers; with ALL_OLD it carries the item as it is, marshalled (the document client leaves errors alone). */
+const conditionFailed = (current?: Record<string, unknown>) =>
+  new ConditionalCheckFailedException({
+    message: 'The conditional request failed',
+    $metadata: {},
+    ...(current !== undefined && { Item: marshall(current, { removeUndefinedValues: true }) }),
+  });
 
 type Query = {
   IndexName: string;
@@ -38,15 +44,17 @@ export function resetTable() {
         Item,
         ConditionExpression,
         ExpressionAttributeValues,
+        ReturnValuesOnConditionCheckFailure,
       }: {
         Item: Record<string, unknown>;
         ConditionExpression?: string;
         ExpressionAttributeValues?: Record<string, unknown>;
+        ReturnValuesOnConditionCheckFailure?: string;
       }) => {
         const current = table.get(Item.runId as string);
         if (ConditionExpression === 'attribute_not_exists(runId)' && current !== undefined) throw conditionFailed();
         if (ConditionExpression === '#version = :read' && current?.version !== ExpressionAttributeValues?.[':read']) {
-          throw conditionFailed();
+          throw conditionFailed(ReturnValuesOnConditionCheckFailure === 'ALL_OLD' ? current : undefined);
         }
         table.set(Item.runId as string, JSON.parse(JSON.stringify(Item)));
         return {};
