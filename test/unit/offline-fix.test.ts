@@ -85,15 +85,17 @@ describe('the serverless-offline fixes (local/offline-fix/hooks.mjs)', () => {
         const source = readFileSync(f, 'utf8');
         const patched = patchSource(f, source);
         return { changed: patched !== source, loadsOnce: patched.includes('this.loadedHandler ??='),
-          closesPort: patched.includes('port1.close()'), cancelsTimer: patched.includes('timer.abort()') };
+          closesPort: patched.includes('port1.close()'), cancelsTimer: patched.includes('timer.abort()'),
+          boundsHeap: patched.includes('resourceLimits: { maxYoungGenerationSizeMb: 4 }') };
       })));
     `;
     const out = JSON.parse(
       execFileSync(process.execPath, ['--input-type=module', '-e', check], { encoding: 'utf8' }),
-    ) as { changed: boolean; loadsOnce: boolean; closesPort: boolean; cancelsTimer: boolean }[];
+    ) as { changed: boolean; loadsOnce: boolean; closesPort: boolean; cancelsTimer: boolean; boundsHeap: boolean }[];
     expect(out.map((o) => o.changed)).toEqual([true, true, true, true]);
     expect(out[1]?.loadsOnce).toBe(true);
     expect(out[2]?.closesPort).toBe(true);
+    expect(out[2]?.boundsHeap).toBe(true);
     expect(out[3]?.cancelsTimer).toBe(true);
   });
 });
@@ -150,5 +152,44 @@ describe('serverless-offline LambdaFunction timeout timer fix', () => {
 
   it('is still needed: without it the quick invocation leaves its 2 s timer pending', () => {
     expect(invokeThroughLambdaFunction(false).exitMs).toBeGreaterThanOrEqual(1000);
+  });
+});
+
+/** A handler run through serverless-offline's own LambdaFunction reports its worker's heap limits. */
+function workerHeapLimits(withFix: boolean): { maxYoungGenerationSizeMb?: number } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-offline-fix-'));
+  writeFileSync(
+    path.join(dir, 'fn.js'),
+    "exports.handler = async () => require('node:worker_threads').resourceLimits;\n",
+  );
+  const lambdaFunction = path.join(root, 'node_modules/serverless-offline/src/lambda/LambdaFunction.js');
+  const script = `
+    import LambdaFunction from ${JSON.stringify(pathToFileURL(lambdaFunction).href)};
+    const serverless = {
+      service: { service: 'fix', provider: { region: 'us-east-1', runtime: 'nodejs20.x' }, package: {} },
+      config: { serverlessPath: ${JSON.stringify(dir)}, servicePath: ${JSON.stringify(dir)} },
+    };
+    const fn = new LambdaFunction('fn', { handler: 'fn.handler', name: 'fix-fn', timeout: 1 }, serverless, {});
+    fn.setEvent({});
+    const limits = await fn.runHandler();
+    await fn.cleanup();
+    console.log(JSON.stringify(limits));
+  `;
+  const file = path.join(dir, 'check.mjs');
+  writeFileSync(file, script);
+  const out = execFileSync(process.execPath, [...(withFix ? ['--import', pathToFileURL(register).href] : []), file], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  return JSON.parse(out.trim().split('\n').pop()!);
+}
+
+describe('serverless-offline worker heap fix', () => {
+  it("caps each Lambda worker's young generation", () => {
+    expect(workerHeapLimits(true).maxYoungGenerationSizeMb).toBe(4);
+  });
+
+  it("is still needed: without it a worker's young generation follows the machine's memory", () => {
+    expect(workerHeapLimits(false).maxYoungGenerationSizeMb).not.toBe(4);
   });
 });
