@@ -48,6 +48,10 @@ export class CapacityCheckError extends Error {
   override readonly name = 'CapacityCheckError';
 }
 
+/** Neither a launch type nor a strategy: the cluster's default strategy decides where the task goes. */
+const decidedByCluster = (runTask: RunTaskParameters) =>
+  runTask.LaunchType === undefined && (runTask.CapacityProviderStrategy?.length ?? 0) === 0;
+
 export async function checkRunCapacity(deps: CheckCapacityDeps, state: WorkflowState): Promise<WorkflowState> {
   // With neither a launch type nor a strategy, the cluster's default strategy decides where the task goes: its
   // container instances are listed while the cluster is described (unused when the strategy says Fargate).
@@ -69,9 +73,6 @@ export async function checkRunCapacity(deps: CheckCapacityDeps, state: WorkflowS
   };
 }
 
-const decidedByCluster = (runTask: RunTaskParameters) =>
-  runTask.LaunchType === undefined && (runTask.CapacityProviderStrategy?.length ?? 0) === 0;
-
 async function resolveLaunchTarget(ecs: ECSClient, runTask: RunTaskParameters): Promise<RunTaskParameters> {
   if (!decidedByCluster(runTask)) return runTask;
   const out = await ecs.send(new DescribeClustersCommand({ clusters: [runTask.Cluster] }));
@@ -86,7 +87,7 @@ async function resolveLaunchTarget(ecs: ECSClient, runTask: RunTaskParameters): 
 
 /** Where RunTask sends a task with no launchType and no capacityProviderStrategy: the cluster's default strategy, else EC2. */
 export function launchTargetOn(runTask: RunTaskParameters, cluster: Cluster): RunTaskParameters {
-  if (runTask.LaunchType !== undefined || (runTask.CapacityProviderStrategy?.length ?? 0) > 0) return runTask;
+  if (!decidedByCluster(runTask)) return runTask;
   const strategy = cluster.defaultCapacityProviderStrategy ?? [];
   if (strategy.length === 0) return { ...runTask, LaunchType: 'EC2' };
   return {
