@@ -26,6 +26,10 @@
  *    1,000). A Lambda execution environment's heap is sized by the function's memory instead. Each worker's young
  *    generation is capped at LAMBDA_WORKER_YOUNG_GENERATION_MB (the handlers' objects live for one invocation, so
  *    a small one only scavenges more often: no measurable CPU at 16 runs in flight; bench/runs/README.md).
+ * 6. InProcessRunner.run() copied its environment into process.env on every invocation. In a worker thread that
+ *    environment is the worker's own process.env (the function's, given to the worker when it started), so each
+ *    invocation set every variable to itself, each through the environment's native setter: 7% of a getRun
+ *    worker's CPU. Skipped when it is process.env itself; a runner given another environment still copies it.
  */
 
 /** The young generation of each Lambda worker thread, in MiB (see fix 5). */
@@ -58,6 +62,16 @@ const PATCHES = [
       throw err
     })
     const handler = await this.loadedHandler`,
+      },
+    ],
+  },
+  {
+    name: 'InProcessRunner.run() environment',
+    file: /\/serverless-offline\/src\/lambda\/handler-runner\/in-process-runner\/InProcessRunner\.js$/,
+    edits: [
+      {
+        from: /\n(\s*)assign\(process\.env, this\.#env\)\n/,
+        to: `\n$1if (this.#env !== process.env) assign(process.env, this.#env)\n`,
       },
     ],
   },

@@ -86,14 +86,23 @@ describe('the serverless-offline fixes (local/offline-fix/hooks.mjs)', () => {
         const patched = patchSource(f, source);
         return { changed: patched !== source, loadsOnce: patched.includes('this.loadedHandler ??='),
           closesPort: patched.includes('port1.close()'), cancelsTimer: patched.includes('timer.abort()'),
-          boundsHeap: patched.includes('resourceLimits: { maxYoungGenerationSizeMb: 4 }') };
+          boundsHeap: patched.includes('resourceLimits: { maxYoungGenerationSizeMb: 4 }'),
+          keepsOwnEnv: patched.includes('if (this.#env !== process.env) assign(process.env, this.#env)') };
       })));
     `;
     const out = JSON.parse(
       execFileSync(process.execPath, ['--input-type=module', '-e', check], { encoding: 'utf8' }),
-    ) as { changed: boolean; loadsOnce: boolean; closesPort: boolean; cancelsTimer: boolean; boundsHeap: boolean }[];
+    ) as {
+      changed: boolean;
+      loadsOnce: boolean;
+      closesPort: boolean;
+      cancelsTimer: boolean;
+      boundsHeap: boolean;
+      keepsOwnEnv: boolean;
+    }[];
     expect(out.map((o) => o.changed)).toEqual([true, true, true, true]);
     expect(out[1]?.loadsOnce).toBe(true);
+    expect(out[1]?.keepsOwnEnv).toBe(true);
     expect(out[2]?.closesPort).toBe(true);
     expect(out[2]?.boundsHeap).toBe(true);
     expect(out[3]?.cancelsTimer).toBe(true);
@@ -155,25 +164,34 @@ describe('serverless-offline LambdaFunction timeout timer fix', () => {
   });
 });
 
-/** A handler run through serverless-offline's own LambdaFunction reports its worker's heap limits. */
-function workerHeapLimits(withFix: boolean): { maxYoungGenerationSizeMb?: number } {
+/**
+ * A handler run twice through serverless-offline's own LambdaFunction reports its worker's heap limits and the
+ * function's environment variable as each invocation sees it.
+ */
+function workerHeapLimits(withFix: boolean): { limits: { maxYoungGenerationSizeMb?: number }; env: unknown[] } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-offline-fix-'));
   writeFileSync(
     path.join(dir, 'fn.js'),
-    "exports.handler = async () => require('node:worker_threads').resourceLimits;\n",
+    "exports.handler = async () => ({ limits: require('node:worker_threads').resourceLimits, env: process.env.FIX_CHECK });\n",
   );
   const lambdaFunction = path.join(root, 'node_modules/serverless-offline/src/lambda/LambdaFunction.js');
   const script = `
     import LambdaFunction from ${JSON.stringify(pathToFileURL(lambdaFunction).href)};
     const serverless = {
-      service: { service: 'fix', provider: { region: 'us-east-1', runtime: 'nodejs20.x' }, package: {} },
+      service: {
+        service: 'fix',
+        provider: { region: 'us-east-1', runtime: 'nodejs20.x', environment: { FIX_CHECK: 'the function' } },
+        package: {},
+      },
       config: { serverlessPath: ${JSON.stringify(dir)}, servicePath: ${JSON.stringify(dir)} },
     };
     const fn = new LambdaFunction('fn', { handler: 'fn.handler', name: 'fix-fn', timeout: 1 }, serverless, {});
     fn.setEvent({});
-    const limits = await fn.runHandler();
+    const first = await fn.runHandler();
+    fn.setEvent({});
+    const second = await fn.runHandler();
     await fn.cleanup();
-    console.log(JSON.stringify(limits));
+    console.log(JSON.stringify({ limits: first.limits, env: [first.env, second.env] }));
   `;
   const file = path.join(dir, 'check.mjs');
   writeFileSync(file, script);
@@ -184,12 +202,14 @@ function workerHeapLimits(withFix: boolean): { maxYoungGenerationSizeMb?: number
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 
-describe('serverless-offline worker heap fix', () => {
-  it("caps each Lambda worker's young generation", () => {
-    expect(workerHeapLimits(true).maxYoungGenerationSizeMb).toBe(4);
+describe('serverless-offline worker heap and environment fixes', () => {
+  it("caps each Lambda worker's young generation; every invocation still sees the function's environment", () => {
+    const { limits, env } = workerHeapLimits(true);
+    expect(limits.maxYoungGenerationSizeMb).toBe(4);
+    expect(env).toEqual(['the function', 'the function']);
   });
 
   it("is still needed: without it a worker's young generation follows the machine's memory", () => {
-    expect(workerHeapLimits(false).maxYoungGenerationSizeMb).not.toBe(4);
+    expect(workerHeapLimits(false).limits.maxYoungGenerationSizeMb).not.toBe(4);
   });
 });
