@@ -38,6 +38,7 @@ import { ensureLocalTables } from '../../local/dynamodb/tables';
 import { parseClusterConfig } from '../../local/ecs/cluster-config';
 import { localEcsServices } from '../../local/ecs/service';
 import { startAwsEndpoint } from '../../local/endpoint/server';
+import { eventsService } from '../../local/events/service';
 import {
   type InProcessHandler,
   inProcessInvoker,
@@ -144,6 +145,8 @@ export async function startStack(instances: InstanceShape[], timeScale = 0.001):
       adminService,
       sfnService({ invokeLambda: invoke, timeScale, ecsPollIntervalMs: 5, stopGraceMs: 2000 }),
       dynamodbService,
+      // The record's writer puts the run event when a run ends.
+      eventsService,
     ],
   });
   await ensureLocalTables(
