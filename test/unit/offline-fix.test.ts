@@ -110,23 +110,44 @@ describe('the serverless-offline fixes (local/offline-fix/hooks.mjs)', () => {
 });
 
 /**
- * Through serverless-offline's own LambdaFunction (worker thread and all): an invocation that outlives its
- * function's 1 s timeout, then a quick one of a function with a 2 s timeout; then cleans up and lets the process end
- * on its own. Prints what each invocation gave and how long the process took to end after the last one.
+ * Runs `body` in a fresh Node process (with the fixes when `withFix`) that has serverless-offline's own LambdaFunction
+ * imported as `LambdaFunction`, a `serverless` service whose provider sets FIX_CHECK, and `fn.js` exporting
+ * `handler`; returns the JSON of the last line it prints.
  */
-function invokeThroughLambdaFunction(withFix: boolean): { quick: unknown; slow: unknown; exitMs: number } {
+function throughLambdaFunction<T>(handler: string, body: string, withFix: boolean): T {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-offline-fix-'));
-  writeFileSync(
-    path.join(dir, 'fn.js'),
-    'exports.handler = async (event) => { await new Promise((r) => setTimeout(r, event.ms)); return { slept: event.ms }; };\n',
-  );
+  writeFileSync(path.join(dir, 'fn.js'), `exports.handler = ${handler};\n`);
   const lambdaFunction = path.join(root, 'node_modules/serverless-offline/src/lambda/LambdaFunction.js');
   const script = `
     import LambdaFunction from ${JSON.stringify(pathToFileURL(lambdaFunction).href)};
     const serverless = {
-      service: { service: 'fix', provider: { region: 'us-east-1', runtime: 'nodejs20.x' }, package: {} },
+      service: {
+        service: 'fix',
+        provider: { region: 'us-east-1', runtime: 'nodejs20.x', environment: { FIX_CHECK: 'the function' } },
+        package: {},
+      },
       config: { serverlessPath: ${JSON.stringify(dir)}, servicePath: ${JSON.stringify(dir)} },
     };
+    ${body}
+  `;
+  const file = path.join(dir, 'check.mjs');
+  writeFileSync(file, script);
+  const out = execFileSync(process.execPath, [...(withFix ? ['--import', pathToFileURL(register).href] : []), file], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  return JSON.parse(out.trim().split('\n').pop()!);
+}
+
+/**
+ * An invocation that outlives its function's 1 s timeout, then a quick one of a function with a 2 s timeout; then
+ * cleans up and lets the process end on its own. Prints what each invocation gave and how long the process took to
+ * end after the last one.
+ */
+function invokeThroughLambdaFunction(withFix: boolean): { quick: unknown; slow: unknown; exitMs: number } {
+  return throughLambdaFunction(
+    'async (event) => { await new Promise((r) => setTimeout(r, event.ms)); return { slept: event.ms }; }',
+    `
     const make = (timeout) =>
       new LambdaFunction('fn', { handler: 'fn.handler', name: 'fix-fn', timeout }, serverless, {});
     const run = async (fn, ms) => {
@@ -140,14 +161,9 @@ function invokeThroughLambdaFunction(withFix: boolean): { quick: unknown; slow: 
     await long.cleanup();
     const ended = Date.now();
     process.on('exit', () => console.log(JSON.stringify({ quick, slow, exitMs: Date.now() - ended })));
-  `;
-  const file = path.join(dir, 'check.mjs');
-  writeFileSync(file, script);
-  const out = execFileSync(process.execPath, [...(withFix ? ['--import', pathToFileURL(register).href] : []), file], {
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
-  return JSON.parse(out.trim().split('\n').pop()!);
+    `,
+    withFix,
+  );
 }
 
 describe('serverless-offline LambdaFunction timeout timer fix', () => {
@@ -164,27 +180,11 @@ describe('serverless-offline LambdaFunction timeout timer fix', () => {
   });
 });
 
-/**
- * A handler run twice through serverless-offline's own LambdaFunction reports its worker's heap limits and the
- * function's environment variable as each invocation sees it.
- */
+/** A handler run twice reports its worker's heap limits and the function's variable as each invocation sees it. */
 function workerHeapLimits(withFix: boolean): { limits: { maxYoungGenerationSizeMb?: number }; env: unknown[] } {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-offline-fix-'));
-  writeFileSync(
-    path.join(dir, 'fn.js'),
-    "exports.handler = async () => ({ limits: require('node:worker_threads').resourceLimits, env: process.env.FIX_CHECK });\n",
-  );
-  const lambdaFunction = path.join(root, 'node_modules/serverless-offline/src/lambda/LambdaFunction.js');
-  const script = `
-    import LambdaFunction from ${JSON.stringify(pathToFileURL(lambdaFunction).href)};
-    const serverless = {
-      service: {
-        service: 'fix',
-        provider: { region: 'us-east-1', runtime: 'nodejs20.x', environment: { FIX_CHECK: 'the function' } },
-        package: {},
-      },
-      config: { serverlessPath: ${JSON.stringify(dir)}, servicePath: ${JSON.stringify(dir)} },
-    };
+  return throughLambdaFunction(
+    "async () => ({ limits: require('node:worker_threads').resourceLimits, env: process.env.FIX_CHECK })",
+    `
     const fn = new LambdaFunction('fn', { handler: 'fn.handler', name: 'fix-fn', timeout: 1 }, serverless, {});
     fn.setEvent({});
     const first = await fn.runHandler();
@@ -192,14 +192,9 @@ function workerHeapLimits(withFix: boolean): { limits: { maxYoungGenerationSizeM
     const second = await fn.runHandler();
     await fn.cleanup();
     console.log(JSON.stringify({ limits: first.limits, env: [first.env, second.env] }));
-  `;
-  const file = path.join(dir, 'check.mjs');
-  writeFileSync(file, script);
-  const out = execFileSync(process.execPath, [...(withFix ? ['--import', pathToFileURL(register).href] : []), file], {
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
-  return JSON.parse(out.trim().split('\n').pop()!);
+    `,
+    withFix,
+  );
 }
 
 describe('serverless-offline worker heap and environment fixes', () => {
