@@ -18,7 +18,7 @@ import {
   QueryCommand,
   type QueryCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
-import { type NativeAttributeValue, unmarshall } from '@aws-sdk/util-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { integerFromEnv, requiredStringFromEnv } from '../env';
 import { type RunRecord, RunRecordSchema } from './record';
 import { applyChange, type RecordChange } from './record-updates';
@@ -128,7 +128,7 @@ export async function changeRecord(
       // usual race is two writers (a task's STOPPED and the execution's end arrive together), and the other has
       // written by now, so the first try again goes at once; past that, several writers contend, and a growing
       // jitter spreads them (and they read again).
-      const winner = (err as { Item?: Record<string, NativeAttributeValue> }).Item;
+      const winner = (err as ConditionalCheckFailedException).Item;
       if (race === 0 && winner !== undefined) known = Promise.resolve(parseRecord(unmarshall(winner)));
       if (race > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * race));
     }
