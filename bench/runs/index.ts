@@ -33,7 +33,7 @@
  *   runs and after N (16 in flight, stopped early at --memory-seconds), and the ratio (issue 14: at most 1.5x).
  *
  *   npm run bench:runs -- --memory 1000 [--memory-seconds 240]
- *   npm run bench:runs [-- --runs 24 --concurrency 1,4,16 --poll-ms 100 --ecs-poll-ms 250 --views 400 --view-rate 100]
+ *   npm run bench:runs [-- --runs 24 --concurrency 1,4,16 --poll-ms 100 --ecs-poll-ms 250 --views 400 --view-rate 100 --warmup 64]
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -63,6 +63,13 @@ const VIEW_RATE = Number(argAt('view-rate')) || 100;
 /** --memory N: the memory mode (see memoryGrowth): N runs at most, within --memory-seconds (default 240). */
 const MEMORY_RUNS = Number(argAt('memory')) || 0;
 const MEMORY_SECONDS = Number(argAt('memory-seconds')) || 240;
+/**
+ * --warmup N: runs (and as many bare tasks) at each level's concurrency before the level is measured (default 64;
+ * 0 for none). Each Lambda worker starts cold, and V8 compiles a handler's code for speed only once it has run it
+ * many times: without a warm-up, a level measures its workers' start and their first invocations (the first 32 runs
+ * at 16 in flight took 219 ms of CPU each, the third 32 176 ms). The warm-up's own rate is printed beside the level.
+ */
+const WARMUP = argAt('warmup') === undefined ? 64 : Math.max(0, Number(argAt('warmup')) || 0);
 const finishedRuns: string[] = [];
 /** The placeholder subnet `npm start` gives awsvpc runs (local/start.ts); the bare RunTask uses it too. */
 const SUBNET = 'subnet-00000000000000000';
@@ -423,7 +430,7 @@ async function main() {
       await memoryGrowth(stack);
       return;
     }
-    // Warm-up: serverless-offline loads each handler on its first call.
+    // serverless-offline loads each handler on its first call; each level warms up its own workers below.
     await closedLoop(2, 4, () => oneRun(stack));
     await closedLoop(2, 4, () => bareTask(ecs));
 
@@ -438,7 +445,13 @@ async function main() {
     );
     const breakdowns: string[] = [];
     const cpuBreakdowns: string[] = [];
+    const warmups: string[] = [];
     for (const level of LEVELS) {
+      if (WARMUP > 0) {
+        const warm = await closedLoop(level, WARMUP, () => oneRun(stack));
+        await closedLoop(level, WARMUP, () => bareTask(ecs));
+        warmups.push(`${level} in flight: ${(WARMUP / warm.seconds).toFixed(2)} runs/s`);
+      }
       const bareCpu = stackCpu(stack.stateDir);
       const bare = await closedLoop(level, RUNS, () => bareTask(ecs));
       const outputFrom = stack.output().length;
@@ -474,6 +487,9 @@ async function main() {
       );
     }
 
+    if (warmups.length > 0) {
+      console.log(`warm-up before each level, ${WARMUP} runs and ${WARMUP} bare tasks: ${warmups.join(', ')}`);
+    }
     console.log(`\nLambda invocations per run (serverless-offline's own durations):\n${breakdowns.join('\n')}`);
     await viewsInFlight(stack);
 
