@@ -10,6 +10,7 @@
  *   BERTH_BUNDLE_CACHE_DIR  where the functions' bundles are kept between starts (default .berth/cache/bundles;
  *                     BERTH_BUNDLE_CACHE=off builds them all at each start: local/offline-fix/bundle-cache.mjs)
  *   BERTH_CORS_ORIGINS, BERTH_ALLOWED_HOSTS  which browser requests the local servers take (endpoint/browser-guard.ts)
+ *   BERTH_LAMBDA_IDLE_SECONDS  how long a function's idle worker stays warm (default 600; see lambdaIdleSeconds)
  * and every stage setting serverless.yml gives the handlers from a param (`BERTH_MAX_TASK_CPU: ${param:maxTaskCpu}`):
  * set in the environment, it overrides the param (paramsFromEnvironment).
  */
@@ -26,7 +27,18 @@ export interface LocalSettings {
   accountId: string;
   stateDir: string;
   bundleCacheDir: string;
+  /** serverless-offline's terminateIdleLambdaTime: seconds a function's worker may stay idle before it is ended. */
+  lambdaIdleSeconds: number;
 }
+
+/**
+ * How long an idle Lambda worker stays warm. serverless-offline ends a worker idle for 60 s by default, so a run
+ * started a minute or more after the last one paid every function's cold start again (about 1 s against 0.4 s warm
+ * at 1 in flight: bench/runs/README.md). Lambda keeps an execution environment for a while after an invocation to
+ * reuse it; 10 minutes covers the pauses between a developer's runs, and memory stays bounded by
+ * BERTH_LAMBDA_WORKERS workers per function (local/offline-fix/lambda-pool.mjs) meanwhile.
+ */
+export const DEFAULT_LAMBDA_IDLE_SECONDS = 600;
 
 /** A port from the environment, 0 (any free one) to 65535. */
 const port = (env: NodeJS.ProcessEnv, name: string, fallback: number) =>
@@ -44,6 +56,11 @@ export function localSettings(env: NodeJS.ProcessEnv = process.env, cwd = proces
     accountId,
     stateDir: path.resolve(cwd, env.BERTH_STATE_DIR ?? '.berth/state'),
     bundleCacheDir: path.resolve(cwd, env.BERTH_BUNDLE_CACHE_DIR || '.berth/cache/bundles'),
+    lambdaIdleSeconds: integerFromEnv(env, 'BERTH_LAMBDA_IDLE_SECONDS', {
+      fallback: DEFAULT_LAMBDA_IDLE_SECONDS,
+      min: 1,
+      max: 86_400,
+    }),
   };
 }
 

@@ -164,6 +164,9 @@ async function main() {
     settings.region,
     '--stage',
     LOCAL_STAGE,
+    // An idle worker stays warm this long (local/settings.ts lambdaIdleSeconds), not serverless-offline's 60 s.
+    '--terminateIdleLambdaTime',
+    String(settings.lambdaIdleSeconds),
     ...params,
   ];
   const spawnedAt = performance.timeOrigin + performance.now();

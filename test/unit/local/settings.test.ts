@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { localStageParam, paramsFromEnvironment } from '../../../local/settings';
+import {
+  DEFAULT_LAMBDA_IDLE_SECONDS,
+  localSettings,
+  localStageParam,
+  paramsFromEnvironment,
+} from '../../../local/settings';
 
 const serverlessYml = readFileSync(path.join(__dirname, '..', '..', '..', 'serverless.yml'), 'utf8');
 
@@ -50,5 +55,19 @@ describe('localStageParam', () => {
     expect(localStageParam(serverlessYml, { BERTH_RUN_FAMILIES: 'team-*' }, 'runFamilies')).toBe('team-*');
     expect(localStageParam(serverlessYml, { BERTH_RUN_FAMILIES: '' }, 'runFamilies')).toBe('');
     expect(localStageParam(serverlessYml, {}, 'noSuchParam')).toBeUndefined();
+  });
+});
+
+describe('localSettings: BERTH_LAMBDA_IDLE_SECONDS', () => {
+  it("keeps an idle Lambda worker 10 minutes unless set, not serverless-offline's 60 s", () => {
+    expect(DEFAULT_LAMBDA_IDLE_SECONDS).toBe(600);
+    expect(localSettings({}).lambdaIdleSeconds).toBe(600);
+    expect(localSettings({ BERTH_LAMBDA_IDLE_SECONDS: '30' }).lambdaIdleSeconds).toBe(30);
+  });
+
+  it.each(['0', '-5', '1.5', 'ten', '86401'])('refuses %p, naming the variable and the rule', (raw) => {
+    expect(() => localSettings({ BERTH_LAMBDA_IDLE_SECONDS: raw })).toThrow(
+      `BERTH_LAMBDA_IDLE_SECONDS must be a whole number from 1 to 86400, got "${raw}"`,
+    );
   });
 });
