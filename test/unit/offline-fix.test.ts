@@ -85,7 +85,7 @@ describe('the serverless-offline fixes (local/offline-fix/hooks.mjs)', () => {
         const source = readFileSync(f, 'utf8');
         const patched = patchSource(f, source);
         return { changed: patched !== source, loadsOnce: patched.includes('this.loadedHandler ??='),
-          closesPort: patched.includes('port1.close()'), cancelsTimer: patched.includes('timer.abort()'),
+          closesPort: patched.includes('port1.close()'), cancelsTimer: patched.includes('globalThis.clearTimeout(timer.id)'),
           boundsHeap: patched.includes('resourceLimits: { maxYoungGenerationSizeMb: 4 }'),
           keepsOwnEnv: patched.includes('if (this.#env !== process.env) assign(process.env, this.#env)') };
       })));
