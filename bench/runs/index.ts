@@ -40,7 +40,7 @@ import path from 'node:path';
 import { DescribeTasksCommand, ECSClient, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { getRunFromExecution } from '../../lib/runs/execution-view';
-import { type Stack, startStack } from '../../test/integration/stack';
+import { stackProcesses as processesOf, type Stack, startStack } from '../../test/integration/stack';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -221,23 +221,19 @@ const pad = (s: string, n: number) => s.padStart(n);
 /** The stack's processes (every process whose environment names its state directory), by role, with their RSS in KiB. */
 function stackProcesses(stateDir: string): Map<string, number> {
   const found = new Map<string, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^[0-9]+$/.test(entry)) continue;
+  for (const { pid, cmdline } of processesOf(stateDir)) {
+    const role = cmdline.includes('local/start.ts')
+      ? 'launcher (endpoint, Step Functions engine)'
+      : cmdline.includes('serverless.js offline')
+        ? 'serverless-offline (API, Lambda workers)'
+        : cmdline.includes('--service=')
+          ? 'esbuild service'
+          : cmdline.slice(0, 60);
     try {
-      const environ = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
-      if (!environ.includes(`BERTH_STATE_DIR=${stateDir}`)) continue;
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ');
-      const role = cmdline.includes('local/start.ts')
-        ? 'launcher (endpoint, Step Functions engine)'
-        : cmdline.includes('serverless.js offline')
-          ? 'serverless-offline (API, Lambda workers)'
-          : cmdline.includes('--service=')
-            ? 'esbuild service'
-            : cmdline.slice(0, 60);
-      const rss = Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))?.[1] ?? Number.NaN);
-      found.set(`${role} [${entry}]`, rss);
+      const rss = Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? Number.NaN);
+      found.set(`${role} [${pid}]`, rss);
     } catch {
-      // gone, or not ours to read
+      // gone
     }
   }
   return found;

@@ -3,8 +3,8 @@
  * idle that long is ended, and the next call starts a fresh one and answers. Set to 1 s here, so the test sees
  * serverless-offline's idle sweep end the worker (by its threads in /proc) without waiting the default 10 minutes.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { type Stack, startStack } from './stack';
+import { readdirSync } from 'node:fs';
+import { type Stack, stackProcesses, startStack } from './stack';
 
 jest.setTimeout(120_000);
 
@@ -18,20 +18,11 @@ afterAll(async () => {
   await stack?.kill();
 });
 
-/** serverless-offline's process: the one of this stack (its BERTH_STATE_DIR) running `serverless.js offline`. */
+/** serverless-offline's process: the one of this stack running `serverless.js offline`. */
 function offlinePid(stateDir: string): string {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^[0-9]+$/.test(entry)) continue;
-    try {
-      if (!readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(`BERTH_STATE_DIR=${stateDir}`)) continue;
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ').includes('serverless.js offline')) {
-        return entry;
-      }
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-  throw new Error(`no serverless-offline process for ${stateDir}`);
+  const offline = stackProcesses(stateDir).find((p) => p.cmdline.includes('serverless.js offline'));
+  if (offline === undefined) throw new Error(`no serverless-offline process for ${stateDir}`);
+  return offline.pid;
 }
 
 /** The process's threads (a worker thread is one more while it lives). */

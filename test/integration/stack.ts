@@ -3,7 +3,7 @@
  * directory, for tests that talk HTTP to it. `kill()` is a kill -9 of the launcher and its children.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +20,21 @@ export async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** The processes of the stack whose state directory is `stateDir` (their environment names it): pid and command line. */
+export function stackProcesses(stateDir: string): Array<{ pid: string; cmdline: string }> {
+  const found: Array<{ pid: string; cmdline: string }> = [];
+  for (const pid of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(pid)) continue;
+    try {
+      if (!readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`BERTH_STATE_DIR=${stateDir}`)) continue;
+      found.push({ pid, cmdline: readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ') });
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return found;
 }
 
 export interface Stack {
